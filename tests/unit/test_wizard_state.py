@@ -1,0 +1,254 @@
+"""Wizard state dataclasses, request bodies, quote diff, cash-in estimate, countdown math."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from desktop.ui.wizards.state import (
+    ConfirmState,
+    FundState,
+    SendState,
+    WithdrawState,
+    diff_quotes,
+    estimate_cash_in,
+    new_idempotency_key,
+)
+from desktop.ui.wizards.timing import Deadline, format_remaining
+
+ADDR = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
+
+
+class FakeClock:
+    def __init__(self, t=1000.0):
+        self.t = t
+
+    def __call__(self):
+        return self.t
+
+
+def test_deadline_uses_server_date_not_local_clock():
+    clock = FakeClock(500.0)
+    server_now = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
+    # The local wall clock could be hours off; only expiresAt − Date counts.
+    d = Deadline.from_server(server_now + timedelta(seconds=30), server_now, 500.0, clock)
+    assert d.remaining() == 30
+    clock.t += 20.5
+    assert d.remaining() == pytest.approx(9.5)
+    assert not d.expired()
+    assert d.ms_to_next_tick() == 500
+    clock.t += 9.5
+    assert d.expired() and d.remaining() == 0
+    clock.t += 100
+    assert d.remaining() == 0  # never negative
+
+
+def test_deadline_received_late_counts_from_receipt():
+    server_now = datetime(2026, 1, 1, tzinfo=UTC)
+    d = Deadline.from_server(server_now + timedelta(seconds=30), server_now, 10.0, FakeClock(12))
+    assert d.remaining() == 28
+
+
+def test_deadline_without_date_is_expired():
+    d = Deadline.from_server(datetime(2026, 1, 1, tzinfo=UTC), None, 10.0, FakeClock(10))
+    assert d.expired()
+
+
+@given(st.floats(0, 7200, allow_nan=False), st.floats(0, 7200, allow_nan=False))
+def test_deadline_property(lifetime, elapsed):
+    server_now = datetime(2026, 1, 1, tzinfo=UTC)
+    clock = FakeClock(0.0)
+    d = Deadline.from_server(server_now + timedelta(seconds=lifetime), server_now, 0.0, clock)
+    clock.t = elapsed
+    assert d.remaining() == pytest.approx(max(0.0, lifetime - elapsed), abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    "s,text",
+    [
+        (0, "0:00"),
+        (0.2, "0:01"),
+        (9.0, "0:09"),
+        (30, "0:30"),
+        (59.5, "1:00"),
+        (3599.1, "1:00:00"),
+        (3600, "1:00:00"),
+        (-3, "0:00"),
+    ],
+)
+def test_format_remaining(s, text):
+    assert format_remaining(s) == text
+
+
+def test_send_state_body_address_source_fixed():
+    s = SendState(
+        customer_id="cst_1",
+        source_wallet_id="wlt_1",
+        source_balance=Decimal("50"),
+        destination_address_text=" " + ADDR.lower() + "\n",
+        amount_text="10.5",
+    )
+    assert s.is_ready()
+    body = s.quote_body()
+    assert body == {
+        "customerId": "cst_1",
+        "source": {"walletId": "wlt_1", "asset": "usdc", "network": "polygon", "amount": "10.5"},
+        "destination": {
+            "wallet": {"blockchainAddress": ADDR},
+            "asset": "usdc",
+            "network": "polygon",
+        },
+    }
+
+
+def test_send_state_destination_fixed_and_wallet():
+    s = SendState(
+        customer_id="cst_1",
+        source_wallet_id="wlt_1",
+        source_balance=Decimal("5"),
+        destination_kind="wallet",
+        destination_wallet_id="wlt_2",
+        amount_text="10",
+        fixed_side="destination",
+    )
+    # receive-exactly is not capped locally (fees go on top; the server decides).
+    body = s.quote_body()
+    assert body["destination"]["amount"] == "10" and "amount" not in body["source"]
+    assert body["destination"]["wallet"] == {"id": "wlt_2"}
+
+
+def test_send_state_errors():
+    s = SendState(
+        customer_id="cst_1",
+        source_wallet_id="wlt_1",
+        source_balance=Decimal("5"),
+        destination_address_text="0x123",
+        amount_text="6",
+    )
+    errs = s.errors()
+    assert any("40 characters" in e for e in errs)
+    assert any("More than the available balance" in e for e in errs)
+    with pytest.raises(ValueError):
+        s.quote_body()
+    same = SendState(
+        customer_id="c",
+        source_wallet_id="w",
+        destination_kind="wallet",
+        destination_wallet_id="w",
+        amount_text="1",
+    )
+    assert "same wallet" in same.errors()[0]
+
+
+def test_withdraw_state_body():
+    w = WithdrawState(
+        customer_id="cst_1",
+        source_wallet_id="wlt_1",
+        source_balance=Decimal("1000"),
+        external_account_id=" cpUsBank_1 ",
+        network="wire",
+        amount_text="100.00",
+    )
+    body = w.quote_body()
+    assert body["destination"] == {
+        "wallet": {"externalAccountId": "cpUsBank_1"},
+        "asset": "usd",
+        "network": "wire",
+    }
+    assert body["source"]["amount"] == "100.00"
+    w.amount_text = "100.001"  # 2 places on cryptoToFiat (D13)
+    assert not w.is_ready()
+
+
+def test_fund_state_body_and_limits():
+    f = FundState(
+        customer_id="cst_1",
+        wallet_id="wlt_1",
+        amount_text="120",
+        location_id="loc_1",
+        location_reference="ref",
+    )
+    body = f.cash_in_body()
+    assert body["source"]["indicatedAmount"] == "120.00"
+    assert body["cash"] == {"locationId": "loc_1", "locationReference": "ref"}
+    assert body["destination"]["wallet"] == {"id": "wlt_1"}
+    f.amount_text = "19"
+    assert any("between $20.00 and $500.00" in e for e in f.errors())
+    f.amount_text = "20"
+    f.limit_message = "Over the 24 hours limit"
+    assert f.errors() == ["Over the 24 hours limit"]
+
+
+def test_estimate_cash_in():
+    e = estimate_cash_in(Decimal("100"))
+    assert (e.fee, e.net_usdc) == (Decimal("2.00"), Decimal("98.000000"))
+    e = estimate_cash_in(Decimal("33.33"))  # 0.49995 → 0.50 half-up, + 0.50
+    assert e.fee == Decimal("1.00") and e.net_usdc == Decimal("32.33")
+
+
+@given(st.decimals(min_value=20, max_value=500, places=2))
+def test_estimate_cash_in_property(amount):
+    e = estimate_cash_in(amount)
+    assert e.fee + e.net_usdc == amount
+    assert e.fee >= Decimal("0.80")
+
+
+def quote(gross="100.00", net="99.89", oms="0.10", dest="99.89", rate="1.0"):
+    return {
+        "source": {
+            "amountGross": gross,
+            "amountNet": net,
+            "feesDeducted": {
+                "total": "0.11",
+                "oms": oms,
+                "gas": "0.01",
+                "developer": "0.00",
+                "rail": "0.00",
+            },
+        },
+        "destination": {"amountGross": dest, "amountNet": dest},
+        "rates": {"exchangeRate": rate, "effectiveRate": "0.9989"},
+    }
+
+
+def test_diff_quotes():
+    assert diff_quotes(quote(), quote(rate="1.00")) == []  # same figure, other spelling
+    ch = diff_quotes(quote(), quote(net="99.80", oms="0.19", dest="99.80"))
+    labels = {c.label: c for c in ch}
+    assert set(labels) == {
+        "After source fees (net)",
+        "OMS fee",
+        "Destination gross",
+        "Recipient gets (net)",
+    }
+    assert labels["OMS fee"].delta == Decimal("0.09")
+    missing = diff_quotes(quote(), {"source": {}})
+    assert any(c.new is None and c.delta is None for c in missing)
+
+
+def test_confirm_state():
+    c = ConfirmState(amount=Decimal("9999"))
+    assert not c.required and c.check().ok
+    c = ConfirmState(amount=Decimal("10000"), typed="")
+    assert c.required and not c.check().ok
+    c.typed = "10,000.00"
+    assert c.check().ok
+
+
+def test_idempotency_keys_unique_and_printable():
+    keys = {new_idempotency_key() for _ in range(100)}
+    assert len(keys) == 100
+    assert all(k.isascii() and k.isprintable() and len(k) <= 255 for k in keys)
+
+
+def test_zip_lookup():
+    from desktop.ui.wizards.zip_centroids import ZIP_CENTROIDS, lookup_zip
+
+    lat, lon, place = lookup_zip(" 10001-1234 ")
+    assert place == "New York, NY" and isinstance(lat, Decimal)
+    assert lookup_zip("1000") is None and lookup_zip("00000") is None
+    assert all(-90 <= v[0] <= 90 and -180 <= v[1] <= 180 for v in ZIP_CENTROIDS.values())
