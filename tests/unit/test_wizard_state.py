@@ -248,7 +248,7 @@ def test_idempotency_keys_unique_and_printable():
 def test_zip_lookup():
     from desktop.ui.wizards.zip_centroids import ZIP_CENTROIDS, lookup_zip
 
-    lat, lon, place = lookup_zip(" 10001-1234 ")
+    lat, _lon, place = lookup_zip(" 10001-1234 ")
     assert place == "New York, NY" and isinstance(lat, Decimal)
     assert lookup_zip("1000") is None and lookup_zip("00000") is None
     assert all(-90 <= v[0] <= 90 and -180 <= v[1] <= 180 for v in ZIP_CENTROIDS.values())
