@@ -1,0 +1,398 @@
+"""The sandbox ASGI application: routers, D1 errors, auth, D3 idempotency, Request-Id and a
+Date header from the sandbox clock (D18).
+
+`create_app()` returns a FastAPI app wrapped in `SandboxMiddleware` (a plain ASGI middleware,
+so it adds almost nothing per request). Route handlers are `async def` and do short,
+synchronous SQLite work: requests are served one at a time on the event loop, which keeps
+state changes serial without further locking.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import time
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+
+from . import auth
+from .api import IdemContext, json_response
+from .clock import http_date
+from .errors import ApiError
+from .ids import new_id
+from .runtime import RT
+from .store import dumps
+
+log = logging.getLogger("desktop.sandbox")
+
+PREFIX = "/v0.9"
+PUBLIC_PATHS = {
+    f"{PREFIX}/auth/token",
+    f"{PREFIX}/sandbox/health",
+    f"{PREFIX}/openapi.json",
+    f"{PREFIX}/docs",
+    f"{PREFIX}/docs/oauth2-redirect",
+}
+IDEM_RETENTION_MS = 24 * 3600 * 1000
+AMOUNT_KEYS = {"amount", "indicatedAmount"}
+REPLAYABLE_409 = {"quote_expired", "quote_not_open", "invalid_state"}
+
+
+def error_body(code: str, message: str, param: str | None, request_id: str | None) -> dict:
+    return {"error": {"code": code, "message": message, "param": param, "requestId": request_id}}
+
+
+def _request_id(request: Request) -> str | None:
+    return request.scope.get("state", {}).get("request_id")
+
+
+def storable(status: int, code: str | None) -> bool:
+    """Which results an Idempotency-Key keeps and replays (D3)."""
+    if 200 <= status < 300 or status in (403, 404):
+        return True
+    if status == 409:
+        return code in REPLAYABLE_409
+    if status == 422:
+        return code != "idempotency_key_reused"
+    return False
+
+
+# -- exception handlers (inside FastAPI) -------------------------------------------------
+async def _api_error(request: Request, exc: ApiError):
+    headers = getattr(exc, "headers", None)
+    return json_response(
+        error_body(exc.code, exc.message, exc.param, _request_id(request)), exc.status, headers
+    )
+
+
+def _param_of(loc: tuple) -> str | None:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:]
+    # Drop pydantic's union/type tags (e.g. 'str', 'function-after[...]').
+    parts = [p for p in parts if not (p in ("str", "int", "float", "bool") or "[" in p)]
+    return ".".join(parts) or None
+
+
+async def _validation_error(request: Request, exc: RequestValidationError):
+    errors = exc.errors()
+    err = errors[0] if errors else {}
+    etype = err.get("type", "")
+    loc = tuple(err.get("loc", ()))
+    if etype == "json_invalid":
+        body = error_body("invalid_request", "Malformed JSON body", None, _request_id(request))
+        return json_response(body, 400)
+    param = _param_of(loc)
+    if etype == "missing" and param is None:
+        body = error_body("invalid_request", "A JSON body is required", None, _request_id(request))
+        return json_response(body, 400)
+    last = str(loc[-1]) if loc else ""
+    if last in AMOUNT_KEYS or (last in ("str",) and len(loc) > 1 and str(loc[-2]) in AMOUNT_KEYS):
+        code, msg = "invalid_amount", "Amount must be a decimal string"
+    elif etype == "missing":
+        code, msg = "invalid_request", f"{param} is required"
+    else:
+        code, msg = "invalid_request", f"{param}: {err.get('msg', 'invalid value')}"
+    return json_response(error_body(code, msg, param, _request_id(request)), 400)
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException):
+    if exc.status_code == 404:
+        code, msg = "not_found", "No such route"
+    elif exc.status_code == 405:
+        code, msg = "method_not_allowed", "Method not allowed on this route"
+    elif exc.status_code == 401:
+        code, msg = "unauthorized", str(exc.detail)
+    elif exc.status_code >= 500:
+        code, msg = "internal_error", "Internal error"
+    else:
+        code, msg = "invalid_request", str(exc.detail)
+    headers = dict(exc.headers or {})
+    return json_response(
+        error_body(code, msg, None, _request_id(request)), exc.status_code, headers
+    )
+
+
+async def _internal_error(request: Request, exc: Exception):
+    log.exception("unhandled error", exc_info=exc)
+    body = error_body("internal_error", "Internal error", None, _request_id(request))
+    return json_response(body, 500)
+
+
+# -- the outer ASGI middleware ------------------------------------------------------------
+class SandboxMiddleware:
+    """Request-Id + Date on every response, bearer auth, Idempotency-Key handling."""
+
+    def __init__(self, app: FastAPI):
+        self.app = app
+        self.inflight: set[tuple] = set()
+
+    def __getattr__(self, name: str) -> Any:  # expose the FastAPI app's attributes
+        return getattr(self.app, name)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        now = RT.now_ms()
+        request_id = new_id("req_", now)
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        started = False
+
+        async def send_with_headers(message):
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"date"]
+                headers.append((b"request-id", request_id.encode()))
+                headers.append((b"date", http_date(RT.now_ms()).encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        async def send_error(status, code, message, param=None, extra_headers=()):
+            raw = dumps(error_body(code, message, param, request_id)).encode()
+            await send_with_headers(
+                {
+                    "type": "http.response.start",
+                    "status": status,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(raw)).encode()),
+                        *extra_headers,
+                    ],
+                }
+            )
+            await send_with_headers({"type": "http.response.body", "body": raw})
+
+        try:
+            path: str = scope["path"]
+            method: str = scope["method"]
+            if path.startswith(PREFIX) and path not in PUBLIC_PATHS:
+                token = None
+                for k, v in scope["headers"]:
+                    if k == b"authorization":
+                        val = v.decode("latin-1")
+                        if val[:7].lower() == "bearer ":
+                            token = val[7:].strip()
+                        break
+                if not token:
+                    await send_error(401, "unauthorized", "Missing bearer token")
+                    return
+                try:
+                    state["account"] = auth.account_for_token(RT.store, token, now)
+                except ApiError as e:
+                    await send_error(e.status, e.code, e.message, e.param)
+                    return
+                if method in ("POST", "PATCH", "DELETE"):
+                    await self._with_idempotency(scope, receive, send_with_headers, send_error)
+                    return
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            log.exception("unhandled error")
+            if not started:
+                await send_error(500, "internal_error", "Internal error")
+
+    def _route_exists(self, scope) -> bool:
+        for route in self.app.router.routes:
+            match, _ = route.matches(scope)
+            if match == Match.FULL:
+                return True
+        return False
+
+    async def _with_idempotency(self, scope, receive, send, send_error):
+        path, method = scope["path"], scope["method"]
+        key_raw = None
+        for k, v in scope["headers"]:
+            if k == b"idempotency-key":
+                key_raw = v
+                break
+        exempt = path.startswith(f"{PREFIX}/sandbox/")
+        if key_raw is None or exempt or not self._route_exists(scope):
+            if key_raw is None and method == "POST" and not exempt and self._route_exists(scope):
+                await send_error(
+                    400,
+                    "idempotency_key_required",
+                    "Idempotency-Key header is required",
+                    "Idempotency-Key",
+                )
+                return
+            await self.app(scope, receive, send)
+            return
+        key = key_raw.decode("latin-1")
+        if not (1 <= len(key) <= 255) or any(not (32 <= ord(c) <= 126) for c in key):
+            await send_error(
+                400,
+                "invalid_request",
+                "Idempotency-Key must be 1-255 printable ASCII characters",
+                "Idempotency-Key",
+            )
+            return
+        # Read the whole body, then hand it on.
+        chunks = []
+        while True:
+            msg = await receive()
+            if msg["type"] == "http.disconnect":
+                return
+            chunks.append(msg.get("body", b""))
+            if not msg.get("more_body"):
+                break
+        raw = b"".join(chunks)
+        try:
+            canon = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":"))
+        except ValueError:
+            canon = "raw:" + raw.decode("utf-8", "replace")
+        account = scope["state"]["account"]
+        ident = (account, method, path, key)
+        store = RT.store
+        row = store.one(
+            "SELECT canon, status, body, created_real_ms FROM idem"
+            " WHERE account=? AND method=? AND path=? AND key=?",
+            ident,
+        )
+        real_now = time.time_ns() // 1_000_000
+        if row is not None and row[3] < real_now - IDEM_RETENTION_MS:
+            with store.tx() as tx:
+                tx.execute(
+                    "DELETE FROM idem WHERE account=? AND method=? AND path=? AND key=?", ident
+                )
+            row = None
+        if row is not None:
+            if row[0] != canon:
+                await send_error(
+                    422,
+                    "idempotency_key_reused",
+                    "This Idempotency-Key was used with a different request body",
+                    "Idempotency-Key",
+                )
+                return
+            body = bytes(row[2])
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": row[1],
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode()),
+                        (b"idempotent-replayed", b"true"),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+            return
+        if ident in self.inflight:
+            await send_error(
+                409,
+                "idempotency_key_in_use",
+                "A request with this Idempotency-Key is still in progress",
+                "Idempotency-Key",
+            )
+            return
+        self.inflight.add(ident)
+        ctx = IdemContext(account, method, path, key, canon)
+        scope["state"]["idem"] = ctx
+        captured: dict = {"status": None, "body": []}
+        fed = False
+
+        async def replay_receive():
+            nonlocal fed
+            if not fed:
+                fed = True
+                return {"type": "http.request", "body": raw, "more_body": False}
+            return await receive()
+
+        async def capture_send(message):
+            if message["type"] == "http.response.start":
+                captured["status"] = message["status"]
+            elif message["type"] == "http.response.body":
+                captured["body"].append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, replay_receive, capture_send)
+        finally:
+            self.inflight.discard(ident)
+        status = captured["status"]
+        if status is None or ctx.stored:
+            return
+        body = b"".join(captured["body"])
+        code = None
+        if status >= 400:
+            try:
+                code = json.loads(body)["error"]["code"]
+            except (ValueError, KeyError, TypeError):
+                code = None
+        if storable(status, code):
+            with store.tx() as tx:
+                tx.execute(
+                    "INSERT OR REPLACE INTO idem(account, method, path, key, canon, status, body,"
+                    " created_real_ms) VALUES(?,?,?,?,?,?,?,?)",
+                    (*ident, canon, status, body, real_now),
+                )
+
+
+def create_fastapi() -> FastAPI:
+    from . import customers, extras, quotes, transactions, wallets
+
+    app = FastAPI(
+        title="OMS Desk sandbox",
+        version="0.9",
+        description="Offline OMS-compatible sandbox (contract: OMS_API.md, decisions D1–D21).",
+        openapi_url=f"{PREFIX}/openapi.json",
+        docs_url=f"{PREFIX}/docs",
+        redoc_url=None,
+    )
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _internal_error)
+    for module in (auth, customers, wallets, quotes, transactions, extras):
+        app.include_router(module.router, prefix=PREFIX)
+    # Optional rails (cash-ins, payouts, webhooks): included when their modules exist.
+    for name in ("cashins", "payouts", "webhooks"):
+        try:
+            module = importlib.import_module(f"desktop.sandbox.{name}")
+        except ModuleNotFoundError as e:
+            if e.name != f"desktop.sandbox.{name}":
+                log.exception("sandbox module %s failed to import; its routes are off", name)
+            continue
+        except Exception:
+            log.exception("sandbox module %s failed to import; its routes are off", name)
+            continue
+        router = getattr(module, "router", None)
+        if router is not None:
+            app.include_router(router, prefix=PREFIX)
+    _add_security_scheme(app)
+    return app
+
+
+def _add_security_scheme(app: FastAPI) -> None:
+    original = app.openapi
+
+    def openapi():
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = original()
+        schema.setdefault("components", {})["securitySchemes"] = {
+            "bearer": {"type": "http", "scheme": "bearer"}
+        }
+        for path, ops in schema.get("paths", {}).items():
+            if path in PUBLIC_PATHS:
+                continue
+            for op in ops.values():
+                if isinstance(op, dict):
+                    op["security"] = [{"bearer": []}]
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi
+
+
+def create_app() -> SandboxMiddleware:
+    """The ASGI app. RT (store, clock, settings) must be set up first (see __main__)."""
+    return SandboxMiddleware(create_fastapi())

@@ -1,0 +1,65 @@
+"""Scheduled work on the sandbox clock (D21).
+
+Other modules register `JOB_HANDLERS[kind] = fn(store, job)`; `fn` runs inside one database
+transaction together with the removal of its job, with `job.due_ms` as "now", so a crash never
+applies a step twice or loses it. `run_due(store, now_ms)` applies every job due up to `now_ms`
+in time order, including jobs that earlier jobs schedule within the window.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import NamedTuple
+
+from .store import Store
+
+log = logging.getLogger("desktop.sandbox.settlement")
+
+
+class Job(NamedTuple):
+    id: int
+    due_ms: int
+    kind: str
+    ref_id: str | None
+    account: str | None
+
+
+JobHandler = Callable[[Store, Job], None]
+JOB_HANDLERS: dict[str, JobHandler] = {}
+
+
+def run_due(store: Store, now_ms: int, max_jobs: int | None = None) -> int:
+    """Apply due jobs in (due time, creation) order. Returns how many ran."""
+    done = 0
+    while max_jobs is None or done < max_jobs:
+        job = None
+        try:
+            with store.tx() as tx:
+                row = tx.one(
+                    "SELECT id, due_ms, kind, ref_id, account FROM jobs WHERE due_ms<=?"
+                    " ORDER BY due_ms, id LIMIT 1",
+                    (now_ms,),
+                )
+                if row is None:
+                    return done
+                job = Job(*row)
+                tx.execute("DELETE FROM jobs WHERE id=?", (job.id,))
+                handler = JOB_HANDLERS.get(job.kind)
+                if handler is None:
+                    log.warning("no handler for job kind %s", job.kind)
+                else:
+                    handler(tx, job)
+        except Exception:
+            # A broken job must not block the queue forever: drop it and say so.
+            log.exception("job %s failed; dropped", job)
+            if job is not None:
+                with store.tx() as tx:
+                    tx.execute("DELETE FROM jobs WHERE id=?", (job.id,))
+        done += 1
+    return done
+
+
+def next_due_ms(store: Store) -> int | None:
+    row = store.one("SELECT MIN(due_ms) FROM jobs")
+    return row[0] if row else None

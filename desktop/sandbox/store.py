@@ -1,0 +1,340 @@
+"""SQLite persistence: resources, ledger, events, jobs, idempotency records.
+
+One connection per process, WAL, guarded by one re-entrant lock. `store.tx()` is one
+database transaction (BEGIN IMMEDIATE ... COMMIT) per state change; a crash at any point
+leaves either all or none of it. Money is stored as integer minor units (usdc, 6 places) in
+`ledger`; `balances` caches the per-wallet sum in the same transaction and is checked
+against the ledger on start (`check_ledger`). A balance can never go below zero (CHECK).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from .errors import ApiError
+from .ids import new_id
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS accounts(
+  id TEXT PRIMARY KEY, api_key TEXT UNIQUE NOT NULL, secret_hash TEXT NOT NULL,
+  created_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS tokens(
+  token TEXT PRIMARY KEY, account TEXT NOT NULL, expires_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS resources(
+  id TEXT PRIMARY KEY, account TEXT NOT NULL, kind TEXT NOT NULL,
+  customer_id TEXT, customer2_id TEXT, status TEXT, type TEXT,
+  email TEXT, external_id TEXT, address TEXT,
+  created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,
+  body TEXT NOT NULL, extra TEXT);
+CREATE INDEX IF NOT EXISTS res_list ON resources(account, kind, created_ms, id);
+CREATE INDEX IF NOT EXISTS res_cust ON resources(account, kind, customer_id, created_ms, id);
+CREATE INDEX IF NOT EXISTS res_cust2 ON resources(account, kind, customer2_id, created_ms, id);
+CREATE INDEX IF NOT EXISTS res_status ON resources(account, kind, status, created_ms, id);
+CREATE INDEX IF NOT EXISTS res_email ON resources(account, kind, email);
+CREATE INDEX IF NOT EXISTS res_ext ON resources(account, kind, external_id);
+CREATE INDEX IF NOT EXISTS res_addr ON resources(address);
+CREATE TABLE IF NOT EXISTS ledger(
+  id INTEGER PRIMARY KEY AUTOINCREMENT, account TEXT NOT NULL, wallet_id TEXT NOT NULL,
+  amount_minor INTEGER NOT NULL, reason TEXT NOT NULL, ref_id TEXT, at_ms INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS ledger_wallet ON ledger(wallet_id);
+CREATE TABLE IF NOT EXISTS balances(
+  wallet_id TEXT PRIMARY KEY, account TEXT NOT NULL,
+  balance_minor INTEGER NOT NULL CHECK (balance_minor >= 0), updated_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS events(
+  id TEXT PRIMARY KEY, account TEXT NOT NULL, type TEXT NOT NULL,
+  created_ms INTEGER NOT NULL, body TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS events_acct ON events(account, created_ms, id);
+CREATE TABLE IF NOT EXISTS jobs(
+  id INTEGER PRIMARY KEY AUTOINCREMENT, due_ms INTEGER NOT NULL, kind TEXT NOT NULL,
+  ref_id TEXT, account TEXT);
+CREATE INDEX IF NOT EXISTS jobs_due ON jobs(due_ms, id);
+CREATE TABLE IF NOT EXISTS idem(
+  account TEXT NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL, key TEXT NOT NULL,
+  canon TEXT NOT NULL, status INTEGER NOT NULL, body BLOB NOT NULL,
+  created_real_ms INTEGER NOT NULL,
+  PRIMARY KEY(account, method, path, key));
+CREATE INDEX IF NOT EXISTS idem_age ON idem(created_real_ms);
+"""
+
+# Hooks other modules register (webhooks.py appends to event_listeners).
+EventListener = Callable[["Store", dict], None]
+event_listeners: list[EventListener] = []
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+
+
+class Store:
+    def __init__(self, path: str):
+        self.path = path
+        self.conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self.conn.row_factory = sqlite3.Row
+        for pragma in (
+            "journal_mode=WAL",
+            "synchronous=NORMAL",
+            "busy_timeout=5000",
+            "cache_size=-32000",
+            "temp_store=MEMORY",
+        ):
+            self.conn.execute("PRAGMA " + pragma)
+        self.lock = threading.RLock()
+        self._depth = 0
+        self.conn.executescript(SCHEMA)
+
+    def close(self) -> None:
+        with self.lock:
+            self.conn.close()
+
+    # -- transactions -------------------------------------------------------------------
+    @contextmanager
+    def tx(self) -> Iterator[Store]:
+        """One database transaction (nested calls join the outer one)."""
+        with self.lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self
+                finally:
+                    self._depth -= 1
+                return
+            self.conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield self
+            except BaseException:
+                self._depth = 0
+                self.conn.execute("ROLLBACK")
+                raise
+            self._depth = 0
+            self.conn.execute("COMMIT")
+
+    def all(self, sql: str, args: tuple | list = ()) -> list[sqlite3.Row]:
+        with self.lock:
+            return self.conn.execute(sql, args).fetchall()
+
+    def one(self, sql: str, args: tuple | list = ()) -> sqlite3.Row | None:
+        with self.lock:
+            return self.conn.execute(sql, args).fetchone()
+
+    def execute(self, sql: str, args: tuple | list = ()) -> sqlite3.Cursor:
+        with self.lock:
+            return self.conn.execute(sql, args)
+
+    # -- meta ---------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        row = self.one("SELECT value FROM meta WHERE key=?", (key,))
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.execute("INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)", (key, value))
+
+    # -- resources ----------------------------------------------------------------------
+    def insert_resource(
+        self,
+        *,
+        id: str,
+        account: str,
+        kind: str,
+        body: dict,
+        created_ms: int,
+        customer_id: str | None = None,
+        customer2_id: str | None = None,
+        status: str | None = None,
+        type: str | None = None,
+        email: str | None = None,
+        external_id: str | None = None,
+        address: str | None = None,
+        extra: dict | None = None,
+    ) -> None:
+        self.execute(
+            "INSERT INTO resources(id, account, kind, customer_id, customer2_id, status, type,"
+            " email, external_id, address, created_ms, updated_ms, body, extra)"
+            " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                id,
+                account,
+                kind,
+                customer_id,
+                customer2_id,
+                status,
+                type,
+                email,
+                external_id,
+                address.lower() if address else None,
+                created_ms,
+                created_ms,
+                dumps(body),
+                dumps(extra) if extra is not None else None,
+            ),
+        )
+
+    def update_resource(
+        self, id: str, body: dict, updated_ms: int, extra: dict | None = None, **cols: Any
+    ) -> None:
+        sets = ["body=?", "updated_ms=?"]
+        args: list[Any] = [dumps(body), updated_ms]
+        if extra is not None:
+            sets.append("extra=?")
+            args.append(dumps(extra))
+        for col, val in cols.items():
+            if col not in ("status", "type", "email", "external_id", "customer2_id"):
+                raise ValueError(col)
+            sets.append(f"{col}=?")
+            args.append(val)
+        args.append(id)
+        self.execute(f"UPDATE resources SET {', '.join(sets)} WHERE id=?", args)
+
+    def get_row(self, kind: str, account: str, id: object) -> sqlite3.Row | None:
+        if not isinstance(id, str):
+            return None
+        return self.one(
+            "SELECT * FROM resources WHERE id=? AND account=? AND kind=?", (id, account, kind)
+        )
+
+    def get_body(self, kind: str, account: str, id: object) -> dict | None:
+        row = self.get_row(kind, account, id)
+        return json.loads(row["body"]) if row else None
+
+    def page(
+        self,
+        kind: str,
+        account: str,
+        *,
+        limit: int = 50,
+        starting_after: str | None = None,
+        ending_before: str | None = None,
+        created_after: int | None = None,
+        created_before: int | None = None,
+        any_customer: str | None = None,
+        **filters: Any,
+    ) -> tuple[list[sqlite3.Row], bool]:
+        """Cursor paging per D9. Returns (rows newest first, hasMore in the travelled direction).
+
+        `filters` are equality filters on indexed columns (customer_id, status, type, email,
+        external_id); `any_customer` matches customer_id or customer2_id.
+        """
+        where = ["account=?", "kind=?"]
+        args: list[Any] = [account, kind]
+        for col, val in filters.items():
+            if val is None:
+                continue
+            if col not in ("customer_id", "status", "type", "email", "external_id"):
+                raise ValueError(col)
+            where.append(f"{col}=?")
+            args.append(val)
+        if any_customer is not None:
+            where.append("(customer_id=? OR customer2_id=?)")
+            args += [any_customer, any_customer]
+        if created_after is not None:
+            where.append("created_ms>=?")
+            args.append(created_after)
+        if created_before is not None:
+            where.append("created_ms<=?")
+            args.append(created_before)
+        cursor = starting_after or ending_before
+        backwards = ending_before is not None
+        if cursor is not None:
+            crow = self.one(
+                "SELECT created_ms FROM resources WHERE id=? AND account=? AND kind=?",
+                (cursor, account, kind),
+            )
+            if crow is None:
+                param = "endingBefore" if backwards else "startingAfter"
+                raise ApiError(400, "invalid_request", "Unknown cursor", param)
+            where.append("(created_ms, id) > (?, ?)" if backwards else "(created_ms, id) < (?, ?)")
+            args += [crow[0], cursor]
+        order = "ASC" if backwards else "DESC"
+        sql = (
+            f"SELECT * FROM resources WHERE {' AND '.join(where)}"
+            f" ORDER BY created_ms {order}, id {order} LIMIT ?"
+        )
+        args.append(limit + 1)
+        rows = self.all(sql, args)
+        has_more = len(rows) > limit
+        rows = rows[:limit]
+        if backwards:
+            rows.reverse()
+        return rows, has_more
+
+    # -- ledger -------------------------------------------------------------------------
+    def open_balance(self, account: str, wallet_id: str, now_ms: int) -> None:
+        self.execute(
+            "INSERT OR IGNORE INTO balances(wallet_id, account, balance_minor, updated_ms)"
+            " VALUES(?,?,0,?)",
+            (wallet_id, account, now_ms),
+        )
+
+    def balance(self, wallet_id: str) -> tuple[int, int] | None:
+        row = self.one(
+            "SELECT balance_minor, updated_ms FROM balances WHERE wallet_id=?", (wallet_id,)
+        )
+        return (row[0], row[1]) if row else None
+
+    def post(
+        self,
+        account: str,
+        wallet_id: str,
+        amount_minor: int,
+        reason: str,
+        ref_id: str | None,
+        now_ms: int,
+    ) -> int:
+        """Append a ledger entry and move the cached balance; raises 422 if it would go < 0."""
+        cur = self.balance(wallet_id)
+        if cur is None:
+            raise ApiError(404, "not_found", "No such wallet")
+        if cur[0] + amount_minor < 0:
+            raise ApiError(422, "insufficient_funds", "Insufficient funds in the source wallet")
+        self.execute(
+            "INSERT INTO ledger(account, wallet_id, amount_minor, reason, ref_id, at_ms)"
+            " VALUES(?,?,?,?,?,?)",
+            (account, wallet_id, amount_minor, reason, ref_id, now_ms),
+        )
+        self.execute(
+            "UPDATE balances SET balance_minor=balance_minor+?, updated_ms=? WHERE wallet_id=?",
+            (amount_minor, now_ms, wallet_id),
+        )
+        return cur[0] + amount_minor
+
+    def check_ledger(self) -> list[str]:
+        """Wallets whose cached balance differs from the sum of their ledger entries."""
+        rows = self.all(
+            "SELECT b.wallet_id, b.balance_minor, COALESCE(SUM(l.amount_minor), 0) AS s"
+            " FROM balances b LEFT JOIN ledger l ON l.wallet_id=b.wallet_id"
+            " GROUP BY b.wallet_id HAVING b.balance_minor != s"
+        )
+        return [r[0] for r in rows]
+
+    # -- events and jobs ----------------------------------------------------------------
+    def emit(self, account: str, type: str, data: dict, now_ms: int) -> dict:
+        """Record an event in the current transaction and tell the listeners (webhooks)."""
+        from .clock import iso_ms
+
+        evt_id = new_id("evt_", now_ms)
+        event = {
+            "id": evt_id,
+            "object": "event",
+            "type": type,
+            "createdAt": iso_ms(now_ms),
+            "data": data,
+        }
+        self.execute(
+            "INSERT INTO events(id, account, type, created_ms, body) VALUES(?,?,?,?,?)",
+            (evt_id, account, type, now_ms, dumps(event)),
+        )
+        for listener in event_listeners:
+            listener(self, {"account": account, **event})
+        return event
+
+    def schedule(self, due_ms: int, kind: str, ref_id: str | None, account: str | None) -> None:
+        self.execute(
+            "INSERT INTO jobs(due_ms, kind, ref_id, account) VALUES(?,?,?,?)",
+            (due_ms, kind, ref_id, account),
+        )
