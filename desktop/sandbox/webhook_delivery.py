@@ -21,6 +21,7 @@ import ipaddress
 import json
 import logging
 import secrets
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -250,6 +251,8 @@ class DeliveryWorker:
             while not self._stop.is_set():
                 try:
                     did = self.run_once(client)
+                except sqlite3.ProgrammingError:
+                    return  # the store was closed: the sandbox is shutting down
                 except Exception as exc:  # keep the worker alive; retry next tick
                     self.last_error = repr(exc)
                     log.exception("webhook worker error")
