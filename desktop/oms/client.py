@@ -164,6 +164,9 @@ class OmsClient:
         self.server_time_offset: timedelta | None = None
         self.last_server_date: datetime | None = None
         self._closed = False
+        self.api_key: str | None = (
+            credentials.api_key if isinstance(credentials, Credentials) else None
+        )
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -190,6 +193,12 @@ class OmsClient:
     async def authenticate(self) -> None:
         """Exchange the credentials for a fresh token now (``Test connection``)."""
         await self._renew(stale=self._token, force=True)
+
+    async def account_scope(self) -> str:
+        """``base_url#api_key``: which account a journalled request belongs to (outbox)."""
+        if self.api_key is None:
+            await self._current_token()
+        return f"{self.base_url}#{self.api_key}"
 
     async def _current_token(self) -> str:
         if self._token is not None and self._monotonic() < self._renew_at:
@@ -222,6 +231,7 @@ class OmsClient:
         if not isinstance(creds, Credentials):
             creds = await creds()
         register_secret(creds.api_secret)
+        self.api_key = creds.api_key
         self.token_exchanges += 1
         resp = await self._send(
             "POST",
