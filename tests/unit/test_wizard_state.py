@@ -53,6 +53,16 @@ def test_deadline_received_late_counts_from_receipt():
     assert d.remaining() == 28
 
 
+def test_deadline_http_date_resolution_is_conservative():
+    server_now = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)  # whole second: a Date header
+    exp = server_now + timedelta(seconds=30, milliseconds=700)
+    d = Deadline.from_server(exp, server_now, 0.0, FakeClock(0), date_resolution=1.0)
+    assert d.remaining() == pytest.approx(29.7)
+    precise = server_now.replace(microsecond=500_000)
+    d = Deadline.from_server(exp, precise, 0.0, FakeClock(0), date_resolution=1.0)
+    assert d.remaining() == pytest.approx(30.2)
+
+
 def test_deadline_without_date_is_expired():
     d = Deadline.from_server(datetime(2026, 1, 1, tzinfo=UTC), None, 10.0, FakeClock(10))
     assert d.expired()
@@ -155,7 +165,7 @@ def test_withdraw_state_body():
     )
     body = w.quote_body()
     assert body["destination"] == {
-        "wallet": {"externalAccountId": "cpUsBank_1"},
+        "wallet": {"externalAccount": "cpUsBank_1"},
         "asset": "usd",
         "network": "wire",
     }
@@ -252,3 +262,18 @@ def test_zip_lookup():
     assert place == "New York, NY" and isinstance(lat, Decimal)
     assert lookup_zip("1000") is None and lookup_zip("00000") is None
     assert all(-90 <= v[0] <= 90 and -180 <= v[1] <= 180 for v in ZIP_CENTROIDS.values())
+
+
+def test_timeline_rows():
+    from desktop.ui.wizards.state import timeline_rows
+
+    rows = timeline_rows("cryptoToCrypto", "processing", "fundsPulled")
+    assert [s for _, s in rows] == ["done", "done", "current", "todo"]
+    rows = timeline_rows("cryptoToCrypto", "failed", "rejected")
+    assert [s for _, s in rows] == ["done", "done", "failed", "todo"]
+    rows = timeline_rows("cryptoToFiat", "failed", "returned")
+    assert [s for _, s in rows] == ["done", "done", "done", "failed"]
+    rows = timeline_rows("cryptoToFiat", "completed", "settled")
+    assert all(s == "done" for _, s in rows) and rows[2][0] == "Sent to the bank"
+    rows = timeline_rows("fiatToCrypto", "processing", "fundsReceived")
+    assert [s for _, s in rows] == ["done", "done", "current"]

@@ -195,7 +195,7 @@ class WithdrawState:
             "network": "polygon",
         }
         destination: dict[str, Any] = {
-            "wallet": {"externalAccountId": self.external_account_id.strip()},
+            "wallet": {"externalAccount": self.external_account_id.strip()},
             "asset": "usd",
             "network": self.network,
         }
@@ -342,3 +342,56 @@ class ConfirmState:
         if not self.required or self.amount is None:
             return Check(True)
         return check_typed_confirmation(self.typed, self.amount)
+
+
+# --------------------------------------------------------------------------- timeline
+
+#: Steps shown on the status page per transaction type (sub-statuses of D10).
+TIMELINE_STEPS: dict[str, tuple[tuple[str, str], ...]] = {
+    "cryptoToCrypto": (
+        ("submitted", "Submitted"),
+        ("fundsPulled", "Funds taken from the wallet"),
+        ("broadcast", "Broadcast to the network"),
+        ("settled", "Settled on chain"),
+    ),
+    "cryptoToFiat": (
+        ("submitted", "Submitted"),
+        ("fundsPulled", "Funds taken from the wallet"),
+        ("bankSubmitted", "Sent to the bank"),
+        ("settled", "Arrived at the bank"),
+    ),
+    "fiatToCrypto": (
+        ("submitted", "Deposit code issued"),
+        ("fundsReceived", "Cash received at the store"),
+        ("settled", "USDC credited to the wallet"),
+    ),
+}
+#: Where each failure sub-status (D10) stops the timeline: the step that did not happen.
+FAILED_AT = {"rejected": "broadcast", "returned": "settled", "reversed": "settled"}
+
+StepState = Literal["done", "current", "todo", "failed"]
+
+
+def timeline_rows(kind: str, status: str, sub_status: str | None) -> list[tuple[str, StepState]]:
+    """(label, state) for each step, from the type, status and current sub-status.
+
+    ``completed`` marks every step done; ``failed`` marks the first step not yet reached
+    as failed (a rejected send fails where it would have been broadcast/settled).
+    """
+    steps = TIMELINE_STEPS.get(kind, TIMELINE_STEPS["cryptoToCrypto"])
+    keys = [k for k, _ in steps]
+    if status == "completed":
+        return [(label, "done") for _, label in steps]
+    if status == "failed" and sub_status in FAILED_AT and FAILED_AT[sub_status] in keys:
+        reached = keys.index(FAILED_AT[sub_status]) - 1
+    else:
+        reached = keys.index(sub_status) if sub_status in keys else 0
+    rows: list[tuple[str, StepState]] = []
+    for i, (_, label) in enumerate(steps):
+        if i <= reached:
+            rows.append((label, "done"))
+        elif i == reached + 1:
+            rows.append((label, "failed" if status == "failed" else "current"))
+        else:
+            rows.append((label, "todo"))
+    return rows

@@ -33,8 +33,13 @@ class Deadline:
         server_date: datetime | None,
         received_monotonic: float,
         clock: Clock = time.monotonic,
+        date_resolution: float = 0.0,
     ) -> Deadline:
         """Deadline from a response: ``expiresAt`` and that response's ``Date`` (D18).
+
+        An HTTP ``Date`` header has whole seconds: the server's real "now" lies up to
+        ``date_resolution`` after it. The UI passes 1.0 so it never shows a quote as valid
+        for longer than the server will accept it (a late 409 is handled; a surprise is not).
 
         Without a server date (should not happen) the lifetime is unknown: the deadline is
         the receipt itself, so the UI asks for a fresh quote rather than trust a guess.
@@ -42,6 +47,8 @@ class Deadline:
         if server_date is None:
             return cls(received_monotonic, clock)
         lifetime = (expires_at - server_date).total_seconds()
+        if server_date.microsecond == 0:
+            lifetime -= date_resolution
         return cls(received_monotonic + lifetime, clock)
 
     def remaining(self, now: float | None = None) -> float:

@@ -1,0 +1,100 @@
+"""Common base of the money wizards: one TaskScope per dialog, cancelled in ``done()``.
+
+Only the dialog's own work (loading wallets, fetching quotes) lives in its scope; the
+money-moving POSTs go through ``MoneyHub`` in the application's scope.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QWidget, QWizard
+
+from desktop.tasks import TaskScope
+from desktop.ui.wizards.context import MoneyContext, money_context_from
+
+BANNER_STYLES = {
+    "error": "background:#fde8e8; color:#9b1c1c; padding:6px; border-radius:4px;",
+    "warning": "background:#fdf6b2; color:#723b13; padding:6px; border-radius:4px;",
+    "info": "background:#e1effe; color:#1e429f; padding:6px; border-radius:4px;",
+    "success": "background:#def7ec; color:#03543f; padding:6px; border-radius:4px;",
+}
+
+
+class Banner(QLabel):
+    """A one-line coloured message inside a page (hidden when empty)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.hide()
+
+    def show_message(self, text: str, kind: str = "info") -> None:
+        self.setStyleSheet(BANNER_STYLES.get(kind, BANNER_STYLES["info"]))
+        self.setText(text)
+        self.setVisible(bool(text))
+
+    def clear_message(self) -> None:
+        self.setText("")
+        self.hide()
+
+
+class MoneyWizard(QWizard):
+    """A QWizard with a MoneyContext, its own TaskScope, and sane buttons."""
+
+    def __init__(self, app_ctx: Any, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx: MoneyContext = money_context_from(app_ctx)
+        self.hub = self.ctx.hub
+        self.scope = TaskScope(f"wizard {title}")
+        self.setWindowTitle(title)
+        self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
+        self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
+        self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
+        self.resize(720, 620)
+        self.closed = False
+        self._links: list[tuple[Any, Any]] = []
+
+    def link(self, signal: Any, slot: Any) -> None:
+        """Connect a hub signal to a page slot once; ``done()`` disconnects them all."""
+        if any(s == signal and sl == slot for s, sl in self._links):
+            return
+        signal.connect(slot)
+        self._links.append((signal, slot))
+
+    def spawn(
+        self,
+        coro: Coroutine[Any, Any, Any],
+        *,
+        on_error: Callable[[BaseException], None] | None = None,
+        name: str | None = None,
+    ):
+        if self.scope.closed:
+            coro.close()
+            return None
+        return self.scope.spawn(coro, name=name, on_error=on_error or _excepthook)
+
+    def done(self, result: int) -> None:  # the one path for accept/reject/Escape/close
+        self.closed = True
+        self.scope.cancel_all()
+        for signal, slot in self._links:
+            try:
+                signal.disconnect(slot)
+            except (RuntimeError, TypeError):
+                pass
+        self._links.clear()
+        for page_id in self.pageIds():
+            page = self.page(page_id)
+            stop = getattr(page, "stop_timers", None)
+            if stop:
+                stop()
+        super().done(result)
+
+
+def _excepthook(exc: BaseException) -> None:
+    sys.excepthook(type(exc), exc, exc.__traceback__)

@@ -1,0 +1,268 @@
+"""What the money wizards and the transactions view need from the application.
+
+``MoneyContext`` bundles the client, tracker, outbox and the *application's* TaskScope
+(money-moving calls live there, so closing a wizard never loses a submission), plus the
+injected monotonic clock. ``MoneyHub`` is the one place that submits through the outbox
+and follows transactions and cash-ins with the tracker; views and wizards listen to its
+signals, so a transaction started in a wizard that was closed keeps updating the
+transactions view.
+
+``money_context_from(app_ctx)`` adapts whatever object the shell hands over (it looks
+attributes up by their usual names), so the wizards do not depend on the shell's class.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop.tasks import TaskScope
+
+log = logging.getLogger(__name__)
+
+__all__ = ["MoneyContext", "MoneyHub", "money_context_from", "resume_in_flight"]
+
+
+def _first(obj: Any, *names: str) -> Any:
+    for n in names:
+        v = getattr(obj, n, None)
+        if v is not None:
+            return v() if n.startswith("get_") and callable(v) else v
+    return None
+
+
+class MoneyHub(QObject):
+    """Submits through the outbox and publishes every transaction / cash-in it learns of."""
+
+    transactionChanged = Signal(object)  # models.Transaction
+    cashInChanged = Signal(object)  # models.CashIn
+    submissionFailed = Signal(str, object)  # idempotency key, exception
+    notice = Signal(str)
+
+    def __init__(self, ctx: MoneyContext, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.transactions: dict[str, Any] = {}
+        self.cash_ins: dict[str, Any] = {}
+        self._watches: dict[tuple[str, str], Any] = {}
+        self.submissions: dict[str, asyncio.Task] = {}  # key → task
+        #: cash-in id → (server Date, monotonic receipt) of the response that set its code (D18)
+        self.code_stamps: dict[str, tuple[Any, float]] = {}
+
+    def stamp(self, ci_id: str) -> None:
+        """Remember the server time of the response just received for this cash-in."""
+        client = self.ctx.client
+        self.code_stamps[ci_id] = (getattr(client, "last_server_date", None), self.ctx.clock())
+
+    # ---- publishing -----------------------------------------------------
+    def publish_transaction(self, txn: Any) -> None:
+        self.transactions[txn.id] = txn
+        self.transactionChanged.emit(txn)
+
+    def publish_cash_in(self, ci: Any) -> None:
+        self.cash_ins[ci.id] = ci
+        self.cashInChanged.emit(ci)
+        if getattr(ci, "transaction_id", None):
+            self.track_transaction(ci.transaction_id)
+
+    # ---- tracking -------------------------------------------------------
+    def _watch(self, kind: str, ident: str, publish: Callable[[Any], None]) -> None:
+        if (kind, ident) in self._watches or self.ctx.tracker is None:
+            return
+
+        def on_update(model: Any, *_: Any) -> None:
+            if model is None or isinstance(model, BaseException):
+                return
+            publish(model)
+            if getattr(model, "is_terminal", False):
+                self._watches.pop((kind, ident), None)
+
+        try:
+            self._watches[(kind, ident)] = self.ctx.tracker.watch(kind, ident, on_update)
+        except Exception:  # a closed tracker during shutdown
+            log.exception("could not watch %s %s", kind, ident)
+
+    def track_transaction(self, txn_id: str) -> None:
+        self._watch("transaction", txn_id, self.publish_transaction)
+
+    def track_cash_in(self, ci_id: str) -> None:
+        self._watch("cashIn", ci_id, self.publish_cash_in)
+
+    def is_tracking(self, kind: str, ident: str) -> bool:
+        return (kind, ident) in self._watches
+
+    def stop_all(self) -> None:
+        for handle in list(self._watches.values()):
+            try:
+                handle.cancel()
+            except Exception:
+                pass
+        self._watches.clear()
+
+    # ---- money-moving calls (application scope) ---------------------------
+    def submit_transaction(self, quote_id: str, key: str) -> asyncio.Task:
+        """POST /transactions through the outbox in the application's scope.
+
+        The same key is never submitted twice concurrently: a second call returns the
+        running task. The result is published and tracked whether or not anyone still
+        waits for it (the wizard may have been closed).
+        """
+        running = self.submissions.get(key)
+        if running is not None and not running.done():
+            return running
+
+        async def run() -> Any:
+            txn = await self.ctx.outbox.submit_transaction(self.ctx.client, quote_id, key=key)
+            self.publish_transaction(txn)
+            self.track_transaction(txn.id)
+            return txn
+
+        def on_error(exc: BaseException) -> None:
+            self.submissionFailed.emit(key, exc)
+
+        task = self.ctx.scope.spawn(run(), name=f"submit {quote_id}", on_error=on_error)
+        self.submissions[key] = task
+        return task
+
+    def submit_cash_in(self, body: dict, key: str | None = None) -> asyncio.Task:
+        async def run() -> Any:
+            submit = self.ctx.outbox.submit_cash_in
+            try:
+                ci = await submit(self.ctx.client, body, key=key)
+            except TypeError:  # an outbox without per-call keys
+                ci = await submit(self.ctx.client, body)
+            self.stamp(ci.id)
+            self.publish_cash_in(ci)
+            self.track_cash_in(ci.id)
+            return ci
+
+        def on_error(exc: BaseException) -> None:
+            self.submissionFailed.emit(key or "", exc)
+
+        task = self.ctx.scope.spawn(run(), name="cash-in", on_error=on_error)
+        if key:
+            self.submissions[key] = task
+        return task
+
+
+@dataclass
+class MoneyContext:
+    client: Any
+    tracker: Any
+    outbox: Any
+    scope: TaskScope
+    is_sandbox: bool = True
+    clock: Callable[[], float] = time.monotonic
+    hub: MoneyHub | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.hub is None:
+            self.hub = MoneyHub(self)
+
+
+_CONTEXTS: dict[int, MoneyContext] = {}
+
+
+def money_context_from(app_ctx: Any) -> MoneyContext:
+    """One MoneyContext per application context (cached), adapted by attribute names."""
+    if isinstance(app_ctx, MoneyContext):
+        return app_ctx
+    cached = _CONTEXTS.get(id(app_ctx))
+    if cached is not None:
+        return cached
+    profile = _first(app_ctx, "profile", "current_profile")
+    is_sandbox = _first(app_ctx, "is_sandbox")
+    if is_sandbox is None and profile is not None:
+        is_sandbox = getattr(profile, "is_sandbox", None)
+        if callable(is_sandbox):
+            is_sandbox = is_sandbox()
+    ctx = MoneyContext(
+        client=_first(app_ctx, "client", "oms", "get_client"),
+        tracker=_first(app_ctx, "tracker"),
+        outbox=_first(app_ctx, "outbox"),
+        scope=_first(app_ctx, "scope", "app_scope", "tasks", "task_scope"),
+        is_sandbox=bool(is_sandbox) if is_sandbox is not None else True,
+        clock=_first(app_ctx, "clock") or time.monotonic,
+    )
+    _CONTEXTS[id(app_ctx)] = ctx
+    return ctx
+
+
+async def _resume(ctx: MoneyContext) -> str:
+    hub = ctx.hub
+    assert hub is not None
+    parts: list[str] = []
+    if ctx.outbox is not None:
+        report = await ctx.outbox.replay(ctx.client)
+        resent = list(getattr(report, "resent", ()) or ())
+        stale = list(getattr(report, "stale", ()) or ())
+        for item in resent:
+            model = getattr(item, "result", item)
+            if getattr(model, "object", None) == "cashIn" or str(
+                getattr(model, "id", "")
+            ).startswith("ci_"):
+                hub.publish_cash_in(model)
+                hub.track_cash_in(model.id)
+            elif getattr(model, "id", None):
+                hub.publish_transaction(model)
+                hub.track_transaction(model.id)
+        if resent:
+            parts.append(f"{len(resent)} interrupted submission(s) were completed")
+        if stale:
+            parts.append(f"{len(stale)} older than 24 h need checking by hand")
+    count = 0
+    async for txn in ctx.client.iter_transactions(status="processing"):
+        hub.publish_transaction(txn)
+        hub.track_transaction(txn.id)
+        count += 1
+    cash = 0
+    for status in ("pending", "processing"):
+        async for ci in _iter_cash_ins(ctx.client, status):
+            hub.publish_cash_in(ci)
+            hub.track_cash_in(ci.id)
+            cash += 1
+    if count or cash:
+        parts.append(f"following {count} transaction(s) and {cash} cash-in(s) still in flight")
+    return "; ".join(parts)
+
+
+async def _iter_cash_ins(client: Any, status: str):
+    cursor = None
+    while True:
+        page = await client.list_cash_ins(status=status, limit=100, starting_after=cursor)
+        for ci in page.data:
+            yield ci
+        if not page.has_more or not page.next_cursor:
+            return
+        cursor = page.next_cursor
+
+
+def resume_in_flight(app_ctx: Any) -> asyncio.Task:
+    """On start: replay the outbox, then track every transaction and cash-in still in flight.
+
+    Runs in the application's scope; the hub emits ``notice`` with a one-line summary
+    (the shell shows it in a banner or status bar) when there was anything to resume.
+    """
+    ctx = money_context_from(app_ctx)
+
+    async def run() -> str:
+        text = await _resume(ctx)
+        if text and ctx.hub is not None:
+            ctx.hub.notice.emit(text[0].upper() + text[1:] + ".")
+        return text
+
+    return ctx.scope.spawn(run(), name="resume in-flight", on_error=lambda e: _report(ctx, e))
+
+
+def _report(ctx: MoneyContext, exc: BaseException) -> None:
+    if ctx.hub is not None:
+        ctx.hub.notice.emit(f"Could not resume in-flight work: {exc}")
+    else:  # pragma: no cover
+        sys.excepthook(type(exc), exc, exc.__traceback__)

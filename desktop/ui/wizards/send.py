@@ -1,0 +1,169 @@
+"""Send USDC wizard: source wallet → destination + amount → quote → status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+    QWizardPage,
+)
+
+from desktop.ui.money_widgets import AddressField, MoneyField
+from desktop.ui.wizards.base import MoneyWizard
+from desktop.ui.wizards.pickers import WalletPicker
+from desktop.ui.wizards.quote_page import QuotePage
+from desktop.ui.wizards.state import SendState
+from desktop.ui.wizards.status_page import StatusPage
+from desktop.ui.wizards.validators import format_money
+
+
+class SourcePage(QWizardPage):
+    def __init__(self, wiz: SendWizard, title: str = "Send from") -> None:
+        super().__init__()
+        self.setTitle(title)
+        self.setSubTitle("Choose the customer's wallet the USDC leaves from.")
+        lay = QVBoxLayout(self)
+        self.picker = WalletPicker(wiz, label="Customer")
+        self.picker.changed.connect(self.completeChanged)
+        lay.addWidget(self.picker)
+        lay.addStretch(1)
+
+    def isComplete(self) -> bool:
+        return bool(self.picker.wallet_id()) and not self.picker.loading
+
+
+class DestinationPage(QWizardPage):
+    def __init__(self, wiz: SendWizard) -> None:
+        super().__init__()
+        self.wiz = wiz
+        self.setTitle("Send to")
+        self.setSubTitle("Another OMS wallet or an external Polygon address, and the amount.")
+        lay = QVBoxLayout(self)
+        kinds = QHBoxLayout()
+        self.to_address = QRadioButton("External address")
+        self.to_wallet = QRadioButton("Another OMS wallet")
+        self.to_address.setChecked(True)
+        group = QButtonGroup(self)
+        group.addButton(self.to_address)
+        group.addButton(self.to_wallet)
+        kinds.addWidget(self.to_address)
+        kinds.addWidget(self.to_wallet)
+        kinds.addStretch(1)
+        lay.addLayout(kinds)
+        self.address = AddressField()
+        lay.addWidget(self.address)
+        self.dest_picker = WalletPicker(wiz, label="Recipient")
+        self.dest_picker.hide()
+        lay.addWidget(self.dest_picker)
+
+        box = QGroupBox("Amount")
+        form = QFormLayout(box)
+        side = QHBoxLayout()
+        self.send_exactly = QRadioButton("I send exactly")
+        self.receive_exactly = QRadioButton("They receive exactly")
+        self.send_exactly.setChecked(True)
+        sg = QButtonGroup(self)
+        sg.addButton(self.send_exactly)
+        sg.addButton(self.receive_exactly)
+        side.addWidget(self.send_exactly)
+        side.addWidget(self.receive_exactly)
+        side.addStretch(1)
+        form.addRow(side)
+        self.amount = MoneyField("usdc", with_max=True)
+        form.addRow("Amount", self.amount)
+        self.balance_label = QLabel("")
+        form.addRow("Available", self.balance_label)
+        self.note = QLabel(
+            "Fees are taken from the amount sent. With “They receive exactly”, fees are "
+            "added on top."
+        )
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet("color: palette(mid);")
+        form.addRow(self.note)
+        lay.addWidget(box)
+        self.problems = QLabel("")
+        self.problems.setWordWrap(True)
+        self.problems.setStyleSheet("color:#9b1c1c;")
+        lay.addWidget(self.problems)
+        lay.addStretch(1)
+
+        for sig in (
+            self.address.changed,
+            self.amount.changed,
+            self.dest_picker.changed,
+            self.to_address.toggled,
+            self.send_exactly.toggled,
+        ):
+            sig.connect(self._changed)
+
+    def initializePage(self) -> None:
+        bal = self.wiz.source_page.picker.balance()
+        self.balance_label.setText(format_money(bal, "usdc") if bal is not None else "unknown")
+        self._changed()
+
+    def _changed(self, *_: Any) -> None:
+        to_wallet = self.to_wallet.isChecked()
+        self.address.setVisible(not to_wallet)
+        self.dest_picker.setVisible(to_wallet)
+        bal = self.wiz.source_page.picker.balance()
+        if self.send_exactly.isChecked():
+            self.amount.set_maximum(bal)
+        else:
+            self.amount.maximum = None
+            self.amount.max_button.setEnabled(False)
+        st = self.wiz.sync_state()
+        dest = st.destination_check()
+        self.problems.setText(dest.message if to_wallet and st.destination_wallet_id else "")
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:
+        return self.wiz.sync_state().is_ready() and not self.dest_picker.loading
+
+
+class SendWizard(MoneyWizard):
+    """Open with ``SendWizard(app_ctx, customer_id=…, wallet_id=…)`` and ``open()``."""
+
+    def __init__(
+        self,
+        app_ctx: Any,
+        customer_id: str = "",
+        wallet_id: str | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(app_ctx, "Send USDC", parent)
+        self.state = SendState()
+        self.submit_key: str | None = None
+        self.submit_key_for: str | None = None
+        self.source_page = SourcePage(self)
+        self.destination_page = DestinationPage(self)
+        self.quote_page = QuotePage(self.quote_body, action="Send")
+        self.status_page = StatusPage()
+        for page in (self.source_page, self.destination_page, self.quote_page, self.status_page):
+            self.addPage(page)
+        if customer_id:
+            self.source_page.picker.load(customer_id, select_wallet=wallet_id)
+
+    def sync_state(self) -> SendState:
+        st = self.state
+        src = self.source_page.picker
+        dst = self.destination_page
+        st.customer_id = src.customer_id()
+        st.source_wallet_id = src.wallet_id()
+        st.source_balance = src.balance()
+        st.destination_kind = "wallet" if dst.to_wallet.isChecked() else "address"
+        st.destination_wallet_id = dst.dest_picker.wallet_id()
+        st.destination_address_text = dst.address.text()
+        st.amount_text = dst.amount.text()
+        st.fixed_side = "source" if dst.send_exactly.isChecked() else "destination"
+        return st
+
+    def quote_body(self) -> dict:
+        return self.sync_state().quote_body()

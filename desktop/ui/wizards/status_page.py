@@ -1,0 +1,234 @@
+"""The shared status page: submit through the outbox, follow the transaction to the end.
+
+The submission runs in the *application's* scope (``MoneyHub.submit_transaction``);
+this page only waits for it (shielded), so closing the wizard neither cancels nor
+repeats it. Updates arrive from the tracker through the hub's signals.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from html import escape
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+    QWizardPage,
+)
+
+from desktop.oms import errors
+from desktop.ui.money_widgets import CopyableId
+from desktop.ui.wizards.base import Banner
+from desktop.ui.wizards.quote_page import describe_destination, explain_error
+from desktop.ui.wizards.state import timeline_rows
+from desktop.ui.wizards.validators import format_money
+
+_ICONS = {"done": "✔", "current": "●", "todo": "○", "failed": "✘"}
+_COLORS = {"done": "#057a55", "current": "#1e429f", "todo": "#9ca3af", "failed": "#c81e1e"}
+
+
+class Timeline(QLabel):
+    """Steps of a movement with ✔ / ● / ○ / ✘, from ``timeline_rows``."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self.rows: list[tuple[str, str]] = []
+
+    def update_from(self, kind: str, status: str, sub_status: str | None) -> None:
+        self.rows = timeline_rows(kind, status, sub_status)
+        html = "".join(
+            f"<div style='color:{_COLORS[s]}; margin:3px'>"
+            f"<span style='font-size:14pt'>{_ICONS[s]}</span>&nbsp;&nbsp;{escape(label)}</div>"
+            for label, s in self.rows
+        )
+        self.setText(html)
+
+
+def _val(v: Any) -> str:
+    return str(v) if v not in (None, "") else "—"
+
+
+class StatusPage(QWizardPage):
+    """Last page of Send and Withdraw. ``txn`` is the latest Transaction seen."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setTitle("Status")
+        self.setFinalPage(True)
+        self.txn: Any = None
+        self.txn_id: str | None = None
+        self.submitting = False
+        self.failure: BaseException | None = None
+        self._started_for: str | None = None
+
+        lay = QVBoxLayout(self)
+        self.banner = Banner()
+        lay.addWidget(self.banner)
+        self.headline = QLabel("Sending…")
+        f = self.headline.font()
+        f.setPointSize(f.pointSize() + 4)
+        f.setBold(True)
+        self.headline.setFont(f)
+        self.headline.setWordWrap(True)
+        lay.addWidget(self.headline)
+        self.timeline = Timeline()
+        lay.addWidget(self.timeline)
+
+        self.outcome = QGroupBox("Details")
+        self.form = QFormLayout(self.outcome)
+        self.txn_label = CopyableId()
+        self.form.addRow("Transaction", self.txn_label)
+        self.status_label = QLabel("—")
+        self.form.addRow("Status", self.status_label)
+        self.amount_label = QLabel("—")
+        self.form.addRow("Amount", self.amount_label)
+        self.to_label = QLabel("—")
+        self.to_label.setWordWrap(True)
+        self.to_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.form.addRow("To", self.to_label)
+        self.hash_label = CopyableId()
+        self.form.addRow("Tx hash", self.hash_label)
+        self.bank_label = QLabel("—")
+        self.bank_label.setWordWrap(True)
+        self.form.addRow("Bank", self.bank_label)
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color:#9b1c1c;")
+        self.form.addRow("Problem", self.error_label)
+        self.refund_label = QLabel()
+        self.form.addRow("Refund", self.refund_label)
+        lay.addWidget(self.outcome)
+        self.back_button = QPushButton("Back to the quote")
+        self.back_button.hide()
+        self.back_button.clicked.connect(self._back_to_quote)
+        lay.addWidget(self.back_button, 0, Qt.AlignmentFlag.AlignLeft)
+        lay.addStretch(1)
+        self._set_row_visible(self.hash_label, False)
+        self._set_row_visible(self.bank_label, False)
+        self._set_row_visible(self.error_label, False)
+        self._set_row_visible(self.refund_label, False)
+
+    def _set_row_visible(self, widget: QWidget, visible: bool) -> None:
+        self.form.setRowVisible(widget, visible)
+
+    # ---- wizard protocol --------------------------------------------------
+    def initializePage(self) -> None:
+        wiz = self.wizard()
+        wiz.link(wiz.hub.transactionChanged, self._on_txn)
+        quote = wiz.quote_page.quote
+        key = wiz.submit_key
+        if self._started_for == key:
+            return
+        self._started_for = key
+        self.failure = None
+        self.banner.clear_message()
+        self.back_button.hide()
+        self.headline.setText("Sending…" if wiz.quote_page.action == "Send" else "Withdrawing…")
+        self.timeline.update_from(_kind_of(quote), "processing", "submitted")
+        self.submitting = True
+        task = wiz.hub.submit_transaction(quote.id, key)
+        self.wizard().button(self.wizard().WizardButton.FinishButton).setText("Close")
+
+        async def wait() -> None:
+            try:
+                txn = await asyncio.shield(task)
+            except errors.QuoteExpired:
+                self.submitting = False
+                self._quote_expired()
+                return
+            except errors.OmsError as exc:
+                self.submitting = False
+                self._failed_to_submit(exc)
+                return
+            self.submitting = False
+            self._on_txn(txn)
+
+        wiz.spawn(wait(), name="await submission", on_error=self._failed_to_submit)
+
+    def isComplete(self) -> bool:
+        return True  # closing is always safe: the submission lives in the app's scope
+
+    # ---- outcomes -----------------------------------------------------------
+    def _quote_expired(self) -> None:
+        wiz = self.wizard()
+        self._started_for = None
+        wiz.back()
+        wiz.quote_page.expired_at_server()
+
+    def _failed_to_submit(self, exc: BaseException) -> None:
+        self.failure = exc
+        self.headline.setText("Not sent")
+        self.banner.show_message(explain_error(exc), "error")
+        self._started_for = None
+        self.back_button.show()
+
+    def _back_to_quote(self) -> None:
+        wiz = self.wizard()
+        wiz.back()
+        wiz.quote_page.request_new_quote()
+
+    def _on_txn(self, txn: Any) -> None:
+        if self.txn_id is None:
+            if getattr(txn, "quote_id", None) != self.wizard().quote_page.quote.id:
+                return
+            self.txn_id = txn.id
+        elif txn.id != self.txn_id:
+            return
+        self.txn = txn
+        self.render(txn)
+
+    def render(self, txn: Any) -> None:
+        status = str(txn.status)
+        self.timeline.update_from(str(txn.type), status, txn.sub_status)
+        self.txn_label.set_value(txn.id)
+        self.status_label.setText(f"{status}" + (f" · {txn.sub_status}" if txn.sub_status else ""))
+        s, d = txn.source, txn.destination
+        self.amount_label.setText(
+            f"{format_money(s.amount_gross, s.asset or 'usdc')} → "
+            f"{format_money(d.amount_net, d.asset or '')}"
+        )
+        self.to_label.setText(describe_destination(d))
+        crypto = str(txn.type) == "cryptoToCrypto"
+        if d.tx_hash:
+            self.hash_label.set_value(d.tx_hash)
+        self._set_row_visible(self.hash_label, bool(d.tx_hash))
+        bank = d.bank_details or {}
+        if bank and not crypto:
+            self.bank_label.setText(
+                " · ".join(
+                    _val(bank.get(k))
+                    for k in ("bankName", "accountHolderName", "routingNumber", "accountNumber")
+                )
+                + f" · {(d.network or '').upper()}"
+            )
+        self._set_row_visible(self.bank_label, bool(bank) and not crypto)
+        failed = status == "failed"
+        if status == "completed":
+            self.headline.setText(
+                f"Completed: {format_money(d.amount_net, d.asset or '')} delivered."
+            )
+            self.headline.setStyleSheet("color:#057a55;")
+        elif failed:
+            self.headline.setText("Failed — the money was returned to the wallet.")
+            self.headline.setStyleSheet("color:#9b1c1c;")
+            self.error_label.setText(explain_error(txn.error) if txn.error else "Failed.")
+            self.refund_label.setText(
+                f"{format_money(s.amount_gross, s.asset or 'usdc')} refunded to wallet "
+                f"{s.wallet_id or ''}".strip()
+            )
+        else:
+            self.headline.setText("In progress — you can close this window; it keeps going.")
+            self.headline.setStyleSheet("")
+        self._set_row_visible(self.error_label, failed)
+        self._set_row_visible(self.refund_label, failed)
+
+
+def _kind_of(quote: Any) -> str:
+    return str(getattr(quote, "type", "") or "cryptoToCrypto")
