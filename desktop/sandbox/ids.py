@@ -7,6 +7,7 @@ so ids made by one process sort in creation order even when the sandbox clock st
 
 from __future__ import annotations
 
+import base64
 import secrets
 import threading
 
@@ -22,6 +23,23 @@ def _encode(n: int) -> str:
         out.append(_ALPHABET[n & 31])
         n >>= 5
     return "".join(reversed(out))
+
+
+_B32 = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", _ALPHABET.encode())
+
+
+def _encode_time(ms: int) -> str:
+    out = []
+    for _ in range(10):
+        out.append(_ALPHABET[ms & 31])
+        ms >>= 5
+    return "".join(reversed(out))
+
+
+def bulk_id(prefix: str, ms: int) -> str:
+    """Like historic_id, faster (for bulk inserts): 10 time chars + 16 random chars."""
+    rand = base64.b32encode(secrets.token_bytes(10)).translate(_B32).decode()
+    return prefix + _encode_time(ms & (2**48 - 1)) + rand
 
 
 def new_id(prefix: str, ms: int) -> str:

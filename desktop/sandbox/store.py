@@ -33,12 +33,15 @@ CREATE TABLE IF NOT EXISTS resources(
   created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,
   body TEXT NOT NULL, extra TEXT);
 CREATE INDEX IF NOT EXISTS res_list ON resources(account, kind, created_ms, id);
-CREATE INDEX IF NOT EXISTS res_cust ON resources(account, kind, customer_id, created_ms, id);
-CREATE INDEX IF NOT EXISTS res_cust2 ON resources(account, kind, customer2_id, created_ms, id);
+CREATE INDEX IF NOT EXISTS res_cust ON resources(account, kind, customer_id, created_ms, id)
+  WHERE customer_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS res_cust2 ON resources(account, kind, customer2_id, created_ms, id)
+  WHERE customer2_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS res_status ON resources(account, kind, status, created_ms, id);
-CREATE INDEX IF NOT EXISTS res_email ON resources(account, kind, email);
-CREATE INDEX IF NOT EXISTS res_ext ON resources(account, kind, external_id);
-CREATE INDEX IF NOT EXISTS res_addr ON resources(address);
+CREATE INDEX IF NOT EXISTS res_email ON resources(account, kind, email) WHERE email IS NOT NULL;
+CREATE INDEX IF NOT EXISTS res_ext ON resources(account, kind, external_id)
+  WHERE external_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS res_addr ON resources(address) WHERE address IS NOT NULL;
 CREATE TABLE IF NOT EXISTS ledger(
   id INTEGER PRIMARY KEY AUTOINCREMENT, account TEXT NOT NULL, wallet_id TEXT NOT NULL,
   amount_minor INTEGER NOT NULL, reason TEXT NOT NULL, ref_id TEXT, at_ms INTEGER NOT NULL);
@@ -80,7 +83,7 @@ class Store:
             "journal_mode=WAL",
             "synchronous=NORMAL",
             "busy_timeout=5000",
-            "cache_size=-32000",
+            "cache_size=-65536",
             "temp_store=MEMORY",
         ):
             self.conn.execute("PRAGMA " + pragma)
