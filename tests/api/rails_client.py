@@ -1,0 +1,202 @@
+"""A tiny synchronous HTTP helper for the rails tests (cash-ins, payouts, webhooks).
+
+It talks to a real sandbox process over loopback, exactly as any client would; it adds a
+fresh Idempotency-Key to every POST outside /sandbox/ unless told otherwise.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+import httpx
+
+FULL_IDENTITY: dict[str, Any] = {
+    "type": "individual",
+    "firstName": "Jane",
+    "lastName": "Smith",
+    "email": "jane@example.com",
+    "phone": "+12125551234",
+    "birthDate": "1990-05-15",
+    "nationality": "US",
+    "signedAgreement": True,
+    "ipAddress": "203.0.113.7",
+    "residentialAddress": {
+        "line1": "123 Main St",
+        "city": "New York",
+        "state": "NY",
+        "country": "US",
+        "zipCode": "10001",
+    },
+    "identifyingInformation": [{"type": "ssn", "issuingCountry": "US", "number": "123456789"}],
+    "endorsements": ["basic", "cryptoCustody", "usd"],
+}
+NYC = ("40.7506", "-73.9972")
+SACRAMENTO = ("38.495133", "-121.505336")
+CHASE_ROUTING = "021000021"
+
+
+class Api:
+    def __init__(self, base_url: str, api_key: str, api_secret: str):
+        self.base_url = base_url
+        self._creds = {"apiKey": api_key, "apiSecret": api_secret}
+        self.http = httpx.Client(base_url=base_url, timeout=15)
+        self._login()
+
+    def _login(self) -> None:
+        r = self.http.post("/auth/token", json=self._creds)
+        assert r.status_code == 200, r.text
+        self.http.headers["Authorization"] = "Bearer " + r.json()["accessToken"]
+
+    def _send(self, method: str, path: str, **kw: Any) -> httpx.Response:
+        """One request; a token the sandbox clock has expired is renewed once (D15)."""
+        r = self.http.request(method, path, **kw)
+        if r.status_code == 401 and r.json()["error"]["code"] == "token_expired":
+            self._login()
+            r = self.http.request(method, path, **kw)
+        return r
+
+    @classmethod
+    def of(cls, sb) -> Api:
+        return cls(sb.base_url, sb.api_key, sb.api_secret)
+
+    def new_account(self) -> Api:
+        r = self._send("POST", "/sandbox/accounts")
+        assert r.status_code == 201, r.text
+        creds = r.json()
+        return Api(self.base_url, creds["apiKey"], creds["apiSecret"])
+
+    def close(self) -> None:
+        self.http.close()
+
+    # -- verbs ----------------------------------------------------------------------------------
+    def post(self, path: str, body: Any = None, key: str | None = "auto", **kw) -> httpx.Response:
+        headers = dict(kw.pop("headers", {}))
+        if key == "auto" and not path.startswith("/sandbox/"):
+            key = uuid.uuid4().hex
+        if key not in (None, "auto"):
+            headers["Idempotency-Key"] = key
+        return self._send("POST", path, json=body, headers=headers, **kw)
+
+    def get(self, path: str, **params: Any) -> httpx.Response:
+        return self._send("GET", path, params={k: v for k, v in params.items() if v is not None})
+
+    def patch(self, path: str, body: Any) -> httpx.Response:
+        return self._send("PATCH", path, json=body)
+
+    def delete(self, path: str) -> httpx.Response:
+        return self._send("DELETE", path)
+
+    def ok(self, r: httpx.Response, status: int = 200) -> dict:
+        assert r.status_code == status, (
+            f"{r.request.method} {r.request.url}: {r.status_code} {r.text}"
+        )
+        return r.json() if r.content else {}
+
+    # -- sandbox ---------------------------------------------------------------------------------
+    def advance(self, seconds: float) -> str:
+        return self.ok(self.post("/sandbox/clock/advance", {"seconds": seconds}))["now"]
+
+    def now(self) -> str:
+        return self.ok(self.get("/sandbox/health"))["now"]
+
+    # -- building blocks -------------------------------------------------------------------------
+    def customer(self, **overrides: Any) -> dict:
+        """A customer with the full identity of §5.1; an override of `...` drops that field."""
+        body = {**FULL_IDENTITY, "email": f"jane+{uuid.uuid4().hex[:8]}@example.com", **overrides}
+        body = {k: v for k, v in body.items() if v is not ...}
+        return self.ok(self.post("/customers", body), 201)
+
+    def wallet(self, customer_id: str) -> dict:
+        body = {"asset": "usdc", "chain": "polygon"}
+        return self.ok(self.post(f"/customers/{customer_id}/wallets", body), 201)
+
+    def balance(self, wallet_id: str) -> str:
+        return self.ok(self.get(f"/wallets/{wallet_id}/balance"))["balance"]
+
+    def fund(self, wallet_id: str, amount: str) -> dict:
+        return self.ok(self.post(f"/sandbox/wallets/{wallet_id}/deposit", {"amount": amount}), 201)
+
+    def location(self, point: tuple[str, str] = NYC) -> dict:
+        lat, lng = point
+        r = self.get("/cash-locations", provider="greendot", latitude=lat, longitude=lng, limit=1)
+        return self.ok(r)["data"][0]
+
+    def cash_in_body(self, customer_id: str, wallet_id: str, amount: str | None = "100.00"):
+        loc = self.location()
+        source: dict[str, Any] = {"asset": "usd"}
+        if amount is not None:
+            source["indicatedAmount"] = amount
+        return {
+            "customerId": customer_id,
+            "source": source,
+            "destination": {"wallet": {"id": wallet_id}, "asset": "usdc", "network": "polygon"},
+            "cash": {"locationId": loc["id"], "locationReference": loc["locationReference"]},
+        }
+
+    def cash_in(self, customer_id: str, wallet_id: str, amount: str | None = "100.00") -> dict:
+        return self.ok(
+            self.post("/cash-ins", self.cash_in_body(customer_id, wallet_id, amount)), 201
+        )
+
+    def deposit_cash(self, cash_in: dict, amount: str) -> dict:
+        """barcode-auth (must approve) then auth-commit; returns the commit response."""
+        code = cash_in["depositInstructions"]["code"]
+        auth = self.ok(
+            self.post(
+                "/cash-ins/simulate/barcode-auth",
+                {"accountReferenceNumber": code, "amount": amount},
+            )
+        )
+        assert auth["responseCode"] == "00", auth
+        return self.ok(
+            self.post(
+                "/cash-ins/simulate/auth-commit", {"originalConfirmationId": auth["confirmationId"]}
+            )
+        )
+
+    def bank_account(self, customer_id: str, number: str = "000123454242", network: str = "ach"):
+        body = {
+            "type": "usBank",
+            "network": network,
+            "bankDetails": {
+                "bankName": "Chase",
+                "routingNumber": CHASE_ROUTING,
+                "accountNumber": number,
+                "accountHolderName": "Jane Smith",
+            },
+        }
+        return self.ok(self.post(f"/customers/{customer_id}/external-accounts", body), 201)
+
+    def webhook(self, url: str, events: list[str] | None = None) -> dict:
+        body: dict[str, Any] = {"url": url}
+        if events is not None:
+            body["events"] = events
+        return self.ok(self.post("/webhooks", body), 201)
+
+    def deliveries(self, webhook_id: str) -> list[dict]:
+        return self.ok(self.get(f"/sandbox/webhooks/{webhook_id}/deliveries"))["data"]
+
+    def wait_attempts(self, webhook_id: str, event_id: str, n: int, timeout: float = 5.0) -> dict:
+        """The delivery of `event_id` once the sandbox has recorded `n` attempts.
+
+        The receiver sees a request a moment before the sandbox records its outcome, so this
+        re-reads the debug view until it catches up (bounded; no sleeping)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for d in self.deliveries(webhook_id):
+                if d["eventId"] == event_id and d["attemptCount"] >= n:
+                    return d
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{event_id}: fewer than {n} attempts recorded")
+
+
+def assert_error(r: httpx.Response, status: int, code: str, param: str | None = "any") -> dict:
+    assert r.status_code == status, f"{r.status_code} {r.text}"
+    err = r.json()["error"]
+    assert err["code"] == code, err
+    if param != "any":
+        assert err["param"] == param, err
+    assert err["requestId"] == r.headers["Request-Id"]
+    return err
