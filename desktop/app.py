@@ -1,0 +1,475 @@
+"""QApplication + qasync loop, start-up and orderly shutdown.
+
+One ``amain()`` coroutine opens the session (starting the embedded sandbox child
+when the profile says so), shows the window, waits for an ``asyncio.Event`` set by
+the window's ``closed`` / ``aboutToQuit``, then closes every task scope, the HTTP
+client and the child sandbox. If Qt leaves ``exec()`` first, ``run_until_complete``
+raises: we re-enter the loop so the cleanup still runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import signal
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from desktop import __version__
+from desktop.config import (
+    EMBEDDED_PROFILE_NAME,
+    Paths,
+    Profile,
+    ProfileError,
+    ProfileKind,
+    ProfileStore,
+    default_paths,
+    embedded_profile,
+    resolve_profile,
+)
+from desktop.embedded import EmbeddedSandbox, SandboxStartError
+from desktop.logs import register_secret, setup_logging
+from desktop.secrets import ApiKeyPair, SecretStore
+from desktop.tasks import TaskScope
+
+log = logging.getLogger(__name__)
+
+_T0 = time.perf_counter()
+_WALL0 = time.time()
+
+
+@dataclass
+class Session:
+    """What the window and the wizards see of the current connection."""
+
+    profile: Profile
+    client: Any
+    scope: TaskScope
+    is_sandbox: bool
+    tracker: Any = None
+    outbox: Any = None
+    sandbox: EmbeddedSandbox | None = None
+    app: Any = field(default=None, repr=False)
+
+    async def probe(self) -> object:
+        if self.profile.kind is ProfileKind.EMBEDDED:
+            return await self.client.sandbox_health()
+        return await self.client.list_customers(limit=1)
+
+    @property
+    def current_profile(self) -> Profile:
+        return self.profile
+
+
+def make_client(base_url: str, api_key: str, api_secret: str):
+    from desktop.oms.client import Credentials, OmsClient, RetryPolicy
+
+    register_secret(api_secret)
+    # Few, quick retries: the offline banner and its own backoff take over after that.
+    return OmsClient(
+        base_url,
+        Credentials(api_key, api_secret),
+        retry=RetryPolicy(attempts=3, base=0.2, cap=1.0, deadline=4.0),
+        user_agent=f"OMS-Desk/{__version__}",
+    )
+
+
+class DeskApp:
+    """The application object: owns the window, the session and its resources."""
+
+    def __init__(
+        self,
+        qapp,
+        paths: Paths,
+        *,
+        profile_name: str | None = None,
+        sandbox_data: str | None = None,
+        secrets: SecretStore | None = None,
+        self_test: bool = False,
+        sandbox_extra: tuple[str, ...] = (),
+    ) -> None:
+        from PySide6.QtCore import QSettings
+
+        from desktop.ui.main_window import MainWindow
+
+        self.qapp = qapp
+        self.paths = paths
+        self.store = ProfileStore.load(paths.profiles_file)
+        self.secrets = secrets or SecretStore()
+        self.scope = TaskScope("application")
+        self.session: Session | None = None
+        self.sandbox: EmbeddedSandbox | None = None
+        self.outbox = None
+        self.self_test = self_test
+        self.sandbox_extra = sandbox_extra
+        self.quit_event = asyncio.Event()
+        self._switching: asyncio.Task | None = None
+        self.first_rows_at: float | None = None
+        self.exit_code = 0
+        self._initial = (profile_name, sandbox_data)
+
+        self.qsettings = QSettings(str(paths.qsettings_file), QSettings.Format.IniFormat)
+        self.window = MainWindow(self.qsettings)
+        self.window.profile_names = self.profile_names
+        self.window.closed.connect(self.request_quit)
+        self.window.settings_requested.connect(self.open_settings)
+        self.window.profile_switch_requested.connect(self.switch_profile)
+        self.window.model.page_loaded.connect(self._on_first_page)
+        self.secrets.on_persistence_changed(lambda ok: self.window.set_keyring_warning(not ok))
+        qapp.aboutToQuit.connect(self.request_quit)
+
+    # ---- lifecycle -------------------------------------------------------------------
+
+    def request_quit(self) -> None:
+        self.quit_event.set()
+
+    async def amain(self) -> int:
+        self.window.show()
+        self.window.clamp_to_screen()
+        try:
+            profile = resolve_profile(self.store, *self._initial)
+        except ProfileError as e:
+            self.window.show_session_error(str(e), [("Settings…", self.open_settings)])
+            profile = None
+        if profile is not None:
+            self.scope.spawn(self._probe_keyring(), name="keyring.probe")
+            await self.open_profile(profile)
+        await self.quit_event.wait()
+        await self.shutdown()
+        return self.exit_code
+
+    async def _probe_keyring(self) -> None:
+        ok = await self.secrets.probe()
+        self.window.set_keyring_warning(not ok)
+
+    async def shutdown(self) -> None:
+        log.info("shutting down")
+        if self.window.isVisible():
+            self.window.save_state()
+            self.window.hide()
+        await self._drain_views()
+        await self.scope.aclose()
+        await self.close_session()
+        if self.outbox is not None:
+            try:
+                self.outbox.close()
+            except Exception:
+                pass
+            self.outbox = None
+        self.window.monitor.stop()
+        await asyncio.gather(
+            self.window.scope.aclose(1.0),
+            self.window.detail.scope.aclose(1.0),
+            self.window.monitor.scope.aclose(1.0),
+        )
+        log.info("shutdown complete")
+
+    # ---- profiles --------------------------------------------------------------------
+
+    def profile_names(self) -> list[str]:
+        names = self.store.names()
+        return names if EMBEDDED_PROFILE_NAME in names else [EMBEDDED_PROFILE_NAME, *names]
+
+    def switch_profile(self, name: str) -> None:
+        p = self.store.get(name) or (embedded_profile() if name == EMBEDDED_PROFILE_NAME else None)
+        if p is None:
+            return
+        self.store.active = name
+        try:
+            self.store.save()
+        except OSError:
+            log.exception("could not save profiles")
+        if self._switching is not None and not self._switching.done():
+            self._switching.cancel()
+        self._switching = self.scope.spawn(self.open_profile(p), name="open_profile")
+
+    async def open_profile(self, profile: Profile) -> Session | None:
+        """Close the current session, connect to ``profile`` and hand it to the window."""
+        await self.close_session(keep_sandbox_for=profile)
+        w = self.window
+        w.clear_session(f"Connecting to {profile.name}…")
+        w.profile_name, w.environment = profile.name, str(profile.environment)
+        w._update_title()
+        try:
+            if profile.kind is ProfileKind.EMBEDDED:
+                data_dir = Path(profile.data_dir) if profile.data_dir else self.paths.sandbox_dir
+                if (
+                    self.sandbox is None
+                    or self.sandbox.data_dir != data_dir
+                    or not (
+                        self.sandbox.info and (self.sandbox.running or not self.sandbox.info.owned)
+                    )
+                ):
+                    if self.sandbox is not None:
+                        await self.sandbox.stop()
+                    self.sandbox = EmbeddedSandbox(data_dir, demo=True, extra=self.sandbox_extra)
+                    await self.sandbox.start()
+                info = self.sandbox.info
+                client = make_client(info.base_url, info.api_key, info.api_secret)
+            else:
+                pair = await self.secrets.get(profile.name)
+                if pair is None:
+                    w.clear_session()
+                    w.show_session_error(
+                        f"No API key is stored for “{profile.name}”. Enter it in Settings.",
+                        [("Settings…", self.open_settings)],
+                    )
+                    return None
+                client = make_client(profile.url, pair.api_key, pair.api_secret)
+        except asyncio.CancelledError:
+            raise
+        except (SandboxStartError, OSError, ValueError) as e:
+            log.exception("could not open profile %s", profile.name)
+            w.clear_session()
+            w.show_session_error(
+                f"Could not connect to “{profile.name}”: {e}",
+                [
+                    ("Retry", lambda: self.switch_profile(profile.name)),
+                    ("Settings…", self.open_settings),
+                ],
+            )
+            return None
+        session = Session(
+            profile=profile,
+            client=client,
+            scope=TaskScope(f"session:{profile.name}"),
+            is_sandbox=profile.is_sandbox,
+            sandbox=self.sandbox if profile.kind is ProfileKind.EMBEDDED else None,
+            app=self,
+        )
+        self._attach_money(session)
+        self.session = session
+        w.set_session(session)
+        log.info("session open: %s (%s) %s", profile.name, profile.environment, client.base_url)
+        self._resume_in_flight(session)
+        return session
+
+    def _attach_money(self, session: Session) -> None:
+        try:
+            from desktop.oms.outbox import Outbox
+            from desktop.oms.tracker import Tracker
+        except ImportError:  # pragma: no cover
+            return
+        try:
+            if self.outbox is None:
+                self.outbox = Outbox(self.paths.data_dir / "outbox.sqlite3")
+            session.outbox = self.outbox
+            session.tracker = Tracker(session.client)
+        except Exception:
+            log.exception("outbox/tracker unavailable")
+
+    def _resume_in_flight(self, session: Session) -> None:
+        try:
+            from desktop.ui.wizards.context import resume_in_flight
+        except Exception:
+            return
+        try:
+            resume_in_flight(session)
+        except Exception:
+            log.exception("resume_in_flight failed")
+
+    async def _drain_views(self) -> None:
+        w = self.window
+        w.monitor.stop()
+        await asyncio.gather(
+            w.scope.drain(1.0), w.detail.scope.drain(1.0), w.monitor.scope.drain(1.0)
+        )
+
+    async def close_session(self, keep_sandbox_for: Profile | None = None) -> None:
+        s, self.session = self.session, None
+        if s is not None:
+            await self._drain_views()
+            await s.scope.aclose()
+            if s.tracker is not None:
+                try:
+                    await s.tracker.aclose()
+                except Exception:
+                    log.exception("tracker close failed")
+            await s.client.aclose()
+        keep = (
+            keep_sandbox_for is not None
+            and keep_sandbox_for.kind is ProfileKind.EMBEDDED
+            and self.sandbox is not None
+            and self.sandbox.data_dir
+            == (
+                Path(keep_sandbox_for.data_dir)
+                if keep_sandbox_for.data_dir
+                else self.paths.sandbox_dir
+            )
+        )
+        if self.sandbox is not None and not keep:
+            sb, self.sandbox = self.sandbox, None
+            await sb.stop()
+
+    # ---- settings --------------------------------------------------------------------
+
+    def open_settings(self) -> None:
+        from desktop.ui.settings_dialog import SettingsDialog
+
+        dlg = SettingsDialog(
+            self.store,
+            self.secrets,
+            self.test_connection,
+            current=self.session.profile.name if self.session else None,
+            parent=self.window,
+        )
+        dlg.switch_requested.connect(self.switch_profile)
+        dlg.open()
+        self.window.settings_dialog = dlg
+
+    async def test_connection(self, profile: Profile, pair: ApiKeyPair | None) -> str:
+        from desktop.oms import errors
+
+        if profile.kind is ProfileKind.EMBEDDED:
+            if self.sandbox is not None and self.sandbox.info is not None:
+                return f"The embedded sandbox is running at {self.sandbox.info.base_url}."
+            return "The embedded sandbox starts when this profile is used."
+        assert pair is not None
+        client = make_client(profile.url, pair.api_key, pair.api_secret)
+        try:
+            await client.authenticate()
+            page = await client.list_customers(limit=1)
+        except errors.AuthError as e:
+            raise RuntimeError(f"Credentials rejected: {e}") from None
+        except errors.OmsError as e:
+            raise RuntimeError(str(e)) from None
+        finally:
+            await client.aclose()
+        kind = "sandbox" if "_sdbx_" in pair.api_key else "live"
+        return (
+            f"Connected to {profile.url}: token issued for a {kind} key"
+            f"{'' if page.data else ' (no customers yet)'}."
+        )
+
+    # ---- first rows (self-test, benchmarks) --------------------------------------------
+
+    def _on_first_page(self, _n: int) -> None:
+        if self.first_rows_at is not None:
+            return
+        self.first_rows_at = time.perf_counter()
+        log.info("first customers loaded %.3fs after start", self.first_rows_at - _T0)
+        if self.self_test:
+            self.scope.spawn(self._finish_self_test(), name="self-test")
+
+    async def _finish_self_test(self) -> None:
+        rows = self.window.model.rowCount()
+        info = self.sandbox.info if self.sandbox else None
+        self.window.repaint()
+        print(
+            json.dumps(
+                {
+                    "selfTest": "ok" if rows > 0 else "no customers",
+                    "customers": rows,
+                    "firstRowsSeconds": round(self.first_rows_at - _T0, 3),
+                    "sandboxPid": info.pid if info else None,
+                    "version": __version__,
+                }
+            ),
+            flush=True,
+        )
+        self.exit_code = 0 if rows > 0 else 1
+        self.request_quit()
+
+
+# ---------------------------------------------------------------------------- run
+
+
+def _install_signal_handlers(desk: DeskApp, qapp) -> None:
+    from PySide6.QtCore import QTimer
+
+    def on_signal(_signum, _frame) -> None:
+        desk.request_quit()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            signal.signal(sig, on_signal)
+        except (ValueError, OSError):  # pragma: no cover
+            pass
+    # Let the interpreter run now and then so Python signal handlers fire during exec().
+    timer = QTimer(qapp)
+    timer.setInterval(250)
+    timer.timeout.connect(lambda: None)
+    timer.start()
+    desk._signal_timer = timer
+
+
+def _install_excepthook() -> None:
+    previous = sys.excepthook
+
+    def hook(exc_type, exc, tb) -> None:
+        log.error("unhandled exception", exc_info=(exc_type, exc, tb))
+        previous(exc_type, exc, tb)
+
+    sys.excepthook = hook
+
+
+def run(args) -> int:
+    """Start the GUI. ``args`` comes from ``desktop.__main__``'s parser."""
+    tmp = None
+    if args.self_test:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        tmp = tempfile.TemporaryDirectory(prefix="oms-desk-selftest-")
+        os.environ["OMS_DESK_HOME"] = tmp.name
+    os.environ.setdefault("QT_API", "pyside6")
+    paths = default_paths().ensure()
+    setup_logging(paths.log_file)
+    log.info("OMS Desk %s starting (python %s)", __version__, sys.version.split()[0])
+
+    import qasync
+    from PySide6.QtWidgets import QApplication  # Qt before qasync
+
+    from desktop.ui import theme
+
+    qapp = QApplication.instance() or QApplication([sys.argv[0], *getattr(args, "qt_args", [])])
+    qapp.setApplicationName("OMS Desk")
+    qapp.setOrganizationName("OMS Desk")
+    qapp.setApplicationVersion(__version__)
+    qapp.setDesktopFileName("oms-desk")
+    qapp.setWindowIcon(theme.app_icon())
+    qapp.setQuitOnLastWindowClosed(False)
+    from PySide6.QtCore import QSettings
+
+    mode = str(
+        QSettings(str(paths.qsettings_file), QSettings.Format.IniFormat).value("theme", "system")
+    )
+    theme.apply_theme(qapp, mode)
+
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    sandbox_data = args.sandbox_data
+    if args.self_test:
+        sandbox_data = str(Path(tmp.name) / "sandbox")
+    desk = DeskApp(
+        qapp,
+        paths,
+        profile_name=None if args.self_test else args.profile,
+        sandbox_data=sandbox_data,
+        self_test=args.self_test,
+        sandbox_extra=tuple(getattr(args, "sandbox_args", ()) or ()),
+    )
+    _install_signal_handlers(desk, qapp)
+    _install_excepthook()
+    code = 1
+    try:
+        with loop:
+            try:
+                code = loop.run_until_complete(desk.amain())
+            except RuntimeError:
+                # Qt left exec() before amain finished (e.g. the session ended): clean up.
+                log.info("event loop stopped early; finishing shutdown")
+                desk.request_quit()
+                loop.run_until_complete(desk.shutdown())
+                code = desk.exit_code
+    finally:
+        if desk.sandbox is not None:  # belt and braces: never leave an orphan child
+            desk.sandbox.stop_blocking()
+        if tmp is not None:
+            tmp.cleanup()
+    log.info("exit %s", code)
+    return code

@@ -1,0 +1,190 @@
+"""The embedded sandbox as a child process (contract D20).
+
+``python -m desktop.sandbox --port 0 --data-dir DIR [--demo] --parent-pid PID``; a
+frozen build re-runs its own executable with ``--run-sandbox``. The first stdout
+line is the ready line; it is read with a timeout in a worker thread. If another
+live instance owns DIR, the child prints that instance's ready line and exits 3:
+we reuse that server and own no child. On stop we terminate our own child and wait.
+No Qt in here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+READY_TIMEOUT_S = 30.0
+EXIT_ALREADY_RUNNING = 3
+
+
+class SandboxStartError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class SandboxInfo:
+    base_url: str
+    pid: int
+    api_key: str
+    api_secret: str
+    owned: bool  # False when we reuse another app instance's sandbox
+
+    def __repr__(self) -> str:
+        return f"SandboxInfo(base_url={self.base_url!r}, pid={self.pid}, owned={self.owned})"
+
+
+def sandbox_command(data_dir: Path, *, demo: bool = True, extra: tuple[str, ...] = ()) -> list[str]:
+    flags = ["--port", "0", "--data-dir", str(data_dir)]
+    if demo:
+        flags.append("--demo")
+    flags += [*extra, "--parent-pid", str(os.getpid())]
+    if getattr(sys, "frozen", False):
+        return [sys.executable, "--run-sandbox", *flags]
+    return [sys.executable, "-m", "desktop.sandbox", *flags]
+
+
+class EmbeddedSandbox:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        demo: bool = True,
+        extra: tuple[str, ...] = (),
+        ready_timeout: float = READY_TIMEOUT_S,
+    ) -> None:
+        self.data_dir = Path(data_dir)
+        self.demo = demo
+        self.extra = extra
+        self.ready_timeout = ready_timeout
+        self.proc: subprocess.Popen[str] | None = None
+        self.info: SandboxInfo | None = None
+        self._stderr_file = None
+
+    # ---- start -------------------------------------------------------------------
+
+    async def start(self) -> SandboxInfo:
+        return await asyncio.to_thread(self.start_blocking)
+
+    def start_blocking(self) -> SandboxInfo:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        cmd = sandbox_command(self.data_dir, demo=self.demo, extra=self.extra)
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        # The child's diagnostics go to a file next to its data, never to a pipe we
+        # might stop reading (a full pipe would block the server).
+        self._stderr_file = open(self.data_dir / "sandbox-stderr.log", "ab")  # noqa: SIM115
+        log.info("starting embedded sandbox: %s", " ".join(cmd[1:]))
+        proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr_file,
+            text=True,
+            env=env,
+        )
+        self.proc = proc
+        box: list[str] = []
+        reader = threading.Thread(target=lambda: box.append(proc.stdout.readline()), daemon=True)
+        reader.start()
+        reader.join(self.ready_timeout)
+        line = box[0].strip() if box else ""
+        if not line:
+            code = proc.poll()
+            self._kill()
+            raise SandboxStartError(
+                f"the embedded sandbox did not start (exit code {code}); "
+                f"see {self.data_dir / 'sandbox-stderr.log'}"
+            )
+        try:
+            ready = json.loads(line)
+            if ready.get("event") != "ready":
+                raise ValueError(line)
+        except ValueError as e:
+            self._kill()
+            raise SandboxStartError(f"unexpected first line from the sandbox: {line[:200]}") from e
+        owned = int(ready.get("pid", -1)) == proc.pid
+        if not owned:
+            try:
+                code = proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self._kill()
+                code = None
+            log.info(
+                "another instance runs the sandbox (exit %s): reusing %s", code, ready["baseUrl"]
+            )
+            self.proc = None
+        else:
+            threading.Thread(target=_drain, args=(proc.stdout,), daemon=True).start()
+        creds = json.loads((self.data_dir / "credentials.json").read_text(encoding="utf-8"))
+        self.info = SandboxInfo(
+            base_url=ready["baseUrl"],
+            pid=int(ready["pid"]),
+            api_key=creds["apiKey"],
+            api_secret=creds["apiSecret"],
+            owned=owned,
+        )
+        log.info("embedded sandbox ready: %r", self.info)
+        return self.info
+
+    # ---- stop --------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    async def stop(self, timeout: float = 10.0) -> int | None:
+        return await asyncio.to_thread(self.stop_blocking, timeout)
+
+    def stop_blocking(self, timeout: float = 10.0) -> int | None:
+        proc = self.proc
+        code = None
+        if proc is not None:
+            if proc.poll() is None:
+                try:
+                    if os.name == "nt":
+                        proc.terminate()
+                    else:
+                        proc.send_signal(signal.SIGTERM)
+                except OSError:
+                    pass
+                try:
+                    proc.wait(timeout)
+                except subprocess.TimeoutExpired:
+                    log.warning("sandbox did not stop in %.0fs; killing it", timeout)
+                    proc.kill()
+                    proc.wait(5)
+            code = proc.returncode
+            log.info("embedded sandbox stopped (exit %s)", code)
+            if proc.stdout:
+                try:
+                    proc.stdout.close()
+                except OSError:
+                    pass
+        if self._stderr_file is not None:
+            self._stderr_file.close()
+            self._stderr_file = None
+        self.proc = None
+        return code
+
+    def _kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+        self.proc = None
+
+
+def _drain(stream) -> None:
+    try:
+        for _ in stream:
+            pass
+    except (OSError, ValueError):
+        pass

@@ -1,0 +1,478 @@
+"""Customer detail: identity, endorsements (status, missing/pending, rejection
+reasons), wallets with live balance, and the first page of transactions."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.oms import errors, models
+from desktop.tasks import TaskScope
+from desktop.ui import theme
+from desktop.ui.customers import ROLE_ID, ROLE_OBJECT, format_when
+from desktop.ui.wallets import WalletCard, format_amount
+from desktop.ui.widgets.banner import BannerArea
+from desktop.ui.widgets.copyable import CopyableValue
+
+log = logging.getLogger(__name__)
+_Index = QModelIndex | QPersistentModelIndex
+
+BALANCE_REFRESH_MS = 10_000
+TRANSACTIONS_PAGE = 20
+
+_STATUS_COLORS = {
+    "ACTIVE": "success",
+    "PENDING": "warning",
+    "ISSUES": "warning",
+    "REJECTED": "error",
+    "REVOKED_ISSUES": "error",
+    "OFFBOARDED": "error",
+}
+
+
+class CustomerTransactionsModel(QAbstractTableModel):
+    """The first page of a customer's transactions (newest first)."""
+
+    columns = ("Created", "Type", "Status", "Amount", "Id")
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._rows: list[models.Transaction] = []
+
+    def set_transactions(self, txns: Sequence[models.Transaction]) -> None:
+        self.beginResetModel()
+        self._rows = list(txns)
+        self.endResetModel()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if (
+            role == Qt.ItemDataRole.DisplayRole
+            and orientation == Qt.Orientation.Horizontal
+            and 0 <= section < len(self.columns)
+        ):
+            return self.columns[section]
+        return None
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return (
+            Qt.ItemFlag.ItemIsEnabled
+            | Qt.ItemFlag.ItemIsSelectable
+            | Qt.ItemFlag.ItemNeverHasChildren
+        )
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
+            return None
+        t = self._rows[index.row()]
+        col = index.column()
+        if role == ROLE_OBJECT:
+            return t
+        if role == ROLE_ID:
+            return t.id
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == 0:
+                return format_when(t.created_at)
+            if col == 1:
+                return str(t.type)
+            if col == 2:
+                return f"{t.status}" + (f" · {t.sub_status}" if t.sub_status else "")
+            if col == 3:
+                side = t.source
+                return format_amount(side.amount_gross or side.amount, side.asset)
+            if col == 4:
+                return t.id
+            return None
+        if role == Qt.ItemDataRole.ForegroundRole and col == 2:
+            if str(t.status) == "failed":
+                return QColor(theme.colors().error[1])
+            if str(t.status) == "completed":
+                return QColor(theme.colors().success[1])
+            return None
+        if role == Qt.ItemDataRole.TextAlignmentRole and col == 3:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole and t.error is not None:
+            return f"{t.error.code}: {t.error.message}"
+        return None
+
+
+def _muted(text: str) -> QLabel:
+    lab = QLabel(text)
+    lab.setProperty("role", "muted")
+    return lab
+
+
+def _chip(text: str, kind: str) -> QLabel:
+    bg, fg = getattr(theme.colors(), kind)
+    lab = QLabel(text)
+    lab.setStyleSheet(
+        f"background: {bg}; color: {fg}; border-radius: 8px; padding: 1px 8px; font-weight: 600;"
+    )
+    return lab
+
+
+class CustomerDetail(QWidget):
+    """Right-hand pane of the customers tab. Loads fresh data on ``show_customer``."""
+
+    edit_requested = Signal(object)  # Customer
+    new_wallet_requested = Signal(object)  # Customer
+    fund_requested = Signal(object, object)  # Customer, Wallet
+    send_requested = Signal(object, object)
+    withdraw_requested = Signal(object, object)
+    transaction_activated = Signal(object)  # Transaction
+    customer_loaded = Signal(object)  # Customer (fresh from GET)
+    network_error = Signal(object)
+    loading_changed = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.api = None
+        self.scope = TaskScope("customer-detail")
+        self.customer: models.Customer | None = None
+        self.wallets: list[models.Wallet] = []
+        self.cards: dict[str, WalletCard] = {}
+        self._generation = 0
+        self._loading = False
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.placeholder = QLabel("Select a customer to see identity, endorsements and wallets.")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setProperty("role", "muted")
+        self.placeholder.setWordWrap(True)
+        outer.addWidget(self.placeholder)
+
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        outer.addWidget(self.scroll)
+        body = QWidget()
+        self.scroll.setWidget(body)
+        lay = QVBoxLayout(body)
+        lay.setContentsMargins(12, 8, 12, 12)
+        lay.setSpacing(10)
+
+        # header
+        head = QHBoxLayout()
+        self.title = QLabel()
+        self.title.setProperty("role", "heading")
+        self.title.setObjectName("customerTitle")
+        head.addWidget(self.title)
+        self.status_chip = QLabel()
+        head.addWidget(self.status_chip)
+        head.addStretch(1)
+        self.edit_button = QPushButton(theme.icon("edit"), "Edit…")
+        self.edit_button.clicked.connect(
+            lambda: self.customer and self.edit_requested.emit(self.customer)
+        )
+        self.wallet_button = QPushButton(theme.icon("add-wallet"), "New wallet")
+        self.wallet_button.clicked.connect(
+            lambda: self.customer and self.new_wallet_requested.emit(self.customer)
+        )
+        for b in (self.edit_button, self.wallet_button):
+            b.setAutoDefault(False)
+            head.addWidget(b)
+        lay.addLayout(head)
+        idrow = QHBoxLayout()
+        idrow.addWidget(_muted("Customer id"))
+        self.customer_id = CopyableValue("")
+        idrow.addWidget(self.customer_id, 1)
+        lay.addLayout(idrow)
+
+        self.banners = BannerArea()
+        lay.addWidget(self.banners)
+
+        # identity
+        self.identity_box = QGroupBox("Identity")
+        self.identity = QFormLayout(self.identity_box)
+        self.identity.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self.identity_labels: dict[str, QLabel] = {}
+        for key, label in (
+            ("name", "Name"),
+            ("email", "Email"),
+            ("phone", "Phone"),
+            ("nationality", "Nationality"),
+            ("externalId", "External id"),
+            ("agreement", "Agreement"),
+            ("created", "Created"),
+        ):
+            v = QLabel()
+            v.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.identity_labels[key] = v
+            self.identity.addRow(_muted(label), v)
+        lay.addWidget(self.identity_box)
+
+        # endorsements
+        self.endorsements_box = QGroupBox("Endorsements")
+        self.endorsements_grid = QGridLayout(self.endorsements_box)
+        self.endorsements_grid.setColumnStretch(2, 1)
+        lay.addWidget(self.endorsements_box)
+
+        # wallets
+        self.wallets_box = QGroupBox("Wallets")
+        self.wallets_layout = QVBoxLayout(self.wallets_box)
+        self.no_wallets = _muted("No wallet yet. “New wallet” creates a USDC wallet on Polygon.")
+        self.wallets_layout.addWidget(self.no_wallets)
+        lay.addWidget(self.wallets_box)
+
+        # transactions
+        self.tx_box = QGroupBox("Recent transactions")
+        txl = QVBoxLayout(self.tx_box)
+        self.tx_model = CustomerTransactionsModel(self)
+        self.tx_view = QTableView()
+        self.tx_view.setObjectName("customerTransactions")
+        self.tx_view.setModel(self.tx_model)
+        self.tx_view.verticalHeader().setVisible(False)
+        self.tx_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.tx_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.tx_view.horizontalHeader().setStretchLastSection(True)
+        self.tx_view.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents
+        )
+        self.tx_view.setMinimumHeight(140)
+        self.tx_view.setShowGrid(False)
+        self.tx_view.doubleClicked.connect(
+            lambda ix: self.transaction_activated.emit(ix.data(ROLE_OBJECT))
+        )
+        txl.addWidget(self.tx_view)
+        self.no_tx = _muted("No transactions yet.")
+        txl.addWidget(self.no_tx)
+        lay.addWidget(self.tx_box)
+        lay.addStretch(1)
+
+        self.balance_timer = QTimer(self)
+        self.balance_timer.setInterval(BALANCE_REFRESH_MS)
+        self.balance_timer.timeout.connect(self.refresh_balances)
+        self._show_placeholder(True)
+
+    # ---- public -----------------------------------------------------------------
+
+    def set_api(self, api) -> None:
+        self.api = api
+        self.clear()
+
+    def clear(self) -> None:
+        self._generation += 1
+        self.scope.cancel_all()
+        self.customer = None
+        self.balance_timer.stop()
+        self._show_placeholder(True)
+
+    @property
+    def loading(self) -> bool:
+        return self._loading
+
+    def show_customer(self, customer: models.Customer, *, reload: bool = True) -> None:
+        """Render what we have now, then load the fresh customer, wallets, transactions."""
+        same = self.customer is not None and self.customer.id == customer.id
+        self.customer = customer
+        self._render_customer(customer)
+        if not same:
+            self._render_wallets([])
+            self.tx_model.set_transactions([])
+            self.no_tx.setVisible(False)
+        self._show_placeholder(False)
+        if reload:
+            self.reload()
+
+    def reload(self) -> None:
+        if self.customer is None or self.api is None:
+            return
+        self._generation += 1
+        self.scope.cancel_all()
+        self.banners.remove("error")
+        self._set_loading(True)
+        self.scope.spawn(self._load(self._generation, self.customer.id), name="detail.load")
+
+    def refresh_balances(self) -> None:
+        if self.api is None or not self.cards or not self.isVisible():
+            return
+        gen = self._generation
+        for wid in list(self.cards):
+            self.scope.spawn(self._load_balance(gen, wid), name="detail.balance")
+
+    def focus_wallet(self, wallet_id: str) -> None:
+        card = self.cards.get(wallet_id)
+        if card is not None:
+            self.scroll.ensureWidgetVisible(card)
+            card.setFocus()
+
+    # ---- loading -----------------------------------------------------------------
+
+    def _set_loading(self, v: bool) -> None:
+        if self._loading != v:
+            self._loading = v
+            self.loading_changed.emit(v)
+
+    async def _load(self, gen: int, customer_id: str) -> None:
+        api = self.api
+        try:
+            customer, wallets, txns = await asyncio.gather(
+                api.get_customer(customer_id),
+                api.list_wallets(customer_id, limit=100),
+                api.list_customer_transactions(customer_id, limit=TRANSACTIONS_PAGE),
+            )
+        except asyncio.CancelledError:
+            if gen == self._generation:
+                self._set_loading(False)
+            raise
+        except errors.OmsError as e:
+            if gen != self._generation:
+                return
+            self._set_loading(False)
+            self.banners.set(
+                "error", f"Could not load this customer: {e}", "error", [("Retry", self.reload)]
+            )
+            if isinstance(e, errors.NetworkError):
+                self.network_error.emit(e)
+            return
+        if gen != self._generation:
+            return
+        self.customer = customer
+        self._render_customer(customer)
+        self._render_wallets(list(wallets.data))
+        self.tx_model.set_transactions(txns.data)
+        self.no_tx.setVisible(not txns.data)
+        self.tx_view.setVisible(bool(txns.data))
+        self._set_loading(False)
+        self.customer_loaded.emit(customer)
+        await asyncio.gather(
+            *(self._load_balance(gen, w.id) for w in wallets.data), return_exceptions=True
+        )
+        self.balance_timer.start()
+
+    async def _load_balance(self, gen: int, wallet_id: str) -> None:
+        try:
+            bal = await self.api.get_balance(wallet_id)
+        except errors.OmsError as e:
+            if gen == self._generation and wallet_id in self.cards:
+                self.cards[wallet_id].set_balance_error(str(e))
+                if isinstance(e, errors.NetworkError):
+                    self.network_error.emit(e)
+            return
+        if gen == self._generation and wallet_id in self.cards:
+            self.cards[wallet_id].set_balance(bal)
+
+    # ---- rendering ---------------------------------------------------------------
+
+    def _show_placeholder(self, on: bool) -> None:
+        self.placeholder.setVisible(on)
+        self.scroll.setVisible(not on)
+
+    def _render_customer(self, c: models.Customer) -> None:
+        self.title.setText(c.display_name)
+        active = str(c.status) == "active"
+        kind = "success" if active else "warning"
+        bg, fg = getattr(theme.colors(), kind)
+        self.status_chip.setText(str(c.status))
+        self.status_chip.setStyleSheet(
+            f"background: {bg}; color: {fg}; border-radius: 8px; padding: 1px 8px;"
+        )
+        self.customer_id.set_value(c.id)
+        L = self.identity_labels
+        L["name"].setText(
+            " ".join(p for p in (c.first_name, c.middle_name, c.last_name) if p) or "—"
+        )
+        L["email"].setText(c.email or "—")
+        L["phone"].setText(c.phone or "—")
+        L["nationality"].setText(c.nationality or "—")
+        L["externalId"].setText(c.external_id or "—")
+        L["agreement"].setText(
+            f"signed {format_when(c.signed_agreement_at)}" if c.signed_agreement else "not signed"
+        )
+        L["created"].setText(format_when(c.created_at))
+        self._render_endorsements(c.endorsements)
+
+    def _render_endorsements(self, ends: Sequence[models.Endorsement]) -> None:
+        grid = self.endorsements_grid
+        while grid.count():
+            item = grid.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        if not ends:
+            grid.addWidget(_muted("No endorsements requested."), 0, 0, 1, 3)
+            return
+        for row, e in enumerate(ends):
+            name = QLabel(f"<b>{e.name}</b>")
+            grid.addWidget(name, row, 0, Qt.AlignmentFlag.AlignTop)
+            st = str(e.status)
+            grid.addWidget(
+                _chip(st, _STATUS_COLORS.get(st, "info")), row, 1, Qt.AlignmentFlag.AlignTop
+            )
+            details = []
+            r = e.requirements
+            if r.missing:
+                details.append("Missing: " + ", ".join(r.missing))
+            if r.pending:
+                details.append("Pending: " + ", ".join(r.pending))
+            if r.issues:
+                details.append("Issues: " + ", ".join(r.issues))
+            for rr in e.rejection_reasons:
+                details.append(
+                    "Rejected: " + (rr.reason or rr.developer_reason or "no reason given")
+                )
+            if not details and st == "ACTIVE":
+                details.append("Granted")
+            if not details and st == "INACTIVE":
+                details.append("Not requested")
+            d = QLabel("\n".join(details))
+            d.setWordWrap(True)
+            d.setObjectName(f"endorsement-{e.name}")
+            d.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            grid.addWidget(d, row, 2)
+
+    def _render_wallets(self, wallets: list[models.Wallet]) -> None:
+        old_balances = {wid: card for wid, card in self.cards.items()}
+        for card in self.cards.values():
+            card.hide()
+            card.setParent(None)
+            card.deleteLater()
+        self.cards = {}
+        self.wallets = wallets
+        for w in wallets:
+            card = WalletCard(w)
+            prev = old_balances.get(w.id)
+            if prev is not None:
+                card.balance.setText(prev.balance.text())
+                card.estimate.setText(prev.estimate.text())
+            card.fund_requested.connect(lambda wl: self.fund_requested.emit(self.customer, wl))
+            card.send_requested.connect(lambda wl: self.send_requested.emit(self.customer, wl))
+            card.withdraw_requested.connect(
+                lambda wl: self.withdraw_requested.emit(self.customer, wl)
+            )
+            self.wallets_layout.addWidget(card)
+            self.cards[w.id] = card
+        self.no_wallets.setVisible(not wallets)

@@ -1,0 +1,887 @@
+"""The main window: customers table + detail, search, go-to, banners, menus.
+
+The window knows nothing about where the server runs. The application hands it a
+session context (``set_session``) with ``client``, ``profile``, ``is_sandbox``,
+``scope`` (the application's TaskScope) and a ``probe`` coroutine factory for the
+offline monitor.
+
+Extension points for the money wizards (owned elsewhere):
+``register_wizard("fund"|"send"|"withdraw", fn(window, customer, wallet))`` and
+``register_view(title, factory(window) -> QWidget)`` for extra tabs (Transactions).
+If ``desktop.ui.wizards`` defines ``install(window)``, the window calls it once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from PySide6.QtCore import (
+    QByteArray,
+    QItemSelectionModel,
+    QModelIndex,
+    QRect,
+    QSettings,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QSizePolicy,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop import __version__
+from desktop.oms import errors, models
+from desktop.tasks import TaskScope
+from desktop.ui import theme
+from desktop.ui.connectivity import ConnectionMonitor
+from desktop.ui.customer_detail import CustomerDetail
+from desktop.ui.customers import (
+    ROLE_OBJECT,
+    SEARCH_MODES,
+    CustomersModel,
+    NameFilterProxy,
+    customers_fetch,
+    detect_search_mode,
+)
+from desktop.ui.dialogs import CustomerFormDialog, NewWalletDialog, ResourceDialog
+from desktop.ui.goto import GoToBox, Target, parse_target
+from desktop.ui.widgets.badge import EnvironmentBadge
+from desktop.ui.widgets.banner import BannerArea
+
+log = logging.getLogger(__name__)
+
+WizardFn = Callable[["MainWindow", Any, Any], None]
+ViewFactory = Callable[["MainWindow"], QWidget]
+WIZARDS: dict[str, WizardFn] = {}
+VIEWS: list[tuple[str, ViewFactory]] = []
+
+
+def register_wizard(kind: str, fn: WizardFn) -> None:
+    """Wire the Fund / Send / Withdraw buttons: kind is "fund", "send" or "withdraw"."""
+    assert kind in ("fund", "send", "withdraw"), kind
+    WIZARDS[kind] = fn
+
+
+def register_view(title: str, factory: ViewFactory) -> None:
+    """Add a tab (e.g. "Transactions") created for every session."""
+    if all(t != title for t, _f in VIEWS):
+        VIEWS.append((title, factory))
+
+
+class MainWindow(QMainWindow):
+    closed = Signal()
+    settings_requested = Signal()
+    profile_switch_requested = Signal(str)
+    theme_changed = Signal(str)
+
+    def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.setWindowIcon(theme.app_icon())
+        self.settings = settings or QSettings()
+        self.scope = TaskScope("main-window")
+        self.ctx: Any = None
+        self.api: Any = None
+        self.profile_name = ""
+        self.environment = "SANDBOX"
+        self.is_sandbox = True
+        self._actions_running: set[str] = set()
+        self._extra_tabs: list[QWidget] = []
+        self._pending_wallet_focus: str | None = None
+        self._search_mode = "Name"
+        self._server_filter: tuple[str, str] | None = None
+
+        self.monitor = ConnectionMonitor(parent=self)
+        self.monitor.went_offline.connect(self._on_offline)
+        self.monitor.came_online.connect(self._on_online)
+
+        self._build_actions()
+        self._build_toolbar()
+        self._build_central()
+        self._build_menus()
+        self._build_statusbar()
+        self._update_title()
+        self._update_actions()
+        self._restore_state()
+        self._install_extensions()
+
+    # ------------------------------------------------------------------ construction
+
+    def _act(
+        self, text: str, slot, shortcut=None, icon: str | None = None, name: str = ""
+    ) -> QAction:
+        a = QAction(text, self)
+        if icon:
+            a.setIcon(theme.icon(icon))
+        if shortcut is not None:
+            a.setShortcut(QKeySequence(shortcut))
+        a.triggered.connect(lambda _checked=False: slot())
+        a.setObjectName(name or text)
+        return a
+
+    def _build_actions(self) -> None:
+        self.new_customer_action = self._act(
+            "&New customer…", self.new_customer, "Ctrl+N", "add-customer", "newCustomer"
+        )
+        self.edit_customer_action = self._act(
+            "&Edit customer…", lambda: self.edit_customer(), "Ctrl+E", "edit", "editCustomer"
+        )
+        self.new_wallet_action = self._act(
+            "New &wallet…", lambda: self.new_wallet(), "Ctrl+Shift+W", "add-wallet", "newWallet"
+        )
+        self.fund_action = self._act("&Fund…", lambda: self._wizard_from_menu("fund"), None, "fund")
+        self.send_action = self._act("&Send…", lambda: self._wizard_from_menu("send"), None, "send")
+        self.withdraw_action = self._act(
+            "&Withdraw…", lambda: self._wizard_from_menu("withdraw"), None, "withdraw"
+        )
+        self.refresh_action = self._act("&Refresh", self.refresh, "F5", "refresh", "refresh")
+        self.refresh_action.setShortcuts([QKeySequence("F5"), QKeySequence("Ctrl+R")])
+        self.find_action = self._act(
+            "&Find customer", self.focus_search, "Ctrl+F", "search", "find"
+        )
+        self.goto_action = self._act(
+            "&Go to id or address", self.focus_goto, "Ctrl+L", "goto", "goto"
+        )
+        self.settings_action = self._act(
+            "&Settings and profiles…",
+            self.settings_requested.emit,
+            "Ctrl+,",
+            "settings",
+            "settings",
+        )
+        self.quit_action = self._act("&Quit", self.close, "Ctrl+Q", "quit", "quit")
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.about_action = self._act("&About OMS Desk", self.about, None, "info", "about")
+        for a in (
+            self.new_customer_action,
+            self.refresh_action,
+            self.find_action,
+            self.goto_action,
+            self.quit_action,
+            self.settings_action,
+            self.edit_customer_action,
+            self.new_wallet_action,
+        ):
+            a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            self.addAction(a)
+
+    def _build_toolbar(self) -> None:
+        tb = QToolBar("Main")
+        tb.setObjectName("mainToolbar")
+        tb.setMovable(False)
+        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        tb.addAction(self.new_customer_action)
+        tb.addAction(self.refresh_action)
+        tb.addSeparator()
+        self.search_mode = QComboBox()
+        self.search_mode.setObjectName("searchMode")
+        self.search_mode.addItems(SEARCH_MODES)
+        self.search_mode.setToolTip("Name filters the loaded rows; the others ask the server.")
+        self.search_mode.currentTextChanged.connect(self._on_search_mode)
+        tb.addWidget(self.search_mode)
+        self.search_box = QLineEdit()
+        self.search_box.setObjectName("searchBox")
+        self.search_box.setClearButtonEnabled(True)
+        self.search_box.addAction(theme.icon("search"), QLineEdit.ActionPosition.LeadingPosition)
+        self.search_box.setPlaceholderText("Search customers  (Ctrl+F)")
+        self.search_box.setMinimumWidth(240)
+        self.search_box.textChanged.connect(self._on_search_text)
+        self.search_box.returnPressed.connect(self.run_search)
+        tb.addWidget(self.search_box)
+        tb.addSeparator()
+        self.goto_box = GoToBox()
+        self.goto_box.target_requested.connect(self.go_to)
+        self.goto_box.rejected_input.connect(
+            lambda t: self.statusBar().showMessage(f"Not an id or address: {t}", 4000)
+        )
+        tb.addWidget(self.goto_box)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        tb.addWidget(spacer)
+        self.profile_label = QLabel()
+        self.profile_label.setObjectName("profileLabel")
+        self.profile_label.setProperty("role", "muted")
+        tb.addWidget(self.profile_label)
+        self.badge = EnvironmentBadge()
+        tb.addWidget(self.badge)
+        self.addToolBar(tb)
+        self.toolbar = tb
+
+    def _build_central(self) -> None:
+        central = QWidget()
+        lay = QVBoxLayout(central)
+        lay.setContentsMargins(6, 4, 6, 0)
+        lay.setSpacing(4)
+        self.banners = BannerArea()
+        self.banners.setObjectName("windowBanners")
+        lay.addWidget(self.banners)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("mainTabs")
+        self.tabs.setDocumentMode(True)
+        lay.addWidget(self.tabs, 1)
+
+        self.customers_page = QWidget()
+        cp = QVBoxLayout(self.customers_page)
+        cp.setContentsMargins(0, 4, 0, 0)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("customersSplitter")
+        self.splitter.setChildrenCollapsible(False)
+        cp.addWidget(self.splitter)
+
+        self.model = CustomersModel(self.scope, parent=self)
+        self.proxy = NameFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.table = QTableView()
+        self.table.setObjectName("customersTable")
+        self.table.setModel(self.proxy)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        vh = self.table.verticalHeader()
+        vh.setVisible(False)
+        vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vh.setDefaultSectionSize(26)
+        hh = self.table.horizontalHeader()
+        hh.setHighlightSections(False)
+        hh.setStretchLastSection(True)
+        for col, w in enumerate((180, 220, 120, 70, 150, 130)):
+            self.table.setColumnWidth(col, w)
+        self.table.selectionModel().currentRowChanged.connect(self._on_current_row)
+        self.table.doubleClicked.connect(lambda _ix: self.edit_customer())
+        self.splitter.addWidget(self.table)
+
+        self.detail = CustomerDetail()
+        self.detail.setObjectName("customerDetail")
+        self.detail.edit_requested.connect(self.edit_customer)
+        self.detail.new_wallet_requested.connect(self.new_wallet)
+        self.detail.fund_requested.connect(self.open_fund_wizard)
+        self.detail.send_requested.connect(self.open_send_wizard)
+        self.detail.withdraw_requested.connect(self.open_withdraw_wizard)
+        self.detail.transaction_activated.connect(self.show_transaction)
+        self.detail.network_error.connect(self.monitor.report)
+        self.detail.customer_loaded.connect(self._on_detail_loaded)
+        self.detail.loading_changed.connect(lambda _b: self._update_busy())
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([700, 520])
+        self.tabs.addTab(self.customers_page, theme.icon("customer"), "Customers")
+        self.setCentralWidget(central)
+
+        self.model.loading_changed.connect(lambda _b: self._update_busy())
+        self.model.error_changed.connect(self._on_model_error)
+        self.model.page_loaded.connect(self._on_page_loaded)
+        self.model.modelReset.connect(self._update_count)
+
+    def _build_menus(self) -> None:
+        mb = self.menuBar()
+        m = mb.addMenu("&File")
+        m.addAction(self.settings_action)
+        self.profiles_menu = m.addMenu("Switch &profile")
+        self.profiles_menu.aboutToShow.connect(self._fill_profiles_menu)
+        m.addSeparator()
+        m.addAction(self.quit_action)
+        m = mb.addMenu("&Customer")
+        for a in (self.new_customer_action, self.edit_customer_action, self.new_wallet_action):
+            m.addAction(a)
+        m.addSeparator()
+        for a in (self.fund_action, self.send_action, self.withdraw_action):
+            m.addAction(a)
+        m = mb.addMenu("&View")
+        m.addAction(self.refresh_action)
+        m.addAction(self.find_action)
+        m.addAction(self.goto_action)
+        m.addSeparator()
+        tm = m.addMenu("&Theme")
+        group = QActionGroup(self)
+        current = str(self.settings.value("theme", "system"))
+        for mode in ("system", "light", "dark"):
+            a = QAction(mode.capitalize(), self, checkable=True)
+            a.setChecked(mode == current)
+            a.triggered.connect(lambda _c=False, md=mode: self.set_theme(md))
+            group.addAction(a)
+            tm.addAction(a)
+        m = mb.addMenu("&Help")
+        m.addAction(self.about_action)
+
+    def _build_statusbar(self) -> None:
+        sb = self.statusBar()
+        self.busy_bar = QProgressBar()
+        self.busy_bar.setObjectName("busyIndicator")
+        self.busy_bar.setRange(0, 0)
+        self.busy_bar.setMaximumWidth(120)
+        self.busy_bar.setMaximumHeight(12)
+        self.busy_bar.setTextVisible(False)
+        self.busy_bar.setVisible(False)
+        self.count_label = QLabel()
+        self.count_label.setObjectName("countLabel")
+        sb.addPermanentWidget(self.count_label)
+        sb.addPermanentWidget(self.busy_bar)
+
+    def _install_extensions(self) -> None:
+        try:
+            mod = importlib.import_module("desktop.ui.wizards")
+        except Exception:  # pragma: no cover - optional
+            return
+        install = getattr(mod, "install", None)
+        if callable(install):
+            try:
+                install(self)
+            except Exception:
+                log.exception("wizards.install failed")
+
+    # ------------------------------------------------------------------ session
+
+    def set_session(self, ctx: Any) -> None:
+        """Attach to a connected profile (``ctx.client``, ``ctx.profile``, ``ctx.probe``)."""
+        self.clear_session()
+        self.ctx = ctx
+        self.api = ctx.client
+        profile = ctx.profile
+        self.profile_name = profile.name
+        self.environment = str(profile.environment)
+        self.is_sandbox = bool(getattr(ctx, "is_sandbox", profile.is_sandbox))
+        self._update_title()
+        self.detail.set_api(self.api)
+        self.monitor.set_probe(getattr(ctx, "probe", None))
+        self.banners.remove("session")
+        self._server_filter = None
+        self.search_box.clear()
+        self.model.reset(customers_fetch(self.api))
+        for title, factory in VIEWS:
+            try:
+                w = factory(self)
+            except Exception:
+                log.exception("view %s failed to build", title)
+                continue
+            self._extra_tabs.append(w)
+            self.tabs.addTab(w, title)
+        self._update_actions()
+
+    def clear_session(self, message: str | None = None) -> None:
+        self.monitor.stop()
+        self.scope.cancel_all()
+        self.detail.clear()
+        for w in self._extra_tabs:
+            idx = self.tabs.indexOf(w)
+            if idx >= 0:
+                self.tabs.removeTab(idx)
+            w.deleteLater()
+        self._extra_tabs = []
+        self.api = None
+        self.ctx = None
+        self.model.reset(None, load=False)
+        for key in ("error", "customers", "offline"):
+            self.banners.remove(key)
+        if message:
+            self.banners.set("session", message, "info", closable=False)
+        self._update_actions()
+
+    def show_session_error(self, message: str, actions=()) -> None:
+        self.banners.set("session", message, "error", actions, closable=False)
+
+    def set_keyring_warning(self, on: bool) -> None:
+        if on:
+            self.banners.set(
+                "keyring",
+                "No system keyring is available: API secrets are kept in memory for this session "
+                "only and are never written to disk.",
+                "warning",
+                closable=False,
+                icon_name="key",
+            )
+        else:
+            self.banners.remove("keyring")
+
+    def add_view_tab(self, widget: QWidget, title: str) -> int:
+        """A tab slot for other views (the Transactions view)."""
+        self._extra_tabs.append(widget)
+        return self.tabs.addTab(widget, title)
+
+    # ------------------------------------------------------------------ state
+
+    def _update_title(self) -> None:
+        env = self.environment
+        name = self.profile_name or "not connected"
+        self.setWindowTitle(f"OMS Desk — {name} — {env}")
+        self.badge.set_environment(env, self.profile_name)
+        self.profile_label.setText(self.profile_name)
+
+    def current_customer(self) -> models.Customer | None:
+        return self.detail.customer
+
+    def current_wallet(self) -> models.Wallet | None:
+        return self.detail.wallets[0] if self.detail.wallets else None
+
+    def _update_actions(self) -> None:
+        connected = self.api is not None
+        has_customer = connected and self.current_customer() is not None
+        has_wallet = has_customer and self.current_wallet() is not None
+        self.new_customer_action.setEnabled(
+            connected and "newCustomer" not in self._actions_running
+        )
+        self.refresh_action.setEnabled(connected)
+        self.edit_customer_action.setEnabled(has_customer)
+        self.new_wallet_action.setEnabled(has_customer)
+        for a in (self.fund_action, self.send_action, self.withdraw_action):
+            a.setEnabled(has_wallet)
+
+    def _update_busy(self) -> None:
+        busy = self.model.loading or self.detail.loading or bool(self._actions_running)
+        self.busy_bar.setVisible(busy)
+
+    def is_busy(self) -> bool:
+        return self.busy_bar.isVisibleTo(self)
+
+    def _update_count(self) -> None:
+        n = self.model.rowCount()
+        shown = self.proxy.rowCount()
+        more = " (more on scroll)" if self.model.has_more else ""
+        if shown != n:
+            self.count_label.setText(f"{shown:,} of {n:,} loaded customers{more}")
+        else:
+            self.count_label.setText(f"{n:,} customers{more}")
+
+    # ------------------------------------------------------------------ customers
+
+    def _on_page_loaded(self, _n: int) -> None:
+        self.banners.remove("customers")
+        self._update_count()
+        if (
+            self.table.currentIndex().isValid() is False
+            and self.proxy.rowCount()
+            and (self.detail.customer is None)
+        ):
+            self.select_row(0)
+
+    def _on_model_error(self, e: BaseException | None) -> None:
+        if e is None:
+            self.banners.remove("customers")
+            return
+        self.banners.set(
+            "customers", f"Could not load customers: {e}", "error", [("Retry", self.model.retry)]
+        )
+        self.monitor.report(e)
+
+    def select_row(self, proxy_row: int) -> None:
+        ix = self.proxy.index(proxy_row, 0)
+        if ix.isValid():
+            self.table.selectionModel().setCurrentIndex(
+                ix,
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows,
+            )
+            self.table.scrollTo(ix)
+
+    def select_customer(self, customer: models.Customer) -> None:
+        """Select the customer's row if loaded; show the detail either way."""
+        row = self.model.row_of(customer.id)
+        if row >= 0:
+            self.model.replace_object(customer)
+            pix = self.proxy.mapFromSource(self.model.index(row, 0))
+            if pix.isValid():
+                self.select_row(pix.row())
+                return
+        self.table.selectionModel().clearSelection()
+        self.detail.show_customer(customer)
+        self._update_actions()
+
+    def _on_current_row(self, current: QModelIndex, _prev: QModelIndex) -> None:
+        if not current.isValid():
+            return
+        obj = current.data(ROLE_OBJECT)
+        if obj is not None and (self.detail.customer is None or self.detail.customer.id != obj.id):
+            self.detail.show_customer(obj)
+        self._update_actions()
+
+    def _on_detail_loaded(self, customer: models.Customer) -> None:
+        self.model.replace_object(customer)
+        self._update_actions()
+        if self._pending_wallet_focus:
+            self.detail.focus_wallet(self._pending_wallet_focus)
+            self._pending_wallet_focus = None
+
+    # ------------------------------------------------------------------ search
+
+    def focus_search(self) -> None:
+        self.tabs.setCurrentWidget(self.customers_page)
+        self.search_box.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_box.selectAll()
+
+    def focus_goto(self) -> None:
+        self.goto_box.focus_and_select()
+
+    def _on_search_mode(self, mode: str) -> None:
+        self._search_mode = mode
+        if mode == "Name":
+            self.proxy.set_name_filter(self.search_box.text())
+            self.search_box.setPlaceholderText("Filter loaded customers by name  (Ctrl+F)")
+        else:
+            self.proxy.set_name_filter("")
+            self.search_box.setPlaceholderText(f"{mode} — press Enter to search  (Ctrl+F)")
+        self._update_count()
+
+    def _on_search_text(self, text: str) -> None:
+        mode = detect_search_mode(text, self.search_mode.currentText())
+        if mode != self.search_mode.currentText():
+            self.search_mode.setCurrentText(mode)
+        if mode == "Name":
+            self.proxy.set_name_filter(text)
+            self._update_count()
+        elif not text.strip() and self._server_filter is not None:
+            self.run_search()
+
+    def run_search(self) -> None:
+        """Apply the search box: server filters reset the model to filtered pages."""
+        if self.api is None:
+            return
+        mode, text = self.search_mode.currentText(), self.search_box.text().strip()
+        if mode == "Name":
+            self.proxy.set_name_filter(text)
+            if self._server_filter is not None:
+                self._server_filter = None
+                self.model.reset(customers_fetch(self.api))
+            self._update_count()
+            return
+        self._server_filter = (mode, text) if text else None
+        self.detail.clear()
+        self.model.reset(customers_fetch(self.api, mode, text))
+
+    # ------------------------------------------------------------------ actions
+
+    def run_action(
+        self,
+        key: str,
+        label: str,
+        factory: Callable[[], Awaitable[Any]],
+        on_success: Callable[[Any], None] | None = None,
+        *,
+        not_found: str | None = None,
+    ) -> asyncio.Task | None:
+        """Run one async action: progress shown, no double submit, errors in a banner."""
+        if key in self._actions_running or self.api is None:
+            return None
+        self._actions_running.add(key)
+        self._update_busy()
+        self._update_actions()
+        self.statusBar().showMessage(f"{label}…")
+
+        async def body() -> None:
+            try:
+                result = await factory()
+            except asyncio.CancelledError:
+                raise
+            except errors.NotFound as e:
+                self.banners.set("error", not_found or f"{label}: {e}", "info")
+                return
+            except errors.OmsError as e:
+                self.banners.set(
+                    "error",
+                    f"{label} failed: {e}",
+                    "error",
+                    [
+                        (
+                            "Retry",
+                            lambda: self.run_action(
+                                key, label, factory, on_success, not_found=not_found
+                            ),
+                        )
+                    ],
+                )
+                self.monitor.report(e)
+                return
+            finally:
+                self._actions_running.discard(key)
+                self._update_busy()
+                self._update_actions()
+                self.statusBar().clearMessage()
+            self.banners.remove("error")
+            if on_success is not None:
+                on_success(result)
+
+        return self.scope.spawn(body(), name=f"action.{key}")
+
+    def refresh(self) -> None:
+        if self.api is None:
+            return
+        self.banners.remove("error")
+        keep = self.detail.customer
+        mode, text = self._server_filter or ("", "")
+        self.model.reset(customers_fetch(self.api, mode, text))
+        if keep is not None:
+            self.detail.show_customer(keep)
+        if not self.monitor.online:
+            self.monitor.check_now()
+
+    def new_customer(self) -> CustomerFormDialog | None:
+        if self.api is None:
+            return None
+        api = self.api
+        dlg = CustomerFormDialog(
+            lambda body, key: api.create_customer(body, idempotency_key=key), parent=self
+        )
+        dlg.saved.connect(self._on_customer_created)
+        dlg.open()
+        return dlg
+
+    def _on_customer_created(self, c: models.Customer) -> None:
+        if self._server_filter is None:
+            self.model.prepend_object(c)
+        self.select_customer(c)
+        self.statusBar().showMessage(f"Created {c.display_name} ({c.id})", 5000)
+
+    def edit_customer(self, customer: models.Customer | None = None) -> CustomerFormDialog | None:
+        customer = customer or self.current_customer()
+        if customer is None or self.api is None:
+            return None
+        api = self.api
+        dlg = CustomerFormDialog(
+            lambda body, key: api.update_customer(customer.id, body, idempotency_key=key),
+            customer=customer,
+            parent=self,
+        )
+        dlg.saved.connect(self._on_customer_saved)
+        dlg.open()
+        return dlg
+
+    def _on_customer_saved(self, c: models.Customer) -> None:
+        self.model.replace_object(c)
+        self.detail.show_customer(c)
+        self.statusBar().showMessage(f"Saved {c.display_name}", 5000)
+
+    def new_wallet(self, customer: models.Customer | None = None) -> NewWalletDialog | None:
+        customer = customer or self.current_customer()
+        if customer is None or self.api is None:
+            return None
+        api = self.api
+        dlg = NewWalletDialog(
+            customer,
+            lambda key: api.create_wallet(customer.id, "usdc", "polygon", idempotency_key=key),
+            parent=self,
+        )
+        dlg.created.connect(self._on_wallet_created)
+        dlg.open()
+        return dlg
+
+    def _on_wallet_created(self, w: models.Wallet) -> None:
+        self._pending_wallet_focus = w.id
+        self.detail.reload()
+        self.statusBar().showMessage(f"Created wallet {w.address}", 5000)
+
+    # ---- money-moving hooks (wired by the wizards) ----------------------------------
+
+    def _wizard(self, kind: str, customer, wallet) -> None:
+        customer = customer or self.current_customer()
+        wallet = wallet or self.current_wallet()
+        fn = WIZARDS.get(kind)
+        if fn is None:
+            self.statusBar().showMessage(f"The {kind} wizard is not available in this build.", 5000)
+            return
+        fn(self, customer, wallet)
+
+    def _wizard_from_menu(self, kind: str) -> None:
+        self._wizard(kind, None, None)
+
+    def open_fund_wizard(self, customer=None, wallet=None) -> None:
+        self._wizard("fund", customer, wallet)
+
+    def open_send_wizard(self, customer=None, wallet=None) -> None:
+        self._wizard("send", customer, wallet)
+
+    def open_withdraw_wizard(self, customer=None, wallet=None) -> None:
+        self._wizard("withdraw", customer, wallet)
+
+    # ------------------------------------------------------------------ go to
+
+    def go_to(self, target: Target | str) -> asyncio.Task | None:
+        if isinstance(target, str):
+            parsed = parse_target(target)
+            if parsed is None:
+                self.banners.set("error", f"Not an id or wallet address: {target}", "info")
+                return None
+            target = parsed
+        api = self.api
+        if api is None:
+            return None
+        v = target.value
+        if target.kind == "customer":
+            return self.run_action(
+                "goto",
+                f"Opening {v}",
+                lambda: api.get_customer(v),
+                self.select_customer,
+                not_found=f"No customer {v}.",
+            )
+        if target.kind in ("wallet", "address"):
+            if target.kind == "address" and not self.is_sandbox:
+                self.banners.set(
+                    "error",
+                    "Looking a wallet up by address needs the sandbox; enter the wallet id.",
+                    "info",
+                )
+                return None
+
+            async def open_wallet():
+                if target.kind == "address":
+                    w = await api.sandbox_find_wallet(v)
+                    if w is None:
+                        raise errors.NotFound(f"No wallet with address {v}.")
+                else:
+                    w = await api.get_wallet(v)
+                c = await api.get_customer(w.customer_id)
+                return w, c
+
+            def done(res) -> None:
+                w, c = res
+                self._pending_wallet_focus = w.id
+                self.select_customer(c)
+
+            return self.run_action(
+                "goto", f"Opening {v}", open_wallet, done, not_found=f"Nothing found for {v}."
+            )
+        getter = {
+            "transaction": ("get_transaction", "Transaction"),
+            "quote": ("get_quote", "Quote"),
+            "cashIn": ("get_cash_in", "Cash-in"),
+        }[target.kind]
+        return self.run_action(
+            "goto",
+            f"Opening {v}",
+            lambda: getattr(api, getter[0])(v),
+            lambda obj: self.show_resource(f"{getter[1]} {v}", obj),
+            not_found=f"No {getter[1].lower()} {v}.",
+        )
+
+    def show_transaction(self, txn: models.Transaction) -> None:
+        if txn is not None:
+            self.show_resource(f"Transaction {txn.id}", txn)
+
+    def show_resource(self, title: str, obj: Any) -> ResourceDialog:
+        dlg = ResourceDialog(title, dict(getattr(obj, "raw", {}) or {}), parent=self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.open()
+        self.last_resource_dialog = dlg
+        return dlg
+
+    # ------------------------------------------------------------------ offline
+
+    def _on_offline(self, message: str) -> None:
+        self.banners.set(
+            "offline",
+            "The server cannot be reached. Retrying automatically; your work is kept.",
+            "warning",
+            [("Retry now", self.monitor.check_now)],
+            closable=False,
+            icon_name="offline",
+        )
+
+    def _on_online(self) -> None:
+        self.banners.remove("offline")
+        self.statusBar().showMessage("Connection restored.", 4000)
+        if self.model.error is not None:
+            self.model.retry()
+        elif self.model.rowCount() == 0:
+            self.refresh()
+        if self.detail.customer is not None:
+            self.detail.reload()
+
+    # ------------------------------------------------------------------ misc
+
+    def _fill_profiles_menu(self) -> None:
+        self.profiles_menu.clear()
+        names = getattr(self, "profile_names", lambda: [])()
+        for name in names:
+            a = self.profiles_menu.addAction(name)
+            a.setCheckable(True)
+            a.setChecked(name == self.profile_name)
+            a.triggered.connect(lambda _c=False, n=name: self.profile_switch_requested.emit(n))
+        if not names:
+            a = self.profiles_menu.addAction("(no saved profiles)")
+            a.setEnabled(False)
+
+    def set_theme(self, mode: str) -> None:
+        self.settings.setValue("theme", mode)
+        theme.apply_theme(QApplication.instance(), mode)
+        self.badge.set_environment(self.environment, self.profile_name)
+        if self.detail.customer is not None:
+            self.detail.show_customer(self.detail.customer, reload=True)
+        self.theme_changed.emit(mode)
+
+    def about(self) -> None:
+        box = QMessageBox(self)
+        box.setWindowTitle("About OMS Desk")
+        box.setIconPixmap(theme.app_icon().pixmap(48, 48))
+        box.setText(
+            f"<b>OMS Desk</b> {__version__}<br>Operator console for the Open Money Stack "
+            "payments API, with an embedded offline sandbox."
+        )
+        box.open()
+
+    def _restore_state(self) -> None:
+        s = self.settings
+        geo = s.value("window/geometry")
+        if isinstance(geo, QByteArray | bytes) and geo:
+            self.restoreGeometry(QByteArray(geo))
+        else:
+            self.resize(1280, 800)
+        self.clamp_to_screen()
+        sp = s.value("window/splitter")
+        if isinstance(sp, QByteArray | bytes) and sp:
+            self.splitter.restoreState(QByteArray(sp))
+        hs = s.value("window/customerColumns")
+        if isinstance(hs, QByteArray | bytes) and hs:
+            self.table.horizontalHeader().restoreState(QByteArray(hs))
+
+    def clamp_to_screen(self) -> None:
+        """Keep the window on a visible screen and no larger than it."""
+        geo = self.frameGeometry() if self.isVisible() else self.geometry()
+        screen = QGuiApplication.screenAt(geo.center()) or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        avail: QRect = screen.availableGeometry()
+        w = min(self.width(), avail.width())
+        h = min(self.height(), avail.height())
+        if w != self.width() or h != self.height():
+            self.resize(w, h)
+        x = min(max(self.x(), avail.left()), avail.right() - w + 1)
+        y = min(max(self.y(), avail.top()), avail.bottom() - h + 1)
+        if (x, y) != (self.x(), self.y()):
+            self.move(x, y)
+
+    def save_state(self) -> None:
+        s = self.settings
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/splitter", self.splitter.saveState())
+        s.setValue("window/customerColumns", self.table.horizontalHeader().saveState())
+        s.sync()
+
+    def closeEvent(self, event) -> None:
+        self.save_state()
+        self.monitor.stop()
+        self.scope.cancel_all()
+        self.detail.scope.cancel_all()
+        super().closeEvent(event)
+        self.closed.emit()
