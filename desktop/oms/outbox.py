@@ -1,0 +1,304 @@
+"""Durable journal of money-moving POSTs: a crash or a lost response never loses a submission
+and never duplicates one.
+
+Before ``POST /transactions`` or ``POST /cash-ins`` leaves, the request body and its
+idempotency key are committed to SQLite with ``synchronous=FULL`` (fsync'd). The outcome is
+recorded when known. :meth:`Outbox.replay` re-sends unresolved entries with their original keys
+(the server answers a replay with the stored result, D3); entries older than the server's
+24 h idempotency window are *not* re-sent but surfaced for a person to check, because the
+server may have forgotten the key and a re-send could move money twice.
+
+Outcome rules: 2xx → ``done``; a definitive refusal (4xx other than 409
+``idempotency_key_in_use`` and 429) → ``failed``; network errors, timeouts, 5xx, 429,
+``idempotency_key_in_use`` and cancellation leave the entry ``pending`` for replay.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from . import errors, models
+from .client import OmsClient, new_idempotency_key
+
+__all__ = ["IDEMPOTENCY_WINDOW_S", "EntryState", "Outbox", "OutboxEntry", "ReplayReport"]
+
+IDEMPOTENCY_WINDOW_S = 24 * 3600
+# Re-send only comfortably inside the window: the server's and our clocks may differ a little.
+REPLAY_MARGIN_S = 10 * 60
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS outbox (
+    key         TEXT PRIMARY KEY,
+    scope       TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    state       TEXT NOT NULL,
+    created_at  REAL NOT NULL,
+    updated_at  REAL NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    result_id   TEXT,
+    result      TEXT,
+    error_code  TEXT,
+    error_message TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_state ON outbox(state, created_at);
+"""
+
+
+class EntryState(StrEnum):
+    PENDING = "pending"  # journalled; outcome unknown
+    DONE = "done"  # the server created the object (result_id)
+    FAILED = "failed"  # the server refused definitively (error_code)
+    STALE = "stale"  # unresolved past the idempotency window: a person must check
+    ACKNOWLEDGED = "acknowledged"  # a person checked a stale entry
+
+
+class Kind(StrEnum):
+    TRANSACTION = "transaction"
+    CASH_IN = "cashIn"
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    key: str
+    scope: str
+    kind: str
+    body: dict
+    state: EntryState
+    created_at: float
+    updated_at: float
+    attempts: int = 0
+    result_id: str | None = None
+    result: dict | None = field(default=None, repr=False)
+    error_code: str | None = None
+    error_message: str | None = None
+
+    @property
+    def quote_id(self) -> str | None:
+        return self.body.get("quoteId")
+
+    def model(self) -> Any:
+        if self.result is None:
+            return None
+        if self.kind == Kind.CASH_IN:
+            return models.parse_cash_in(self.result)
+        return models.parse_transaction(self.result)
+
+
+@dataclass
+class ReplayReport:
+    resent: list[OutboxEntry] = field(default_factory=list)  # re-sent and now done
+    failed: list[OutboxEntry] = field(default_factory=list)  # re-sent and refused
+    still_pending: list[OutboxEntry] = field(default_factory=list)  # re-sent, outcome unknown
+    stale: list[OutboxEntry] = field(default_factory=list)  # older than 24 h: check by hand
+
+    @property
+    def needs_attention(self) -> bool:
+        return bool(self.stale or self.failed or self.still_pending)
+
+
+def _definitive(err: errors.OmsError) -> bool:
+    """True when the server has decided (a retry with the same key would get the same)."""
+    if isinstance(err, errors.NetworkError | errors.ServerError | errors.RateLimited):
+        return False
+    if isinstance(err, errors.IdempotencyError) and err.in_use:
+        return False
+    if isinstance(err, errors.AuthError):
+        return False  # nothing happened on the server; a replay may succeed with new creds
+    return err.status is not None and 400 <= err.status < 500
+
+
+class Outbox:
+    def __init__(self, path: str | Path, *, clock: Callable[[], float] = time.time) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")  # every commit fsync'd
+        self._db.execute("PRAGMA busy_timeout=5000")
+        self._db.executescript(_SCHEMA)
+        self._replaying: set[str] = set()
+
+    @classmethod
+    def in_user_data_dir(cls, app_name: str = "OMS Desk") -> Outbox:
+        from platformdirs import user_data_dir
+
+        return cls(Path(user_data_dir(app_name, appauthor=False)) / "outbox.sqlite3")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # ------------------------------------------------------------------ storage (blocking)
+
+    def _exec(self, sql: str, args: tuple = ()) -> list[tuple]:
+        with self._lock:
+            cur = self._db.execute(sql, args)
+            return cur.fetchall()
+
+    def _row(self, row: tuple) -> OutboxEntry:
+        (key, scope, kind, body, state, created, updated, attempts, rid, result, code, msg) = row
+        return OutboxEntry(
+            key=key,
+            scope=scope,
+            kind=kind,
+            body=json.loads(body),
+            state=EntryState(state),
+            created_at=created,
+            updated_at=updated,
+            attempts=attempts,
+            result_id=rid,
+            result=json.loads(result) if result else None,
+            error_code=code,
+            error_message=msg,
+        )
+
+    def get(self, key: str) -> OutboxEntry | None:
+        rows = self._exec("SELECT * FROM outbox WHERE key = ?", (key,))
+        return self._row(rows[0]) if rows else None
+
+    def entries(self, *states: EntryState, scope: str | None = None) -> list[OutboxEntry]:
+        sql = "SELECT * FROM outbox"
+        cond, args = [], []
+        if states:
+            cond.append(f"state IN ({','.join('?' * len(states))})")
+            args += [str(s) for s in states]
+        if scope is not None:
+            cond.append("scope = ?")
+            args.append(scope)
+        if cond:
+            sql += " WHERE " + " AND ".join(cond)
+        return [self._row(r) for r in self._exec(sql + " ORDER BY created_at", tuple(args))]
+
+    def _journal(self, key: str, scope: str, kind: str, body: dict) -> None:
+        now = self._clock()
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                existing = self._db.execute(
+                    "SELECT kind, body, scope FROM outbox WHERE key = ?", (key,)
+                ).fetchone()
+                if existing is None:
+                    self._db.execute(
+                        "INSERT INTO outbox (key, scope, kind, body, state, created_at, updated_at)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (key, scope, kind, json.dumps(body), EntryState.PENDING, now, now),
+                    )
+                elif (existing[0], json.loads(existing[1]), existing[2]) != (kind, body, scope):
+                    raise ValueError("this idempotency key is journalled for another request")
+                self._db.execute(
+                    "UPDATE outbox SET attempts = attempts + 1, updated_at = ? WHERE key = ?",
+                    (now, key),
+                )
+                self._db.execute("COMMIT")  # synchronous=FULL: durable before the POST leaves
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def _record(self, key: str, state: EntryState, **cols: Any) -> None:
+        sets = ["state = ?", "updated_at = ?"]
+        args: list[Any] = [str(state), self._clock()]
+        for col, value in cols.items():
+            sets.append(f"{col} = ?")
+            args.append(json.dumps(value) if col == "result" else value)
+        args.append(key)
+        self._exec(f"UPDATE outbox SET {', '.join(sets)} WHERE key = ?", tuple(args))
+
+    def acknowledge(self, key: str) -> None:
+        """A person checked a stale/failed entry: stop surfacing it."""
+        self._record(key, EntryState.ACKNOWLEDGED)
+
+    # ------------------------------------------------------------------ submissions
+
+    async def submit_transaction(
+        self,
+        client: OmsClient,
+        quote_id: str,
+        *,
+        key: str | None = None,
+        metadata: dict | None = None,
+    ) -> models.Transaction:
+        body: dict[str, Any] = {"quoteId": quote_id}
+        if metadata is not None:
+            body["metadata"] = metadata
+        return await self._submit(client, Kind.TRANSACTION, body, key or new_idempotency_key())
+
+    async def submit_cash_in(
+        self, client: OmsClient, body: dict, *, key: str | None = None
+    ) -> models.CashIn:
+        return await self._submit(client, Kind.CASH_IN, dict(body), key or new_idempotency_key())
+
+    async def _submit(self, client: OmsClient, kind: str, body: dict, key: str) -> Any:
+        scope = await client.account_scope()
+        await asyncio.to_thread(self._journal, key, scope, kind, body)
+        return await self._send(client, kind, body, key)
+
+    async def _send(self, client: OmsClient, kind: str, body: dict, key: str) -> Any:
+        try:
+            if kind == Kind.CASH_IN:
+                result = await client.create_cash_in(body, idempotency_key=key)
+            else:
+                extra = {k: v for k, v in body.items() if k not in ("quoteId", "metadata")}
+                result = await client.create_transaction(
+                    body["quoteId"],
+                    idempotency_key=key,
+                    metadata=body.get("metadata"),
+                    extra=extra or None,
+                )
+        except errors.OmsError as err:
+            if _definitive(err):
+                await asyncio.to_thread(
+                    self._record,
+                    key,
+                    EntryState.FAILED,
+                    error_code=err.code or str(err.status),
+                    error_message=err.message,
+                )
+            raise
+        await asyncio.to_thread(
+            self._record, key, EntryState.DONE, result_id=result.id, result=result.raw
+        )
+        return result
+
+    # ------------------------------------------------------------------ recovery
+
+    async def replay(self, client: OmsClient) -> ReplayReport:
+        """Re-send this account's unresolved entries with their original keys."""
+        scope = await client.account_scope()
+        report = ReplayReport()
+        now = self._clock()
+        for entry in await asyncio.to_thread(self.entries, EntryState.PENDING, scope=scope):
+            if entry.key in self._replaying:
+                continue
+            if now - entry.created_at > IDEMPOTENCY_WINDOW_S - REPLAY_MARGIN_S:
+                await asyncio.to_thread(self._record, entry.key, EntryState.STALE)
+                continue
+            self._replaying.add(entry.key)
+            try:
+                await asyncio.to_thread(self._journal, entry.key, scope, entry.kind, entry.body)
+                await self._send(client, entry.kind, entry.body, entry.key)
+            except errors.OmsError:
+                pass
+            finally:
+                self._replaying.discard(entry.key)
+            after = await asyncio.to_thread(self.get, entry.key)
+            assert after is not None
+            if after.state is EntryState.DONE:
+                report.resent.append(after)
+            elif after.state is EntryState.FAILED:
+                report.failed.append(after)
+            else:
+                report.still_pending.append(after)
+        report.stale = await asyncio.to_thread(self.entries, EntryState.STALE, scope=scope)
+        return report
