@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import os
+import signal
 import socket
 import sys
 import time
@@ -194,6 +196,18 @@ async def _serve(app, sock, args, ready_line: str, lock: InstanceLock) -> None:
         timeout_keep_alive=30,
     )
     server = uvicorn.Server(config)
+    # Our own signal handling: SIGTERM/SIGINT end the server gracefully and the process exits 0.
+    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
+
+    def stop(*_args) -> None:
+        server.should_exit = True
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(sig, stop)
+        except (NotImplementedError, RuntimeError):  # Windows
+            signal.signal(sig, stop)
 
     async def announce():
         while not server.started:

@@ -1,0 +1,215 @@
+"""Helpers for the sandbox API tests (imported by the other test_sandbox_* modules), plus unit
+tests of the sandbox's pure building blocks (money, pricing, EIP-55, ids)."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+import httpx
+import pytest
+
+FULL_IDENTITY = {
+    "type": "individual",
+    "firstName": "Jane",
+    "lastName": "Smith",
+    "email": "jane@example.com",
+    "phone": "+12125551234",
+    "birthDate": "1990-05-15",
+    "nationality": "US",
+    "externalId": "usr_7890",
+    "signedAgreement": True,
+    "ipAddress": "203.0.113.7",
+    "residentialAddress": {
+        "line1": "123 Main St",
+        "city": "New York",
+        "state": "NY",
+        "country": "US",
+        "zipCode": "10001",
+    },
+    "identifyingInformation": [{"type": "ssn", "issuingCountry": "US", "number": "123456789"}],
+    "endorsements": ["basic", "cryptoCustody", "usd"],
+}
+EXT_ADDR = "0xabC1230000000000000000000000000000DEf456"
+DEAD_ADDR = "0x000000000000000000000000000000000000dEaD"
+
+
+class Api:
+    """A tiny synchronous client of the sandbox (tests only; not desktop.oms)."""
+
+    def __init__(self, base_url: str, api_key: str, api_secret: str):
+        self.base_url = base_url
+        self.http = httpx.Client(base_url=base_url, timeout=30)
+        r = self.http.post("/auth/token", json={"apiKey": api_key, "apiSecret": api_secret})
+        assert r.status_code == 200, r.text
+        self.token = r.json()["accessToken"]
+        self.http.headers["Authorization"] = f"Bearer {self.token}"
+
+    @classmethod
+    def new_account(cls, sb) -> Api:
+        """A client of a brand-new, empty account of sandbox `sb`."""
+        root = cls(sb.base_url, sb.api_key, sb.api_secret)
+        r = root.http.post("/sandbox/accounts")
+        assert r.status_code == 201, r.text
+        creds = r.json()
+        root.close()
+        return cls(sb.base_url, creds["apiKey"], creds["apiSecret"])
+
+    def close(self) -> None:
+        self.http.close()
+
+    def get(self, path: str, **kw) -> httpx.Response:
+        return self.http.get(path, **kw)
+
+    def post(self, path: str, body=None, key: str | None = "auto", **kw) -> httpx.Response:
+        headers = dict(kw.pop("headers", {}) or {})
+        if key == "auto":
+            key = str(uuid.uuid4())
+        if key is not None:
+            headers["Idempotency-Key"] = key
+        if body is None:
+            return self.http.post(path, headers=headers, **kw)
+        return self.http.post(path, json=body, headers=headers, **kw)
+
+    def patch(self, path: str, body, **kw) -> httpx.Response:
+        return self.http.patch(path, json=body, **kw)
+
+    # -- conveniences ----------------------------------------------------------------
+    def customer(self, **overrides) -> dict:
+        r = self.post("/customers", {**FULL_IDENTITY, **overrides})
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    def wallet(self, customer_id: str) -> dict:
+        r = self.post(f"/customers/{customer_id}/wallets", {"asset": "usdc", "chain": "polygon"})
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    def funded(self, amount: str = "2500.00") -> tuple[dict, dict]:
+        c = self.customer()
+        w = self.wallet(c["id"])
+        r = self.post(f"/sandbox/wallets/{w['id']}/deposit", {"amount": amount}, key=None)
+        assert r.status_code == 201, r.text
+        return c, w
+
+    def balance(self, wallet_id: str) -> Decimal:
+        r = self.get(f"/wallets/{wallet_id}/balance")
+        assert r.status_code == 200, r.text
+        return Decimal(r.json()["balance"])
+
+    def quote_body(
+        self, c: dict, w: dict, amount="100.00", to=EXT_ADDR, side="source", sponsor=True
+    ) -> dict:
+        dest_wallet = {"id": to} if to.startswith("wlt_") else {"blockchainAddress": to}
+        src = {"walletId": w["id"], "asset": "usdc", "network": "polygon"}
+        dst = {"wallet": dest_wallet, "asset": "usdc", "network": "polygon"}
+        (src if side == "source" else dst)["amount"] = amount
+        return {"customerId": c["id"], "source": src, "destination": dst, "sponsorGas": sponsor}
+
+    def quote(self, c, w, **kw) -> dict:
+        r = self.post("/quotes", self.quote_body(c, w, **kw))
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    def send(self, c, w, **kw) -> dict:
+        q = self.quote(c, w, **kw)
+        r = self.post("/transactions", {"quoteId": q["id"]})
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    def advance(self, seconds: float) -> str:
+        r = self.post("/sandbox/clock/advance", {"seconds": seconds}, key=None)
+        assert r.status_code == 200, r.text
+        return r.json()["now"]
+
+    def all_pages(self, path: str, **params) -> list[dict]:
+        items, cursor = [], None
+        while True:
+            q = dict(params, limit=100)
+            if cursor:
+                q["startingAfter"] = cursor
+            body = self.get(path, params=q).json()
+            items += body["data"]
+            if not body["hasMore"]:
+                return items
+            cursor = body["nextCursor"]
+
+
+def assert_error(r: httpx.Response, status: int, code: str, param: str | None = "any") -> dict:
+    assert r.status_code == status, r.text
+    err = r.json()["error"]
+    assert err["code"] == code, r.text
+    assert err["requestId"] == r.headers["Request-Id"]
+    assert err["requestId"].startswith("req_")
+    if param != "any":
+        assert err["param"] == param, r.text
+    return err
+
+
+# -- unit tests of the pure parts -------------------------------------------------------------
+def test_money_parse_and_format():
+    from desktop.sandbox.errors import ApiError
+    from desktop.sandbox.money import format_amount, parse_amount
+
+    assert parse_amount("100", "usdc", "a") == 100_000_000
+    assert parse_amount("0.000001", "usdc", "a") == 1
+    assert parse_amount("12.34", "usd", "a") == 1234
+    assert format_amount(100_000_000, "usdc") == "100.00"
+    assert format_amount(99_421_234, "usdc") == "99.421234"
+    assert format_amount(100_000, "usdc") == "0.10"
+    assert format_amount(10, "usd") == "0.10"
+    for bad in ["0", "0.00", "-1", "1e3", "NaN", "1.0000001", " 1", "1.", ".5", "", 5, None]:
+        with pytest.raises(ApiError) as e:
+            parse_amount(bad, "usdc", "a")
+        assert e.value.code == "invalid_amount"
+    with pytest.raises(ApiError):
+        parse_amount("1.001", "usd", "a")
+
+
+def test_pricing_fixed_destination_picks_smallest_gross():
+    from desktop.sandbox.pricing import crypto_fees, gross_for_net
+
+    for sponsor in (True, False):
+        for net in [
+            1,
+            9_990_000,
+            10_000_000,
+            99_999_999,
+            100_000_000,
+            2_000_000_000,
+            123_456_789,
+            9_989_990,
+            10_000_500_123,
+        ]:
+            g = gross_for_net(net, sponsor)
+            oms, gas = crypto_fees(g, sponsor)
+            assert g - oms - gas == net
+            oms1, gas1 = crypto_fees(g - 1, sponsor)
+            assert g - 1 - oms1 - gas1 < net
+
+
+def test_eip55_reference_vectors():
+    from desktop.sandbox.addresses import to_checksum, validate_address
+    from desktop.sandbox.errors import ApiError
+
+    for a in [
+        "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+        "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359",
+        "0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB",
+        "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb",
+        EXT_ADDR,
+        "0x7B3A9F2C4D1eA8bf6390cE5D2b7fA104c8e3D9B1",
+    ]:
+        assert to_checksum(a.lower()) == a
+        assert validate_address(a, "p") == a
+    assert validate_address(EXT_ADDR.lower(), "p") == EXT_ADDR  # all-lowercase is accepted
+    with pytest.raises(ApiError):
+        validate_address("0xabc1230000000000000000000000000000DEf456", "p")
+
+
+def test_ids_are_typeid_shaped_and_monotonic():
+    from desktop.sandbox.ids import is_id, new_id
+
+    ids = [new_id("cst_", 1_700_000_000_000) for _ in range(50)]
+    assert all(is_id(i, "cst_") for i in ids)
+    assert ids == sorted(ids) and len(set(ids)) == 50
