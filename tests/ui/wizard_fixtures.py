@@ -9,7 +9,6 @@ sleeps.
 
 from __future__ import annotations
 
-import asyncio
 import os
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -20,8 +19,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_API", "pyside6")
 
 import pytest
-import qasync
-from PySide6.QtWidgets import QApplication
 
 from desktop.oms.client import Credentials, OmsClient
 from desktop.oms.outbox import Outbox
@@ -61,17 +58,13 @@ class FakeClock:
 
 
 @pytest.fixture
-def money_loop(qapp: QApplication):
-    """A qasync loop run by Qt's own event processing (pytest-qt waits drive it)."""
-    loop = qasync.QEventLoop(qapp, already_running=True)
-    asyncio.set_event_loop(loop)
-    yield loop
-    for task in asyncio.all_tasks(loop):
-        task.cancel()
-    executor = getattr(loop, "_QEventLoop__default_executor", None)
-    if executor is not None:  # to_thread workers (outbox journal) must end before Qt
+def money_loop(ui_loop):
+    """The shell's session qasync loop (tests/ui/conftest.py), driven by Qt's events."""
+    yield ui_loop
+    executor = getattr(ui_loop, "_QEventLoop__default_executor", None)
+    if executor is not None:  # to_thread workers (outbox journal) end before the next test
         executor.shutdown(wait=True)
-    asyncio.set_event_loop(None)
+        ui_loop._QEventLoop__default_executor = None
 
 
 def run(qtbot, loop, coro, timeout: int = 20000) -> Any:

@@ -174,8 +174,8 @@ def money_context_from(app_ctx: Any) -> MoneyContext:
     """One MoneyContext per application context (cached), adapted by attribute names."""
     if isinstance(app_ctx, MoneyContext):
         return app_ctx
-    cached = _CONTEXTS.get(id(app_ctx))
-    if cached is not None:
+    cached = getattr(app_ctx, "_money_ctx", None) or _CONTEXTS.get(id(app_ctx))
+    if isinstance(cached, MoneyContext):
         return cached
     profile = _first(app_ctx, "profile", "current_profile")
     is_sandbox = _first(app_ctx, "is_sandbox")
@@ -191,7 +191,10 @@ def money_context_from(app_ctx: Any) -> MoneyContext:
         is_sandbox=bool(is_sandbox) if is_sandbox is not None else True,
         clock=_first(app_ctx, "clock") or time.monotonic,
     )
-    _CONTEXTS[id(app_ctx)] = ctx
+    try:
+        app_ctx._money_ctx = ctx  # lives and dies with the session
+    except AttributeError:
+        _CONTEXTS[id(app_ctx)] = ctx
     return ctx
 
 

@@ -68,7 +68,7 @@ def describe_schedule(entries: list[dict]) -> str:
     parts = []
     for e in entries:
         if e.get("type") == "percentage":
-            parts.append(f"{Decimal(str(e['rate'])) * 100:g} %")
+            parts.append(f"{format((Decimal(str(e['rate'])) * 100).normalize(), 'f')} %")
         elif e.get("type") == "fixed":
             parts.append(f"${Decimal(str(e['amount'])):,.2f}")
     return " + ".join(parts) or "none"
