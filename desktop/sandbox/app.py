@@ -92,7 +92,7 @@ async def _validation_error(request: Request, exc: RequestValidationError):
         body = error_body("invalid_request", "A JSON body is required", None, _request_id(request))
         return json_response(body, 400)
     last = str(loc[-1]) if loc else ""
-    if last in AMOUNT_KEYS or (last in ("str",) and len(loc) > 1 and str(loc[-2]) in AMOUNT_KEYS):
+    if etype != "missing" and last in AMOUNT_KEYS:
         code, msg = "invalid_amount", "Amount must be a decimal string"
     elif etype == "missing":
         code, msg = "invalid_request", f"{param} is required"
