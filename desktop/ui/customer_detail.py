@@ -194,6 +194,12 @@ class CustomerDetail(QWidget):
         self.status_chip = QLabel()
         head.addWidget(self.status_chip)
         head.addStretch(1)
+        lay.addLayout(head)
+        idrow = QHBoxLayout()
+        idrow.addWidget(_muted("Customer id"))
+        self.customer_id = CopyableValue("")
+        idrow.addWidget(self.customer_id)
+        idrow.addStretch(1)
         self.edit_button = QPushButton(theme.icon("edit"), "Edit…")
         self.edit_button.clicked.connect(
             lambda: self.customer and self.edit_requested.emit(self.customer)
@@ -204,12 +210,7 @@ class CustomerDetail(QWidget):
         )
         for b in (self.edit_button, self.wallet_button):
             b.setAutoDefault(False)
-            head.addWidget(b)
-        lay.addLayout(head)
-        idrow = QHBoxLayout()
-        idrow.addWidget(_muted("Customer id"))
-        self.customer_id = CopyableValue("")
-        idrow.addWidget(self.customer_id, 1)
+            idrow.addWidget(b)
         lay.addLayout(idrow)
 
         self.banners = BannerArea()
@@ -457,8 +458,8 @@ class CustomerDetail(QWidget):
     def _render_wallets(self, wallets: list[models.Wallet]) -> None:
         old_balances = {wid: card for wid, card in self.cards.items()}
         for card in self.cards.values():
+            self.wallets_layout.removeWidget(card)
             card.hide()
-            card.setParent(None)
             card.deleteLater()
         self.cards = {}
         self.wallets = wallets

@@ -39,25 +39,28 @@ _Index = QModelIndex | QPersistentModelIndex
 ROLE_OBJECT = Qt.ItemDataRole.UserRole + 1  # the model object of the row
 ROLE_ID = Qt.ItemDataRole.UserRole + 2
 
-_END_SYMBOL = {
-    "ACTIVE": "✓",
-    "PENDING": "…",
-    "ISSUES": "!",
-    "REJECTED": "✗",
-    "REVOKED_ISSUES": "!",
-    "OFFBOARDED": "✗",
-}
-_END_SHORT = {"basic": "basic", "cryptoCustody": "custody", "usd": "usd"}
+
+_SEVERITY = ("REJECTED", "OFFBOARDED", "REVOKED_ISSUES", "ISSUES", "PENDING", "ACTIVE")
 
 
 def endorsement_summary(c: models.Customer) -> str:
-    parts = []
+    """Compact: "3 active", "1 active, 2 pending", "none requested"."""
+    counts: dict[str, int] = {}
     for e in c.endorsements:
         st = str(e.status)
         if st in ("INACTIVE", "UNKNOWN"):
             continue
-        parts.append(f"{_END_SHORT.get(e.name, e.name)} {_END_SYMBOL.get(st, '?')}")
-    return "  ".join(parts) or "none"
+        counts[st] = counts.get(st, 0) + 1
+    if not counts:
+        return "none requested"
+    order = sorted(counts, key=lambda s: -_SEVERITY.index(s) if s in _SEVERITY else 0)
+    text = ", ".join(f"{counts[s]} {s.lower().replace('_', ' ')}" for s in order)
+    return ("✓ " if set(counts) == {"ACTIVE"} else "") + text
+
+
+def endorsement_worst(c: models.Customer) -> str | None:
+    present = {str(e.status) for e in c.endorsements}
+    return next((s for s in _SEVERITY if s in present), None)
 
 
 def endorsement_tooltip(c: models.Customer) -> str:
@@ -297,8 +300,16 @@ class CustomersModel(PagedTableModel):
             if col == 0:
                 return c.id
             return None
-        if role == Qt.ItemDataRole.ForegroundRole and col == 3 and str(c.status) != "active":
-            return QColor(theme.colors().muted)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if col == 3 and str(c.status) != "active":
+                return QColor(theme.colors().muted)
+            if col == 4:
+                worst = endorsement_worst(c)
+                if worst in ("REJECTED", "OFFBOARDED", "REVOKED_ISSUES"):
+                    return QColor(theme.colors().error[1])
+                if worst in ("PENDING", "ISSUES"):
+                    return QColor(theme.colors().warning[1])
+            return None
         return None
 
 

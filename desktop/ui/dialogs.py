@@ -379,11 +379,11 @@ class CustomerFormDialog(AsyncDialog):
         else:
             key = str(uuid.uuid4())
         self._last_attempt = (body_key, key)
+        self.set_busy(True, (self.save_button,))  # at once: a second click cannot submit
         self.scope.spawn(self._submit(body, key), name="customer.submit")
 
     async def _submit(self, body: dict, key: str) -> None:
         widgets = (self.save_button,)
-        self.set_busy(True, widgets)
         try:
             customer = await self.submit_fn(body, key)
         except asyncio.CancelledError:
@@ -463,10 +463,10 @@ class NewWalletDialog(AsyncDialog):
         if self.busy:
             return
         self.banners.remove("error")
+        self.set_busy(True, (self.create_button,))
         self.scope.spawn(self._create(), name="wallet.create")
 
     async def _create(self) -> None:
-        self.set_busy(True, (self.create_button,))
         try:
             wallet = await self.create_fn(self._key)
         except asyncio.CancelledError:

@@ -267,7 +267,7 @@ class MainWindow(QMainWindow):
         hh = self.table.horizontalHeader()
         hh.setHighlightSections(False)
         hh.setStretchLastSection(True)
-        for col, w in enumerate((180, 220, 120, 70, 150, 130)):
+        for col, w in enumerate((150, 215, 90, 62, 150, 125)):
             self.table.setColumnWidth(col, w)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row)
         self.table.doubleClicked.connect(lambda _ix: self.edit_customer())
@@ -287,7 +287,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([700, 520])
+        self.splitter.setSizes([820, 520])
         self.tabs.addTab(self.customers_page, theme.icon("customer"), "Customers")
         self.setCentralWidget(central)
 
@@ -532,7 +532,29 @@ class MainWindow(QMainWindow):
         self.search_box.selectAll()
 
     def focus_goto(self) -> None:
-        self.goto_box.focus_and_select()
+        if self.goto_box.isVisible():
+            self.goto_box.focus_and_select()
+            return
+        # The toolbar overflowed (a very narrow window): ask in a small dialog instead.
+        from PySide6.QtWidgets import QInputDialog
+
+        dlg = QInputDialog(self)
+        dlg.setWindowTitle("Go to")
+        dlg.setLabelText("Customer, wallet, transaction, quote or cash-in id, or a 0x address:")
+        dlg.textValueSelected.connect(self.go_to)
+        dlg.open()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        narrow = self.width() < 1150
+        self.toolbar.setToolButtonStyle(
+            Qt.ToolButtonStyle.ToolButtonIconOnly
+            if narrow
+            else Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+        )
+        self.profile_label.setVisible(self.width() >= 1000)
+        self.search_box.setMinimumWidth(150 if narrow else 240)
+        self.goto_box.setMinimumWidth(170 if narrow else 260)
 
     def _on_search_mode(self, mode: str) -> None:
         self._search_mode = mode

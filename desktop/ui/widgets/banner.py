@@ -125,8 +125,8 @@ class BannerArea(QWidget):
     def remove(self, key: str, *, notify: bool = True) -> None:
         b = self._banners.pop(key, None)
         if b is not None:
+            self._lay.removeWidget(b)
             b.hide()
-            b.setParent(None)
             b.deleteLater()
         self.setVisible(bool(self._banners))
         if notify and b is not None:

@@ -1,0 +1,105 @@
+"""Take the README screenshots: ``python -m desktop.ui.screenshots docs/screenshots``.
+
+Runs the real app against a temporary embedded sandbox with demo data (use a real
+display or ``xvfb-run``), selects a customer with a wallet, and grabs the main window
+and the New customer dialog with QWidget.grab().
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+from argparse import Namespace
+from pathlib import Path
+
+
+async def _until(pred, timeout: float = 30.0) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not pred():
+        if loop.time() > end:
+            raise TimeoutError("condition not met")
+        await asyncio.sleep(0.05)
+
+
+async def _shoot(desk, out: Path, theme_mode: str) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    w = desk.window
+    w.resize(1360, 860)
+    await _until(lambda: w.model.rowCount() > 0)
+    # Prefer a customer with a wallet and a transaction.
+    chosen = None
+    for c in w.model.objects():
+        if c.wallets:
+            chosen = c
+            break
+    chosen = chosen or w.model.objects()[0]
+    w.select_customer(chosen)
+    await _until(lambda: w.detail.customer is not None and not w.detail.loading)
+    await _until(
+        lambda: all(card.balance.text() not in ("—", "") for card in w.detail.cards.values()),
+        10,
+    )
+    for _ in range(5):
+        QApplication.processEvents()
+        await asyncio.sleep(0.05)
+    suffix = "" if theme_mode == "light" else f"-{theme_mode}"
+    w.grab().save(str(out / f"main-window{suffix}.png"))
+    dlg = w.new_customer()
+    dlg.resize(900, 640)
+    dlg.set_value("firstName", "Ada")
+    dlg.set_value("lastName", "Lovelace")
+    dlg.set_value("email", "ada@example")
+    dlg.set_value("phone", "+442071234567")
+    dlg.set_value("birthDate", "1990-12-10")
+    dlg.set_value("nationality", "GB")
+    dlg.set_value("residentialAddress.line1", "12 St James's Square")
+    dlg.set_value("residentialAddress.city", "London")
+    dlg.set_value("residentialAddress.country", "GB")
+    for _ in range(5):
+        QApplication.processEvents()
+        await asyncio.sleep(0.05)
+    dlg.grab().save(str(out / f"new-customer{suffix}.png"))
+    dlg.reject()
+    desk.request_quit()
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    out = Path(argv[0] if argv else "docs/screenshots").resolve()
+    theme_mode = argv[1] if len(argv) > 1 else "light"
+    out.mkdir(parents=True, exist_ok=True)
+    home = tempfile.mkdtemp(prefix="oms-desk-shots-")
+    os.environ["OMS_DESK_HOME"] = home
+    from PySide6.QtCore import QSettings
+
+    from desktop.config import default_paths
+
+    paths = default_paths().ensure()
+    QSettings(str(paths.qsettings_file), QSettings.Format.IniFormat).setValue("theme", theme_mode)
+    import desktop.app as app_mod
+
+    orig = app_mod.DeskApp._on_first_page
+
+    def hooked(self, n):
+        first = self.first_rows_at is None
+        orig(self, n)
+        if first:
+            self.scope.spawn(_shoot(self, out, theme_mode), name="screenshots")
+
+    app_mod.DeskApp._on_first_page = hooked
+    args = Namespace(
+        profile=None,
+        sandbox_data=str(Path(home) / "sandbox"),
+        self_test=False,
+        qt_args=[],
+        sandbox_args=[],
+    )
+    return app_mod.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

