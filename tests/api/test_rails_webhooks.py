@@ -377,3 +377,37 @@ def test_pending_deliveries_survive_a_crash(fresh_sandbox, receiver):
         api2.close()
     finally:
         again.stop()
+
+
+def test_a_slow_receiver_never_blocks_api_requests(api, receiver):
+    subscribe(api, receiver, ["wallet.depositDetected"])
+    receiver.hold()  # the receiver takes the request and does not answer
+    try:
+        _, wlt = wallet_with_deposit(api, "1.00")
+        receiver.wait_requests(1)
+        started = time.monotonic()
+        for i in range(10):
+            t0 = time.monotonic()
+            api.fund(wlt["id"], f"{i + 1}.00")
+            api.balance(wlt["id"])
+            assert time.monotonic() - t0 < 1.0
+        assert time.monotonic() - started < 3.0
+        assert api.balance(wlt["id"]) == "56.00"
+        assert len(receiver.requests) == 1  # the worker is still waiting on the first answer
+    finally:
+        receiver.release()
+    got = receiver.wait_delivered(["x"] * 11)
+    assert [g.body["data"]["amount"] for g in got] == ["1.00"] + [f"{i}.00" for i in range(1, 11)]
+
+
+def test_real_clock_mode_delivers_too(tmp_path, receiver):
+    sb = start_sandbox(tmp_path / "real", clock="real")
+    try:
+        api = Api.of(sb)
+        subscribe(api, receiver, ["wallet.depositDetected"])
+        _, wlt = wallet_with_deposit(api, "5.00")
+        got = receiver.wait_delivered(["wallet.depositDetected"])
+        assert got[0].valid and got[0].body["data"]["walletId"] == wlt["id"]
+        api.close()
+    finally:
+        sb.stop()

@@ -44,6 +44,8 @@ class WebhookReceiver:
         self._fail_remaining = 0
         self._fail_status = 500
         self._gone = False
+        self._gate = threading.Event()  # cleared = hold answers until release()
+        self._gate.set()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -51,6 +53,7 @@ class WebhookReceiver:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
                 status = receiver._record(self.path, dict(self.headers.items()), raw)
+                receiver._gate.wait(30)
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -83,7 +86,15 @@ class WebhookReceiver:
         with self._cond:
             self._gone = gone
 
+    def hold(self) -> None:
+        """Record requests but do not answer them until release() (a slow receiver)."""
+        self._gate.clear()
+
+    def release(self) -> None:
+        self._gate.set()
+
     def close(self) -> None:
+        self._gate.set()
         self._server.shutdown()
         self._server.server_close()
 
