@@ -668,6 +668,15 @@ async def simulate_auth_commit(body: AuthCommit, request: Request):
             409, "invalid_state", f"The cash-in is {ci['status']}", "originalConfirmationId"
         )
     amount_cents = int(auth[1])
+    # The optional echo fields of the provider protocol must agree with the authorisation.
+    if body.amount is not None and parse_amount(body.amount, "usd", "amount") != amount_cents:
+        raise ApiError(
+            400, "invalid_request", "amount differs from the authorised amount", "amount"
+        )
+    if body.customerId is not None and body.customerId != ci["customerId"]:
+        raise ApiError(
+            400, "invalid_request", "customerId is not the cash-in's customer", "customerId"
+        )
     with store.tx() as tx:
         tx.execute(
             "UPDATE cashin_auths SET committed_ms=? WHERE confirmation_id=?",

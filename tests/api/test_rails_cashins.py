@@ -284,9 +284,17 @@ def test_declined_deposits_change_nothing(api):
 
     ok = auth(code.replace("-", "").lower(), "20.00")  # codes are read like a barcode
     assert ok["responseCode"] == "00"
-    api.ok(
-        api.post("/cash-ins/simulate/auth-commit", {"originalConfirmationId": ok["confirmationId"]})
-    )
+    conf = ok["confirmationId"]
+    for extra, param, err in [
+        ({"amount": "20.01"}, "amount", "invalid_request"),
+        ({"amount": "20.001"}, "amount", "invalid_amount"),
+        ({"customerId": "cst_00000000000000000000000000"}, "customerId", "invalid_request"),
+    ]:
+        r = api.post("/cash-ins/simulate/auth-commit", {"originalConfirmationId": conf, **extra})
+        assert_error(r, 400, err, param)
+    assert api.ok(api.get(f"/cash-ins/{ci['id']}"))["status"] == "pending"
+    echo = {"originalConfirmationId": conf, "amount": "20.00", "customerId": cst["id"]}
+    api.ok(api.post("/cash-ins/simulate/auth-commit", echo))
     assert_error(
         api.post(
             "/cash-ins/simulate/auth-commit", {"originalConfirmationId": ok["confirmationId"]}
