@@ -247,6 +247,18 @@ class DeskApp:
         self.session = session
         w.set_session(session)
         log.info("session open: %s (%s) %s", profile.name, profile.environment, client.base_url)
+        if os.environ.get("OMS_DESK_ANNOUNCE"):  # for process-level tests and benchmarks
+            info = self.sandbox.info if self.sandbox else None
+            print(
+                json.dumps(
+                    {
+                        "event": "session",
+                        "profile": profile.name,
+                        "sandboxPid": info.pid if info else None,
+                    }
+                ),
+                flush=True,
+            )
         self._resume_in_flight(session)
         return session
 

@@ -82,9 +82,13 @@ def memory_keyring():
 def desk_home(tmp_path, monkeypatch):
     """Config, data and logs of the app under tmp_path."""
     from desktop.config import default_paths
+    from desktop.logs import setup_logging, teardown_logging
 
     monkeypatch.setenv("OMS_DESK_HOME", str(tmp_path / "home"))
-    return default_paths().ensure()
+    paths = default_paths().ensure()
+    setup_logging(paths.log_file)  # the real log file, so tests can grep it
+    yield paths
+    teardown_logging()
 
 
 def run(qtbot, coro, timeout: int = 15000):

@@ -1,0 +1,137 @@
+"""Start-up and shutdown: the embedded sandbox child is started, reused and stopped,
+the self-test works, and no child outlives the app (in-process and as a process)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+
+import psutil
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from desktop import __version__
+from desktop.app import DeskApp
+from desktop.config import EMBEDDED_PROFILE_NAME
+
+
+def _gone(pid: int, timeout: float = 15.0) -> bool:
+    try:
+        p = psutil.Process(pid)
+    except psutil.NoSuchProcess:
+        return True
+    try:
+        p.wait(timeout)
+    except psutil.TimeoutExpired:
+        return False
+    except psutil.NoSuchProcess:
+        pass
+    return True
+
+
+def test_embedded_sandbox_started_connected_and_stopped_on_close(
+    qtbot, desk_home, ui_loop, tmp_path
+):
+    desk = DeskApp(QApplication.instance(), desk_home, sandbox_data=str(tmp_path / "sb"))
+    task = ui_loop.create_task(desk.amain())
+    qtbot.waitUntil(lambda: desk.window.model.rowCount() > 0, timeout=60000)
+    w = desk.window
+    assert w.windowTitle() == f"OMS Desk — {EMBEDDED_PROFILE_NAME} — SANDBOX"
+    assert w.badge.text() == "SANDBOX"
+    child = desk.sandbox.proc
+    assert child is not None and child.poll() is None
+    assert desk.sandbox.info.owned
+    # --parent-pid is passed so the child also dies if we are killed.
+    assert str(os.getpid()) in psutil.Process(child.pid).cmdline()
+
+    w.close()  # the one way out: closing the window
+    qtbot.waitUntil(task.done, timeout=30000)
+    assert task.result() == 0
+    assert child.poll() is not None, "the sandbox child must be stopped"
+    assert _gone(child.pid)
+    assert desk.scope.closed and desk.scope.is_idle()
+    assert w.scope.is_idle() and w.detail.scope.is_idle()
+    assert desk.session is None
+    w.deleteLater()
+
+
+def _popen(args, env_extra, tmp_path):
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        OMS_DESK_HOME=str(tmp_path / "home"),
+        PYTHONUNBUFFERED="1",
+        **env_extra,
+    )
+    return subprocess.Popen(
+        [sys.executable, "-m", "desktop", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+def _read_line(proc, timeout: float = 60.0) -> dict:
+    box: list[str] = []
+    t = threading.Thread(target=lambda: box.append(proc.stdout.readline()), daemon=True)
+    t.start()
+    t.join(timeout)
+    assert box and box[0].strip(), f"no line from the app: {proc.stderr.read()[-2000:]}"
+    return json.loads(box[0])
+
+
+def test_version_flag(tmp_path):
+    out = subprocess.run(
+        [sys.executable, "-m", "desktop", "--version"], capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0
+    assert out.stdout.strip() == f"OMS Desk {__version__}"
+
+
+def test_self_test_exits_zero_and_leaves_no_child(tmp_path):
+    proc = _popen(["--self-test"], {}, tmp_path)
+    line = _read_line(proc)
+    assert line["selfTest"] == "ok" and line["customers"] > 0
+    assert proc.wait(60) == 0
+    assert _gone(line["sandboxPid"])
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+def test_no_orphan_sandbox_when_the_app_is_terminated_or_killed(tmp_path, sig):
+    proc = _popen(["--sandbox-data", str(tmp_path / "sb")], {"OMS_DESK_ANNOUNCE": "1"}, tmp_path)
+    line = _read_line(proc)
+    pid = line["sandboxPid"]
+    assert psutil.pid_exists(pid)
+    assert psutil.Process(pid).ppid() == proc.pid
+    proc.send_signal(sig)
+    code = proc.wait(30)
+    if sig == signal.SIGTERM:
+        assert code == 0, proc.stderr.read()[-2000:]
+        assert "Traceback" not in proc.stderr.read()
+    # SIGTERM: the app stops its child; SIGKILL: the child notices (--parent-pid) and exits.
+    assert _gone(pid, 20.0)
+
+
+def test_second_instance_reuses_the_running_sandbox(tmp_path):
+    first = _popen(["--sandbox-data", str(tmp_path / "sb")], {"OMS_DESK_ANNOUNCE": "1"}, tmp_path)
+    try:
+        a = _read_line(first)
+        second = _popen(
+            ["--sandbox-data", str(tmp_path / "sb")], {"OMS_DESK_ANNOUNCE": "1"}, tmp_path / "2"
+        )
+        b = _read_line(second)
+        assert b["sandboxPid"] == a["sandboxPid"]  # exit code 3 path: reuse, do not own
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(30) == 0
+        assert psutil.pid_exists(a["sandboxPid"]), (
+            "the second app must not stop a server it does not own"
+        )
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.wait(30)
+    assert _gone(a["sandboxPid"])

@@ -1,0 +1,383 @@
+"""Pure logic of the shell: profiles, validators, go-to parsing, redaction, tasks, secrets."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from datetime import date
+
+import keyring
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from keyring.backend import KeyringBackend
+from keyring.backends import fail
+
+from desktop import embedded
+from desktop.config import (
+    OMS_PRODUCTION_URL,
+    Environment,
+    Profile,
+    ProfileError,
+    ProfileKind,
+    ProfileStore,
+    embedded_profile,
+    resolve_profile,
+)
+from desktop.logs import redact, setup_logging, teardown_logging
+from desktop.secrets import ApiKeyPair, SecretStore, backend_usable
+from desktop.tasks import TaskScope
+from desktop.ui import validation as v
+from desktop.ui.goto import Target, parse_target
+
+# ---------------------------------------------------------------- profiles
+
+
+def test_profile_environments_and_https_rule():
+    assert Profile("a", ProfileKind.OMS_PRODUCTION).environment is Environment.PRODUCTION
+    assert Profile("a", ProfileKind.OMS_PRODUCTION).url == OMS_PRODUCTION_URL
+    assert Profile("a", ProfileKind.OMS_SANDBOX).environment is Environment.SANDBOX
+    assert embedded_profile().environment is Environment.SANDBOX
+    with pytest.raises(ProfileError, match="https") as e:
+        Profile(
+            "p", ProfileKind.CUSTOM, base_url="http://127.0.0.1:9/v0.9", production=True
+        ).validate()
+    assert e.value.field == "base_url"
+    with pytest.raises(ProfileError, match="this computer"):
+        Profile("p", ProfileKind.CUSTOM, base_url="http://example.com/v0.9").validate()
+    Profile("p", ProfileKind.CUSTOM, base_url="http://127.0.0.1:9/v0.9").validate()
+    Profile("p", ProfileKind.CUSTOM, base_url="https://x.example/v0.9", production=True).validate()
+    with pytest.raises(ProfileError):
+        Profile(" ", ProfileKind.OMS_SANDBOX).validate()
+
+
+def test_profile_store_roundtrip_is_private_and_has_no_secrets(tmp_path):
+    path = tmp_path / "cfg" / "profiles.json"
+    s = ProfileStore.load(path)
+    s.upsert(Profile("A", ProfileKind.OMS_SANDBOX))
+    s.upsert(Profile("B", ProfileKind.CUSTOM, base_url="https://h/v0.9", production=True))
+    s.active = "B"
+    s.save()
+    assert os.stat(path).st_mode & 0o777 == 0o600
+    t = ProfileStore.load(path)
+    assert t.names() == ["A", "B"] and t.active_profile().name == "B"
+    assert t.get("B").environment is Environment.PRODUCTION
+    t.upsert(Profile("C", ProfileKind.OMS_SANDBOX), old_name="A")  # rename
+    assert t.names() == ["C", "B"]
+    with pytest.raises(ProfileError, match="already exists"):
+        t.upsert(Profile("B", ProfileKind.OMS_SANDBOX), old_name="C")
+    t.remove("B")
+    assert t.active == "C"
+    assert "secret" not in path.read_text().lower()
+    assert resolve_profile(t, None, None).name == "C"
+    assert resolve_profile(t, None, "/x").kind is ProfileKind.EMBEDDED
+    with pytest.raises(ProfileError, match="No profile"):
+        resolve_profile(t, "nope", None)
+    assert (
+        resolve_profile(ProfileStore(tmp_path / "none.json"), None, None).kind
+        is ProfileKind.EMBEDDED
+    )
+
+
+# ---------------------------------------------------------------- validators
+
+TODAY = date(2026, 11, 25)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "ok"),
+    [
+        ("email", "a@b.co", True),
+        ("email", "a@b", False),
+        ("email", "a b@c.de", False),
+        ("phone", "+12125551234", True),
+        ("phone", "12125551234", False),
+        ("phone", "+0123456789", False),
+        ("nationality", "US", True),
+        ("nationality", "XX", False),
+        ("nationality", "us", False),
+        ("birthDate", "1990-02-28", True),
+        ("birthDate", "1990-02-30", False),
+        ("birthDate", "2020-01-01", False),  # under 18
+        ("birthDate", "2030-01-01", False),
+        ("birthDate", "02/03/1990", False),
+        ("ipAddress", "203.0.113.7", True),
+        ("ipAddress", "999.1.1.1", False),
+        ("ipAddress", "2001:db8::1", True),
+    ],
+)
+def test_field_validators(field, value, ok):
+    errs = v.validate({field: value}, today=TODAY)
+    assert (field not in errs) is ok, errs
+
+
+def test_address_and_document_need_their_parts():
+    errs = v.validate({"residentialAddress.city": "X", "identifyingInformation.number": "12"})
+    assert {
+        "residentialAddress.line1",
+        "residentialAddress.country",
+        "residentialAddress.zipCode",
+        "identifyingInformation.type",
+        "identifyingInformation.issuingCountry",
+    } <= set(errs)
+    errs = v.validate(
+        {
+            "identifyingInformation.type": "ssn",
+            "identifyingInformation.issuingCountry": "US",
+            "identifyingInformation.number": "12-34",
+        }
+    )
+    assert "9 digits" in errs["identifyingInformation.number"]
+
+
+def test_create_body_has_only_filled_fields_and_normalises():
+    body = v.build_create_body(
+        {
+            "firstName": " Ada ",
+            "email": "",
+            "nationality": "gb",
+            "residentialAddress.line1": "1 A",
+            "residentialAddress.country": "gb",
+            "identifyingInformation.type": "ssn",
+            "identifyingInformation.issuingCountry": "us",
+            "identifyingInformation.number": "123-45-6789",
+            "endorsements.basic": True,
+            "endorsements.usd": False,
+            "signedAgreement": True,
+        }
+    )
+    assert body == {
+        "type": "individual",
+        "firstName": "Ada",
+        "nationality": "GB",
+        "residentialAddress": {"line1": "1 A", "country": "GB"},
+        "identifyingInformation": [{"type": "ssn", "issuingCountry": "US", "number": "123456789"}],
+        "signedAgreement": True,
+        "endorsements": ["basic"],
+    }
+
+
+def test_patch_body_follows_contract_rules():
+    original = {
+        "firstName": "Ada",
+        "lastName": "L",
+        "email": "a@b.co",
+        "signedAgreement": True,
+        "endorsements": [
+            {"name": "basic", "status": "ACTIVE"},
+            {"name": "usd", "status": "INACTIVE"},
+        ],
+    }
+    same = {
+        "firstName": "Ada",
+        "lastName": "L",
+        "email": "a@b.co",
+        "signedAgreement": True,
+        "endorsements.basic": True,
+    }
+    assert v.build_patch_body(original, same) == {}
+    changed = {
+        **same,
+        "email": "new@b.co",
+        "lastName": "",
+        "endorsements.usd": True,
+        "birthDate": "1970-01-01",
+    }
+    assert v.build_patch_body(original, changed) == {
+        "email": "new@b.co",
+        "birthDate": "1970-01-01",
+        "endorsements": ["usd"],
+    }  # clearing lastName is not sent; basic already requested; agreement one-way
+
+
+def test_field_for_param():
+    known = [
+        "email",
+        "residentialAddress.line1",
+        "residentialAddress.city",
+        "identifyingInformation.number",
+    ]
+    assert (
+        v.field_for_param("identifyingInformation.0.number", known)
+        == "identifyingInformation.number"
+    )
+    assert (
+        v.field_for_param("identifyingInformation[0].number", known)
+        == "identifyingInformation.number"
+    )
+    assert v.field_for_param("residentialAddress", known) == "residentialAddress.line1"
+    assert v.field_for_param("email.domain", known) == "email"
+    assert v.field_for_param("source.amount", known) is None
+    assert v.field_for_param(None, known) is None
+
+
+@given(st.text(max_size=30))
+def test_validators_never_raise(text):
+    v.validate(
+        {
+            k: text
+            for k in (
+                "email",
+                "phone",
+                "birthDate",
+                "nationality",
+                "ipAddress",
+                "residentialAddress.country",
+                "identifyingInformation.number",
+            )
+        }
+    )
+
+
+# ---------------------------------------------------------------- go to
+
+
+def test_parse_target_routes_on_prefix_only():
+    assert parse_target(" cst_01abc ") == Target("customer", "cst_01abc")
+    assert parse_target("wlt_x") == Target("wallet", "wlt_x")
+    assert parse_target("txn_9") == Target("transaction", "txn_9")
+    assert parse_target("qt_1") == Target("quote", "qt_1")
+    assert parse_target("ci_1") == Target("cashIn", "ci_1")
+    addr = "0x7B3A9F2C4D1eA8bf6390cE5D2b7fA104c8e3D9B1"
+    assert parse_target(addr) == Target("address", addr)
+    for bad in ("", "cst_", "cst_a b", "0x123", "hello", "evt_1"):
+        assert parse_target(bad) is None
+
+
+# ---------------------------------------------------------------- logs
+
+
+def test_redaction_of_secrets_and_account_numbers():
+    text = redact(
+        'Authorization: Bearer eyJabc.def.ghi {"apiKey": "sk_sdbx_abcdefghijklmnop", '
+        '"apiSecret": "s3cr3t-value", "accountNumber": "123456789012"} whsec_00112233445566778899'
+    )
+    for secret in (
+        "eyJabc.def.ghi",
+        "abcdefghijklmnop",
+        "s3cr3t-value",
+        "12345678",
+        "00112233445566",
+    ):
+        assert secret not in text, text
+    assert "9012" in text
+
+
+def test_log_file_is_private_rotating_and_redacted(tmp_path):
+    f = tmp_path / "logs" / "oms-desk.log"
+    setup_logging(f)
+    try:
+        logging.getLogger("t").warning("token %s", "Bearer abcdefghijkl123")
+        logging.getLogger("t").warning('{"apiSecret": "hunter22-secret"}')
+    finally:
+        teardown_logging()
+    assert os.stat(f).st_mode & 0o777 == 0o600
+    body = f.read_text()
+    assert "abcdefghijkl123" not in body and "hunter22-secret" not in body
+    assert "token Bearer ***" in body
+
+
+# ---------------------------------------------------------------- tasks
+
+
+async def test_task_scope_cancels_and_routes_errors(monkeypatch):
+    seen = []
+    monkeypatch.setattr(sys, "excepthook", lambda *a: seen.append(a[1]))
+    scope = TaskScope("t")
+    started = asyncio.Event()
+
+    async def forever():
+        started.set()
+        await asyncio.Event().wait()
+
+    async def boom():
+        raise ValueError("x")
+
+    t = scope.spawn(forever())
+    scope.spawn(boom())
+    errs = []
+    scope.spawn(boom(), on_error=errs.append)
+    await started.wait()
+    await asyncio.sleep(0)
+    assert isinstance(seen[0], ValueError) and isinstance(errs[0], ValueError)
+    assert not scope.is_idle()
+    await scope.aclose()
+    assert t.cancelled() and scope.is_idle()
+    with pytest.raises(RuntimeError):
+        scope.spawn(forever())
+
+
+# ---------------------------------------------------------------- secrets
+
+
+class _Mem(KeyringBackend):
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self):
+        super().__init__()
+        self.d = {}
+
+    def get_password(self, s, u):
+        return self.d.get((s, u))
+
+    def set_password(self, s, u, p):
+        self.d[(s, u)] = p
+
+    def delete_password(self, s, u):
+        self.d.pop((s, u))
+
+
+async def test_secret_store_keyring_and_memory_fallback():
+    mem = _Mem()
+    s = SecretStore(backend=mem)
+    pair = ApiKeyPair("sk_sdbx_key", "the-secret")
+    assert await s.set("p", pair) is True and s.persistent
+    assert await s.get("p") == pair
+    assert "the-secret" not in repr(pair)
+    await s.rename("p", "q")
+    assert await s.get("p") is None and await s.get("q") == pair
+    await s.delete("q")
+    assert mem.d == {}
+
+    changes = []
+    f = SecretStore(backend=fail.Keyring())
+    f.on_persistence_changed(changes.append)
+    assert not backend_usable(fail.Keyring())
+    assert await f.set("p", pair) is False
+    assert changes == [False] and not f.persistent
+    assert await f.get("p") == pair  # kept in memory for the session
+
+
+async def test_secret_store_falls_back_when_the_backend_breaks():
+    class Broken(_Mem):
+        def set_password(self, s, u, p):
+            raise keyring.errors.KeyringLocked("locked")
+
+    s = SecretStore(backend=Broken())
+    assert await s.set("p", ApiKeyPair("k", "v")) is False
+    assert not s.persistent and (await s.get("p")).api_secret == "v"
+
+
+# ---------------------------------------------------------------- embedded launch
+
+
+def test_sandbox_command_plain_and_frozen(monkeypatch, tmp_path):
+    cmd = embedded.sandbox_command(tmp_path)
+    assert cmd[:3] == [sys.executable, "-m", "desktop.sandbox"]
+    assert cmd[cmd.index("--port") + 1] == "0" and "--demo" in cmd
+    assert cmd[cmd.index("--parent-pid") + 1] == str(os.getpid())
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    frozen = embedded.sandbox_command(tmp_path, demo=False)
+    assert frozen[:2] == [sys.executable, "--run-sandbox"] and "--demo" not in frozen
+
+
+def test_main_routes_run_sandbox_before_qt(monkeypatch):
+    import desktop.__main__ as m
+    import desktop.sandbox.__main__ as sm
+
+    got = []
+    monkeypatch.setattr(sm, "main", lambda argv: got.append(argv) or 0)
+    assert m.main(["--run-sandbox", "--port", "0"]) == 0
+    assert got == [["--port", "0"]]
