@@ -259,7 +259,6 @@ class DeskApp:
                 ),
                 flush=True,
             )
-        self._resume_in_flight(session)
         return session
 
     def _attach_money(self, session: Session) -> None:
@@ -276,22 +275,8 @@ class DeskApp:
         except Exception:
             log.exception("outbox/tracker unavailable")
 
-    def _resume_in_flight(self, session: Session) -> None:
-        try:
-            from desktop.ui.wizards.context import resume_in_flight
-        except Exception:
-            return
-        try:
-            resume_in_flight(session)
-        except Exception:
-            log.exception("resume_in_flight failed")
-
     async def _drain_views(self) -> None:
-        w = self.window
-        w.monitor.stop()
-        await asyncio.gather(
-            w.scope.drain(1.0), w.detail.scope.drain(1.0), w.monitor.scope.drain(1.0)
-        )
+        await self.window.drain(2.0)
 
     async def close_session(self, keep_sandbox_for: Profile | None = None) -> None:
         s, self.session = self.session, None

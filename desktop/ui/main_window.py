@@ -381,9 +381,24 @@ class MainWindow(QMainWindow):
             self.tabs.addTab(w, title)
         self._update_actions()
 
+    def task_scopes(self) -> list[TaskScope]:
+        """Every scope whose tasks use the session's client (window, detail, extra tabs)."""
+        scopes = [self.scope, self.detail.scope, self.monitor.scope]
+        for w in self._extra_tabs:
+            sc = getattr(w, "scope", None)
+            if isinstance(sc, TaskScope):
+                scopes.append(sc)
+        return scopes
+
+    async def drain(self, timeout: float = 2.0) -> None:
+        """Cancel and await all the window's work (before the client closes)."""
+        self.monitor.stop()
+        await asyncio.gather(*(sc.drain(timeout) for sc in self.task_scopes()))
+
     def clear_session(self, message: str | None = None) -> None:
         self.monitor.stop()
-        self.scope.cancel_all()
+        for sc in self.task_scopes():
+            sc.cancel_all()
         self.detail.clear()
         for w in self._extra_tabs:
             idx = self.tabs.indexOf(w)
@@ -903,7 +918,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         self.save_state()
         self.monitor.stop()
-        self.scope.cancel_all()
-        self.detail.scope.cancel_all()
+        for sc in self.task_scopes():
+            sc.cancel_all()
         super().closeEvent(event)
         self.closed.emit()

@@ -31,7 +31,7 @@ def test_offline_banner_and_recovery_when_sandbox_restarts(qtbot, tmp_path):
         assert not w.monitor.online
         banner = w.banners.get("offline")
         assert "Retry now" in banner.buttons and not banner.closable
-        assert w.model.error is not None
+        qtbot.waitUntil(lambda: w.model.error is not None, timeout=20000)
         probes = w.monitor.probes
         qtbot.waitUntil(lambda: w.monitor.probes > probes + 1, timeout=10000)  # keeps trying
 

@@ -38,8 +38,11 @@ class CopyableValue(QWidget):
     def value(self) -> str:
         return self._value
 
+    def _reset_tip(self) -> None:
+        self.button.setToolTip("Copy to clipboard")
+
     def copy(self) -> None:
         QGuiApplication.clipboard().setText(self._value)
         self.button.setToolTip("Copied")
-        QTimer.singleShot(1500, lambda: self.button.setToolTip("Copy to clipboard"))
+        QTimer.singleShot(1500, self.button, self._reset_tip)  # context: dies with the button
         self.copied.emit(self._value)
