@@ -74,16 +74,16 @@ def _when(dt: datetime | None) -> str:
 def counterparty(t: Any) -> str:
     d = t.destination
     w = d.wallet
+    if w is not None and w.id:  # an OMS wallet: name the other customer, else the wallet
+        if t.recipient and t.recipient != t.sender:
+            return t.recipient
+        return w.id
     if w is not None and w.blockchain_address:
         return w.blockchain_address
     acc = (w.external_account_id if w is not None else None) or d.external_account_id
     if acc:
         masked = (d.bank_details or {}).get("accountNumber") or ""
         return f"{acc} {masked}".strip()
-    if t.recipient and t.recipient != t.sender:
-        return t.recipient
-    if w is not None and w.id:
-        return w.id
     return t.recipient or ""
 
 

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QVBoxLayout,
+    QWizard,
     QWizardPage,
 )
 
@@ -54,6 +55,10 @@ class QuotePage(QWizardPage):
         self.action = action
         self.setTitle("Review the quote")
         self.setSubTitle("Rates and fees are locked until the quote expires.")
+        self.setButtonText(
+            QWizard.WizardButton.NextButton,
+            "Confirm and send" if action == "Send" else "Confirm withdrawal",
+        )
         self.quote: Any = None
         self.previous_quote: Any = None
         self.deadline: Deadline | None = None
@@ -105,12 +110,15 @@ class QuotePage(QWizardPage):
             ("dst_gross", "Amount (gross)"),
             ("dst_fees", "Fees on arrival"),
             ("dst_net", "Receives (net)"),
-            ("dst_to", "To"),
             ("rate_x", "Exchange rate"),
             ("rate_eff", "Effective rate"),
         ):
             self.fields[key] = self._value_label()
             self.dest_form.addRow(label, self.fields[key])
+        self.fields["dst_to"] = QLabel(_EMPTY)
+        self.fields["dst_to"].setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.fields["dst_to"].setWordWrap(True)
+        lay.addWidget(self.fields["dst_to"])
         self.fields["dst_net"].setStyleSheet("font-weight: bold;")
         self.fields["src_gross"].setStyleSheet("font-weight: bold;")
 
@@ -273,7 +281,7 @@ class QuotePage(QWizardPage):
         f["dst_gross"].setText(_fmt(d.amount_gross, da))
         f["dst_fees"].setText(_fmt(d.fees.total, da))
         f["dst_net"].setText(_fmt(d.amount_net, da))
-        f["dst_to"].setText(describe_destination(d))
+        f["dst_to"].setText(f"<b>To:</b> {escape(describe_destination(d))}")
         f["rate_x"].setText(_rate(q.rates.exchange_rate))
         f["rate_eff"].setText(_rate(q.rates.effective_rate))
         self.dest_box.setTitle(f"Recipient gets ({(d.network or '').upper()})")
@@ -325,10 +333,10 @@ def _delta(v: Decimal | None) -> str:
 
 def describe_destination(d: Any) -> str:
     w = d.wallet
-    if w is not None and w.blockchain_address:
-        return w.blockchain_address
     if w is not None and w.id:
         return f"OMS wallet {w.id}"
+    if w is not None and w.blockchain_address:
+        return w.blockchain_address
     acc = (w.external_account_id if w is not None else None) or d.external_account_id
     if acc:
         bank = d.bank_details or {}

@@ -79,6 +79,8 @@ class RegisterAccountBox(QGroupBox):
         a = check_account_number(self.account.text())
         self.routing_msg.setText("" if r or not self.routing.text() else r.message)
         self.account_msg.setText("" if a or not self.account.text() else a.message)
+        self.routing_msg.setVisible(bool(self.routing_msg.text()))
+        self.account_msg.setVisible(bool(self.account_msg.text()))
         ok = bool(r and a and self.holder.text().strip() and self.bank_name.text().strip())
         self.register_button.setEnabled(ok)
         return ok
@@ -167,6 +169,7 @@ class AccountPage(QWizardPage):
         lay.addWidget(amount_box)
         lay.addStretch(1)
 
+        self.account_combo.currentIndexChanged.connect(self._account_picked)
         for sig in (
             self.account_combo.currentIndexChanged,
             self.manual_id.textChanged,
@@ -174,6 +177,12 @@ class AccountPage(QWizardPage):
             self.amount.changed,
         ):
             sig.connect(self._changed)
+
+    def _account_picked(self, *_: Any) -> None:
+        # Default the rail to the one the account was registered for (changeable).
+        acc = next((a for a in self.accounts if a.id == self.account_combo.currentData()), None)
+        if acc is not None and acc.network in ("ach", "wire"):
+            (self.wire if acc.network == "wire" else self.ach).setChecked(True)
 
     def network(self) -> str:
         return "wire" if self.wire.isChecked() else "ach"

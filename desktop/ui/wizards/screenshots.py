@@ -1,0 +1,218 @@
+"""Screenshots of the money wizards: ``python -m desktop.ui.wizards.screenshots docs/screenshots``.
+
+Starts a temporary sandbox (manual clock) as a child process, creates a funded customer,
+walks each wizard and grabs: the send and withdraw quote pages with the countdown
+running, the cash-in code page, a completed status page and the Transactions view.
+Run under a display or ``xvfb-run -a -s "-screen 0 1400x900x24 -noreset"``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+
+IDENTITY = {
+    "type": "individual",
+    "firstName": "Grace",
+    "lastName": "Hopper",
+    "email": "grace@example.com",
+    "birthDate": "1986-12-09",
+    "residentialAddress": {
+        "line1": "1 Main St",
+        "city": "New York",
+        "state": "NY",
+        "country": "US",
+        "zipCode": "10001",
+    },
+    "identifyingInformation": [{"type": "ssn", "issuingCountry": "US", "number": "123456789"}],
+    "endorsements": ["basic", "cryptoCustody", "usd"],
+}
+ADDRESS = "0x7B3A9F2C4D1eA8bf6390cE5D2b7fA104c8e3D9B1"
+
+
+def start_sandbox(data_dir: Path) -> tuple[subprocess.Popen, dict, dict]:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "desktop.sandbox",
+            "--port",
+            "0",
+            "--data-dir",
+            str(data_dir),
+            "--clock",
+            "manual",
+            "--parent-pid",
+            str(os.getpid()),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    ready = json.loads(proc.stdout.readline())
+    creds = json.loads((data_dir / "credentials.json").read_text())
+    return proc, ready, creds
+
+
+async def _until(pred, timeout: float = 30.0) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not pred():
+        if loop.time() > end:
+            raise TimeoutError("condition not met")
+        await asyncio.sleep(0.05)
+
+
+async def _settle(seconds: float = 0.3) -> None:
+    # qasync runs Qt's events while we wait (never processEvents() inside a coroutine).
+    await asyncio.sleep(seconds)
+
+
+def _save(widget, out: Path, name: str) -> None:
+    path = out / name
+    widget.grab().save(str(path))
+    print(path)
+
+
+async def amain(out: Path) -> None:
+    from desktop.oms.client import Credentials, OmsClient
+    from desktop.oms.outbox import Outbox
+    from desktop.oms.tracker import Tracker
+    from desktop.tasks import TaskScope
+    from desktop.ui.transactions import TransactionsView
+    from desktop.ui.wizards.context import MoneyContext
+    from desktop.ui.wizards.fund import FundWizard
+    from desktop.ui.wizards.send import SendWizard
+    from desktop.ui.wizards.withdraw import WithdrawWizard
+
+    tmp = Path(tempfile.mkdtemp(prefix="oms-wizard-shots-"))
+    proc, ready, creds = start_sandbox(tmp / "sandbox")
+    client = OmsClient(ready["baseUrl"], Credentials(creds["apiKey"], creds["apiSecret"]))
+    ctx = MoneyContext(
+        client=client,
+        tracker=Tracker(client, initial=0.2, cap=0.5),
+        outbox=Outbox(tmp / "outbox.sqlite"),
+        scope=TaskScope("app"),
+        is_sandbox=True,
+    )
+    try:
+        c = await client.create_customer(dict(IDENTITY))
+        w = await client.create_wallet(c.id)
+        await client.sandbox_deposit(w.id, Decimal("2500.00"))
+        other = await client.create_customer(dict(IDENTITY, firstName="Alan", lastName="Kay"))
+        await client.create_wallet(other.id)
+
+        # Send: quote page with the countdown running, then the completed status page.
+        wiz = SendWizard(ctx, customer_id=c.id, wallet_id=w.id)
+        wiz.resize(760, 640)
+        wiz.show()
+        await _until(wiz.source_page.isComplete)
+        wiz.next()
+        wiz.destination_page.address.set_text(ADDRESS)
+        wiz.destination_page.amount.set_text("250.00")
+        await _until(wiz.destination_page.isComplete)
+        await _settle()
+        _save(wiz, out, "wizard-send-amount.png")
+        wiz.next()
+        await _until(wiz.quote_page.isComplete)
+        await _settle(2.2)
+        _save(wiz, out, "wizard-send-quote.png")
+        wiz.next()
+        await _until(lambda: wiz.status_page.txn is not None)
+        await client.sandbox_advance_clock(6)
+        await _until(lambda: str(wiz.status_page.txn.status) == "completed")
+        await _settle()
+        _save(wiz, out, "wizard-send-completed.png")
+        wiz.accept()
+
+        # Withdraw: register a sandbox bank account, wire, quote page.
+        wd = WithdrawWizard(ctx, customer_id=c.id, wallet_id=w.id)
+        wd.resize(760, 760)
+        wd.show()
+        await _until(wd.source_page.isComplete)
+        wd.next()
+        box = wd.account_page.register_box
+        wd.account_page.wire.setChecked(True)
+        box.holder.setText("Grace Hopper")
+        box.routing.setText("021000021")
+        box.account.setText("000123456789")
+        box.register()
+        await _until(lambda: wd.account_page.account_combo.count() > 0)
+        wd.account_page.amount.set_text("500.00")
+        await _until(wd.account_page.isComplete)
+        await _settle()
+        _save(wd, out, "wizard-withdraw-account.png")
+        wd.next()
+        await _until(wd.quote_page.isComplete)
+        await _settle(1.2)
+        _save(wd, out, "wizard-withdraw-quote.png")
+        wd.reject()
+
+        # Fund: stores near a ZIP, the deposit code page, then the completed status.
+        fw = FundWizard(ctx, customer_id=c.id, wallet_id=w.id)
+        fw.resize(760, 680)
+        fw.show()
+        fw.amount_page.amount.set_text("120.00")
+        await _until(fw.amount_page.isComplete)
+        await _settle()
+        _save(fw, out, "wizard-fund-amount.png")
+        fw.next()
+        fw.store_page.zip_edit.setText("10001")
+        fw.store_page.find()
+        await _until(fw.store_page.isComplete)
+        await _settle()
+        _save(fw, out, "wizard-fund-store.png")
+        fw.next()
+        await _until(lambda: fw.code_page.cash_in is not None)
+        await _settle(1.2)
+        _save(fw, out, "wizard-fund-code.png")
+        fw.code_page.sim_amount.set_text("120.00")
+        fw.code_page.simulate()
+        await _until(lambda: fw.currentPage() is fw.status_page)
+        await client.sandbox_advance_clock(11)
+        await _until(lambda: "Completed" in fw.status_page.headline.text())
+        await _settle()
+        _save(fw, out, "wizard-fund-completed.png")
+        fw.accept()
+
+        view = TransactionsView(ctx)
+        view.resize(1300, 700)
+        view.show()
+        await _until(lambda: view.model.rowCount() >= 2 and not view.model.loading)
+        view.table.resizeColumnsToContents()
+        view.table.selectRow(0)
+        await _settle()
+        _save(view, out, "wizard-transactions-view.png")
+        view.close()
+    finally:
+        await ctx.scope.aclose()
+        ctx.hub.stop_all()
+        await ctx.tracker.aclose()
+        await client.aclose()
+        ctx.outbox.close()
+        proc.terminate()
+        proc.wait(10)
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("QT_API", "pyside6")
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    args = argv if argv is not None else sys.argv[1:]
+    out = Path(args[0] if args else "docs/screenshots")
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication([])
+    app.setStyle("Fusion")
+    app.setQuitOnLastWindowClosed(False)
+    qasync.run(amain(out))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
