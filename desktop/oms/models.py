@@ -218,7 +218,7 @@ def format_money(amount: Decimal | None, places: int = 2) -> str:
 # Pages
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
     data: tuple[T, ...] = ()
     has_more: bool = False
@@ -251,13 +251,13 @@ def parse_page(value: Any, item_parser) -> Page:
 # Customers
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RejectionReason:
     reason: str | None = None
     developer_reason: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Requirements:
     complete: tuple[str, ...] = ()
     pending: tuple[str, ...] = ()
@@ -265,7 +265,7 @@ class Requirements:
     issues: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Endorsement:
     name: str
     status: EndorsementStatus
@@ -303,7 +303,7 @@ def parse_endorsement(value: Any) -> Endorsement:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Wallet:
     id: str
     customer_id: str | None = None
@@ -337,7 +337,7 @@ def parse_wallet(value: Any) -> Wallet:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Customer:
     id: str
     type: str | None = None
@@ -400,7 +400,7 @@ def parse_customer(value: Any) -> Customer:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Balance:
     wallet_id: str
     asset: str | None = None
@@ -430,7 +430,7 @@ def parse_balance(value: Any) -> Balance:
 # Quotes and transactions
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Fees:
     total: Decimal | None = None
     developer: Decimal | None = None
@@ -452,7 +452,7 @@ def parse_fees(value: Any) -> Fees:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rates:
     exchange_rate: Decimal | None = None
     effective_rate: Decimal | None = None
@@ -470,7 +470,7 @@ def parse_rates(value: Any) -> Rates:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WalletRef:
     """``destination.wallet``: exactly one of the three is normally set."""
 
@@ -488,7 +488,7 @@ def parse_wallet_ref(value: Any) -> WalletRef:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CashRef:
     location_id: str | None = None
     location_reference: str | None = None
@@ -502,7 +502,7 @@ def parse_cash_ref(value: Any) -> CashRef:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class QuoteSide:
     """One leg (source or destination) of a quote, transaction or cash-in."""
 
@@ -549,7 +549,7 @@ def parse_side(value: Any) -> QuoteSide:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Quote:
     id: str
     type: TransactionType = TransactionType.UNKNOWN
@@ -609,7 +609,7 @@ def parse_quote(value: Any, *, received_monotonic=None, server_date=None) -> Quo
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AsyncError:
     """``error`` inside a failed transaction / cash-in (D10)."""
 
@@ -628,7 +628,7 @@ def _parse_async_error(value: Any) -> AsyncError | None:
     return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Transaction:
     id: str
     type: TransactionType = TransactionType.UNKNOWN
@@ -696,7 +696,7 @@ def parse_transaction(value: Any) -> Transaction:
 # Cash-ins and cash locations
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DepositInstructions:
     code: str | None = None
     expires_at: datetime | None = None
@@ -716,14 +716,14 @@ def parse_deposit_instructions(value: Any) -> DepositInstructions:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FeeScheduleEntry:
     type: str | None = None
     rate: Decimal | None = None
     amount: Decimal | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FeeSchedule:
     fee_currency: str | None = None
     entries: tuple[FeeScheduleEntry, ...] = ()
@@ -757,7 +757,7 @@ def parse_fee_schedule(value: Any) -> FeeSchedule:
     return FeeSchedule(fee_currency=_str(d.get("feeCurrency")), entries=tuple(entries), raw=d)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CashIn:
     id: str
     type: TransactionType = TransactionType.UNKNOWN
@@ -820,7 +820,7 @@ def parse_cash_in(value: Any) -> CashIn:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CashLocation:
     id: str
     location_reference: str | None = None
@@ -866,7 +866,7 @@ def parse_cash_location(value: Any) -> CashLocation:
 # External accounts, webhooks, events
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BankDetails:
     bank_name: str | None = None
     routing_number: str | None = None
@@ -874,7 +874,7 @@ class BankDetails:
     account_holder_name: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ExternalAccount:
     id: str
     customer_id: str | None = None
@@ -912,7 +912,7 @@ def parse_external_account(value: Any) -> ExternalAccount:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WebhookEndpoint:
     id: str
     url: str | None = None
@@ -942,7 +942,7 @@ def parse_webhook(value: Any) -> WebhookEndpoint:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Deposit:
     """``wallet.depositDetected`` event data (D14)."""
 
@@ -1005,7 +1005,7 @@ def parse_resource(value: Any) -> Any:
     return parser(d) if parser else d
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Event:
     id: str
     type: str = ""
@@ -1034,7 +1034,7 @@ def parse_event(value: Any) -> Event:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Token:
     access_token: str = field(repr=False)
     expires_in: int | None = None
