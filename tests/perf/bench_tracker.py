@@ -1,6 +1,6 @@
 """Benchmark: the tracker following 500 in-flight transactions against a real sandbox.
 
-Run:  python tests/perf/bench_tracker.py [--n 500] [--steady 30]
+Run:  python tests/perf/bench_tracker.py [--n 500] [--ramp 50] [--steady 30] [--gc-freeze]
 
 Creates N sends on a manual-clock sandbox (they stay ``processing`` until the clock moves),
 tracks all of them with the default backoff (1 s ×1.5 → 15 s), measures a steady phase, then
@@ -133,7 +133,7 @@ class LagProbe:
         )
 
 
-async def main(n: int, steady: float, concurrency: int, freeze: bool = False) -> None:
+async def main(n: int, ramp: float, steady: float, concurrency: int, freeze: bool = False) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench-tracker-"))
     sb = start_sandbox(tmp / "sb", "--quote-ttl", "3600")
     sb_proc = psutil.Process(sb.pid)
@@ -204,28 +204,34 @@ async def main(n: int, steady: float, concurrency: int, freeze: bool = False) ->
 
             probe = LagProbe()
             probe.start()
+
+            def snapshot():
+                a, b = me.cpu_times(), sb_proc.cpu_times()
+                return (tracker.polls, time.perf_counter(), a.user + a.system, b.user + b.system)
+
+            def report(label: str, s0, s1) -> None:
+                polls, wall = s1[0] - s0[0], s1[1] - s0[1]
+                cpu, sb_cpu = s1[2] - s0[2], s1[3] - s0[3]
+                print(
+                    f"{label} ({wall:.0f} s, {n} ids, nothing changing): {polls} polls, "
+                    f"{polls / wall:.1f} requests/s; client {cpu / polls * 1000:.2f} CPU s per "
+                    f"1,000 polls ({cpu / wall * 100:.1f} % of one core); sandbox "
+                    f"{sb_cpu / polls * 1000:.2f} CPU s per 1,000 polls"
+                )
+
             IterationMeter.start()
-            cpu0, sb_cpu0 = me.cpu_times(), sb_proc.cpu_times()
-            polls0, wall0 = tracker.polls, time.perf_counter()
+            s0 = snapshot()
             handles = [tracker.watch("transaction", i, on_update) for i in ids]
             first = await until(lambda: len(latest) == n)
             print(f"first observation of all {n}: {first:.2f} s")
-            await asyncio.sleep(max(0.0, steady - (time.perf_counter() - wall0)))
-            polls, wall = tracker.polls - polls0, time.perf_counter() - wall0
-            cpu1, sb_cpu1 = me.cpu_times(), sb_proc.cpu_times()
-            cpu = (cpu1.user + cpu1.system) - (cpu0.user + cpu0.system)
-            sb_cpu = (sb_cpu1.user + sb_cpu1.system) - (sb_cpu0.user + sb_cpu0.system)
-            print(
-                f"steady phase ({wall:.1f} s, {n} ids, nothing changing): {polls} polls, "
-                f"{polls / wall:.1f} requests/s"
-            )
-            print(
-                f"client CPU: {cpu:.2f} s → {cpu / polls * 1000:.2f} CPU s per 1,000 polls "
-                f"({cpu / wall * 100:.1f} % of one core)"
-            )
-            print(f"sandbox CPU: {sb_cpu / polls * 1000:.2f} CPU s per 1,000 polls")
-            print(f"unrelated 10 ms timer during steady phase: {probe.summary()}")
-            print(f"steady phase {IterationMeter.summary()}")
+            await asyncio.sleep(max(0.0, ramp - (time.perf_counter() - s0[1])))
+            s1 = snapshot()
+            report("ramp phase, intervals 1 s → 15 s", s0, s1)
+            await asyncio.sleep(steady)
+            s2 = snapshot()
+            report("at the 15 s cap", s1, s2)
+            print(f"unrelated 10 ms timer while tracking: {probe.summary()}")
+            print(f"while tracking: {IterationMeter.summary()}")
             IterationMeter.start()
 
             await c.sandbox_advance_clock(2)
@@ -257,7 +263,8 @@ async def main(n: int, steady: float, concurrency: int, freeze: bool = False) ->
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=500)
-    ap.add_argument("--steady", type=float, default=30.0)
+    ap.add_argument("--ramp", type=float, default=50.0, help="seconds until intervals hit 15 s")
+    ap.add_argument("--steady", type=float, default=30.0, help="seconds measured at the cap")
     ap.add_argument("--concurrency", type=int, default=4)
     ap.add_argument("--gc-freeze", action="store_true", help="gc.freeze() before tracking")
     args = ap.parse_args()
@@ -265,4 +272,4 @@ if __name__ == "__main__":
     import gc
 
     gc.callbacks.append(_gc_cb)
-    asyncio.run(main(args.n, args.steady, args.concurrency, args.gc_freeze))
+    asyncio.run(main(args.n, args.ramp, args.steady, args.concurrency, args.gc_freeze))

@@ -1,0 +1,107 @@
+"""Tracker scheduling rules, deterministically (a stub client; timing is not involved).
+
+End-to-end behaviour against a real sandbox is in tests/api/test_client_tracker.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop.oms import errors, models
+from desktop.oms.tracker import Tracker
+
+
+class StubClient:
+    def __init__(self, answers):
+        self.answers = list(answers)
+        self.calls = 0
+
+    async def get_transaction(self, id, retry=True):
+        assert retry is False  # the tracker has its own backoff
+        self.calls += 1
+        a = self.answers.pop(0)
+        if isinstance(a, Exception):
+            raise a
+        return models.parse_transaction({"id": id, "status": a[0], "subStatus": a[1]})
+
+    get_cash_in = get_transaction
+
+
+def make(answers, **kw):
+    client = StubClient(answers)
+    t = Tracker(client, initial=1.0, factor=1.5, cap=15.0, error_cap=60.0, jitter=0.0, **kw)
+    delays: list[float] = []
+    t._schedule = lambda w, d: delays.append(round(d, 4))  # type: ignore[method-assign]
+    return t, client, delays
+
+
+P = ("processing", "fundsPulled")
+
+
+async def test_backoff_grows_to_cap_and_resets_on_change():
+    answers = [P] * 9 + [("processing", "broadcast"), ("processing", "broadcast")]
+    t, _, delays = make(answers)
+    seen = []
+    t.watch("transaction", "txn_1", lambda x: seen.append(x.sub_status))
+    w = t._watches[("transaction", "txn_1")]
+    for _ in range(len(answers)):
+        await t._poll(w)
+    assert delays == [
+        0.0,  # first poll right away
+        1.0,  # first observation is a change → initial
+        1.5, 2.25, 3.375, 5.0625, 7.5938, 11.3906, 15.0, 15.0,  # ×1.5 up to the cap
+        1.0,  # broadcast: a change resets
+        1.5,
+    ]  # fmt: skip
+    assert seen == ["fundsPulled", "broadcast"]
+
+
+async def test_errors_back_off_further_and_honour_retry_after():
+    answers = [
+        P,
+        errors.NetworkError(),
+        errors.ServerError(status=503),
+        errors.RateLimited(retry_after=30.0, status=429),
+        P,
+    ]
+    t, _, delays = make(answers)
+    t.watch("transaction", "txn_1", lambda x: None)
+    w = t._watches[("transaction", "txn_1")]
+    for _ in answers:
+        await t._poll(w)
+    assert delays[1] == 1.0
+    assert delays[2] == 2.0 and delays[3] == 4.0  # doubling on consecutive errors
+    assert delays[4] >= 30.0  # Retry-After wins when longer
+    assert delays[5] == 1.5  # recovered: back to the normal schedule, unchanged status
+
+
+async def test_terminal_stops_and_fatal_errors_fail_the_watch():
+    t, _, delays = make([P, ("completed", "settled")])
+    t.watch("transaction", "txn_1", lambda x: None)
+    w = t._watches[("transaction", "txn_1")]
+    await t._poll(w)
+    await t._poll(w)
+    assert w.done and delays == [0.0, 1.0]
+
+    t2, _, _ = make([errors.NotFound(status=404)])
+    failures = []
+    t2.watch("transaction", "txn_x", lambda x: None, on_error=failures.append)
+    await t2._poll(t2._watches[("transaction", "txn_x")])
+    assert isinstance(failures[0], errors.NotFound)
+
+
+async def test_one_poller_per_id_and_late_subscribers_get_the_current_state():
+    t, client, _ = make([P])
+    a, b = [], []
+    ha = t.watch("transaction", "txn_1", a.append)
+    t.watch("transaction", "txn_1", b.append)
+    assert len(t._watches) == 1
+    await t._poll(t._watches[("transaction", "txn_1")])
+    assert client.calls == 1 and len(a) == len(b) == 1
+    late = []
+    t.watch("transaction", "txn_1", late.append)
+    assert late == [a[0]]
+    ha.cancel()
+    assert t.active == 1  # still watched by the others
+    with pytest.raises(ValueError):
+        t.watch("invoice", "x", print)
