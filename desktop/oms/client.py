@@ -35,7 +35,14 @@ from . import errors, models
 from .paging import iterate_items
 from .redact import RedactingFilter, redact_obj, redact_text, register_secret
 
-__all__ = ["Credentials", "OmsClient", "RetryPolicy", "new_idempotency_key"]
+__all__ = [
+    "Credentials",
+    "OmsClient",
+    "RetryPolicy",
+    "base_url_for",
+    "check_base_url",
+    "new_idempotency_key",
+]
 
 log = logging.getLogger("desktop.oms.client")
 log.addFilter(RedactingFilter())
@@ -88,6 +95,16 @@ def check_base_url(base_url: str) -> str:
     if parts.username or parts.password:
         raise ValueError("the base URL must not carry credentials")
     return base_url.strip().rstrip("/")
+
+
+def base_url_for(root: str, api_version: str = DEFAULT_API_VERSION) -> str:
+    """``https://host`` + version → ``https://host/v0.9`` (a URL already ending in a version
+    segment such as ``/v0.11`` is kept as it is)."""
+    root = root.strip().rstrip("/")
+    last = root.rsplit("/", 1)[-1]
+    if last.startswith("v") and last[1:].replace(".", "").isdigit():
+        return check_base_url(root)
+    return check_base_url(f"{root}/{api_version.strip('/')}")
 
 
 def _money(value: Any) -> str:

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from desktop.oms import errors
-from desktop.oms.client import Credentials, OmsClient, RetryPolicy, check_base_url
+from desktop.oms.client import Credentials, OmsClient, RetryPolicy, base_url_for, check_base_url
 
 CREDS = Credentials("sk_sdbx_test", "super-secret-value")
 
@@ -88,6 +88,14 @@ def test_allowed_base_urls(url):
 def test_rejected_base_urls(url):
     with pytest.raises(ValueError):
         check_base_url(url)
+
+
+def test_base_url_for_adds_the_version_segment():
+    assert base_url_for("https://api.polygon.technology/") == "https://api.polygon.technology/v0.9"
+    assert base_url_for("https://h", "v0.11") == "https://h/v0.11"
+    assert base_url_for("https://h/v0.11") == "https://h/v0.11"
+    with pytest.raises(ValueError):
+        base_url_for("http://example.com")
 
 
 def test_credentials_repr_hides_secret():
