@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QVBoxLayout,
     QWidget,
+    QWizard,
     QWizardPage,
 )
 
@@ -482,6 +483,7 @@ class FundStatusPage(QWizardPage):
         self.txn: Any = None
         self.setTitle("Status")
         self.setFinalPage(True)
+        self.setButtonText(QWizard.WizardButton.FinishButton, "Close")
         lay = QVBoxLayout(self)
         self.headline = QLabel("Cash received — converting to USDC…")
         f = self.headline.font()
@@ -515,7 +517,6 @@ class FundStatusPage(QWizardPage):
     def initializePage(self) -> None:
         self.wiz.link(self.wiz.hub.cashInChanged, self._on_cash_in)
         self.wiz.link(self.wiz.hub.transactionChanged, self._on_txn)
-        self.wiz.button(self.wiz.WizardButton.FinishButton).setText("Close")
         ci = self.wiz.code_page.cash_in
         if ci is not None:
             self._on_cash_in(ci)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QVBoxLayout,
     QWidget,
+    QWizard,
     QWizardPage,
 )
 
@@ -62,6 +63,7 @@ class StatusPage(QWizardPage):
         super().__init__()
         self.setTitle("Status")
         self.setFinalPage(True)
+        self.setButtonText(QWizard.WizardButton.FinishButton, "Close")
         self.txn: Any = None
         self.txn_id: str | None = None
         self.submitting = False
@@ -134,7 +136,6 @@ class StatusPage(QWizardPage):
         self.timeline.update_from(_kind_of(quote), "processing", "submitted")
         self.submitting = True
         task = wiz.hub.submit_transaction(quote.id, key)
-        self.wizard().button(self.wizard().WizardButton.FinishButton).setText("Close")
 
         async def wait() -> None:
             try:
