@@ -173,9 +173,19 @@ def main(argv: list[str] | None = None) -> int:
         {"event": "ready", "baseUrl": f"http://{host_for_url}:{port}/v0.9", "pid": os.getpid()},
         separators=(",", ":"),
     )
+    profile_path = os.environ.get("OMS_SANDBOX_PROFILE")  # developer aid: cProfile the server
+    profiler = None
+    if profile_path:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     try:
         asyncio.run(_serve(app, sock, args, ready, lock))
     finally:
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(profile_path)
         store.close()
         lock.release()
     return 0
@@ -199,6 +209,7 @@ async def _serve(app, sock, args, ready_line: str, lock: InstanceLock) -> None:
         timeout_keep_alive=30,
     )
     server = uvicorn.Server(config)
+    RT.store.loop = asyncio.get_running_loop()  # from now on: group commit on this loop
     # Our own signal handling: SIGTERM/SIGINT end the server gracefully and the process exits 0.
     server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 
@@ -12,8 +13,9 @@ from .errors import ApiError
 _ADDR_RE = re.compile(r"^0x[0-9a-fA-F]{40}$")
 
 
+@functools.lru_cache(maxsize=4096)
 def to_checksum(address: str) -> str:
-    hex_addr = address[2:].lower()
+    hex_addr = address[2:].lower()  # cached per spelling: destinations repeat
     digest = keccak.new(digest_bits=256, data=hex_addr.encode()).hexdigest()
     return "0x" + "".join(
         c.upper() if c.isalpha() and int(digest[i], 16) >= 8 else c for i, c in enumerate(hex_addr)

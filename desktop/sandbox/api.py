@@ -49,10 +49,14 @@ def json_response(body: Any, status: int = 200, headers: dict | None = None) -> 
     )
 
 
-def respond(request: Request, body: Any, status: int = 200, tx: Store | None = None) -> Response:
-    """Serialise `body`; inside a transaction, also record the idempotent result in it, so a
-    crash can never leave a created resource without its idempotency record."""
-    raw = dumps(body).encode()
+def respond(
+    request: Request, body: Any, status: int = 200, tx: Store | None = None,
+    raw_json: str | None = None,
+) -> Response:
+    """Serialise `body` (or use `raw_json`, its serialisation); inside a transaction, also
+    record the idempotent result in it, so a crash can never leave a created resource without
+    its idempotency record."""
+    raw = (raw_json if raw_json is not None else dumps(body)).encode()
     idem: IdemContext | None = request.scope.get("state", {}).get("idem")
     if tx is not None and idem is not None and 200 <= status < 300:
         tx.execute(

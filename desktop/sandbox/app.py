@@ -148,6 +148,7 @@ class SandboxMiddleware:
         async def send_with_headers(message):
             nonlocal started
             if message["type"] == "http.response.start":
+                await RT.store.sync()  # group commit: never answer before it is durable
                 started = True
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"date"]
                 headers.append((b"request-id", request_id.encode()))
@@ -213,19 +214,21 @@ class SandboxMiddleware:
                 key_raw = v
                 break
         exempt = path.startswith(f"{PREFIX}/sandbox/")
-        if key_raw is None or exempt or not self._route_exists(scope):
-            if key_raw is None and method == "POST" and not exempt and self._route_exists(scope):
+        if exempt:
+            await self.app(scope, receive, send)
+            return
+        if key_raw is None:
+            # Required on POST, but an unknown route is still a 404 / 405, not a 400.
+            if method == "POST" and self._route_exists(scope):
                 await send_error(
-                    400,
-                    "idempotency_key_required",
-                    "Idempotency-Key header is required",
+                    400, "idempotency_key_required", "Idempotency-Key header is required",
                     "Idempotency-Key",
                 )
                 return
             await self.app(scope, receive, send)
             return
         key = key_raw.decode("latin-1")
-        if not (1 <= len(key) <= 255) or any(not (32 <= ord(c) <= 126) for c in key):
+        if not (1 <= len(key) <= 255 and key.isascii() and key.isprintable()):
             await send_error(
                 400,
                 "invalid_request",

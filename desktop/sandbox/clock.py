@@ -12,15 +12,29 @@ import time
 from datetime import UTC, datetime
 from email.utils import formatdate
 
+_iso_cache: dict[int, str] = {}
+_http_cache: dict[int, str] = {}
+
 
 def iso_ms(ms: int) -> str:
     """ISO 8601 UTC with milliseconds and Z (D6): 2026-11-24T10:00:00.123Z."""
-    dt = datetime.fromtimestamp(ms / 1000, tz=UTC)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    sec, milli = divmod(ms, 1000)
+    head = _iso_cache.get(sec)
+    if head is None:
+        if len(_iso_cache) > 4096:
+            _iso_cache.clear()
+        head = _iso_cache[sec] = datetime.fromtimestamp(sec, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.")
+    return f"{head}{milli:03d}Z"
 
 
 def http_date(ms: int) -> str:
-    return formatdate(ms / 1000, usegmt=True)
+    sec = ms // 1000
+    out = _http_cache.get(sec)
+    if out is None:
+        if len(_http_cache) > 64:
+            _http_cache.clear()
+        out = _http_cache[sec] = formatdate(sec, usegmt=True)
+    return out
 
 
 def parse_iso(value: str) -> int | None:

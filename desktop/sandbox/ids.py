@@ -28,12 +28,22 @@ def _encode(n: int) -> str:
 _B32 = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", _ALPHABET.encode())
 
 
+_time_cache: dict[int, str] = {}
+
+
 def _encode_time(ms: int) -> str:
+    hit = _time_cache.get(ms)
+    if hit is not None:
+        return hit
+    if len(_time_cache) > 1024:
+        _time_cache.clear()
+    key = ms
     out = []
     for _ in range(10):
         out.append(_ALPHABET[ms & 31])
         ms >>= 5
-    return "".join(reversed(out))
+    _time_cache[key] = text = "".join(reversed(out))
+    return text
 
 
 def bulk_id(prefix: str, ms: int) -> str:
@@ -53,7 +63,8 @@ def new_id(prefix: str, ms: int) -> str:
             _last_ms = ms
             _last_rand = secrets.randbits(79)  # headroom for increments
         rand = _last_rand
-    return prefix + _encode(((ms & (2**48 - 1)) << 80) | (rand & (2**80 - 1)))
+    tail = base64.b32encode((rand & (2**80 - 1)).to_bytes(10, "big")).translate(_B32).decode()
+    return prefix + _encode_time(ms & (2**48 - 1)) + tail
 
 
 def historic_id(prefix: str, ms: int) -> str:

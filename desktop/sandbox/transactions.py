@@ -149,7 +149,7 @@ def create_transaction(tx: Store, account: str, req: dict, now: int) -> dict:
     source_wallet = quote["source"]["walletId"]
     tx.post(account, source_wallet, -gross, "send", txn_id, now)  # 422 if it cannot
     quote["status"] = "accepted"
-    tx.update_resource(quote["id"], quote, now, status="accepted")
+    tx.update_resource(quote["id"], quote, now)
     first_sub = {"cryptoToCrypto": "fundsPulled", "cryptoToFiat": "fundsPulled"}.get(
         quote["type"], "fundsPulled"
     )
