@@ -284,3 +284,20 @@ def test_app_killed_mid_submission_replays_once(
         ctx2.outbox.close()
 
     second.run(close())
+
+
+def test_per_customer_view(money_env, qtbot):
+    env = money_env
+    c1, w1 = env.customer_with_wallet("100.00")
+    c2, w2 = env.customer_with_wallet("100.00")
+    mine = {send_via_api(env, w1, c1, "1.00").id, send_via_api(env, w1, c1, "2.00").id}
+    send_via_api(env, w2, c2, "3.00")
+    view = make_view(env, qtbot, customer_id=c1.id)
+    m = view.model
+    qtbot.waitUntil(lambda: not m.loading and m.rowCount() == 2, timeout=10000)
+    assert {m.transaction(r).id for r in range(2)} == mine
+    # A live update of the other customer's transaction does not enter this list.
+    other = send_via_api(env, w2, c2, "4.00")
+    env.ctx.hub.publish_transaction(other)
+    m.apply_pending()
+    assert m.rowCount() == 2

@@ -28,3 +28,16 @@ def test_main_window_has_transactions_tab_and_opens_wizards(window, qtbot):
         qtbot.waitUntil(lambda p=picker.picker: p.customer_id() == customer.id, timeout=10000)
     for wiz in opened:
         wiz.reject()
+
+
+def test_customer_transactions_window_is_filtered(window, qtbot):
+    from desktop.ui.wizards import open_customer_transactions
+
+    customer = window.model.row_object(0)
+    dlg = open_customer_transactions(window, customer.id)
+    view = dlg.findChild(TransactionsView)
+    assert view.customer_id == customer.id
+    assert view.model.filters["customer_id"] == customer.id
+    qtbot.waitUntil(lambda: not view.model.loading, timeout=10000)
+    assert view.banner.text() == ""  # the customer-scoped list loaded without error
+    dlg.close()

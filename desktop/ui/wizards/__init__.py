@@ -13,7 +13,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-__all__ = ["install", "open_wizard"]
+__all__ = ["install", "open_customer_transactions", "open_wizard"]
 
 
 def open_wizard(window: Any, kind: str, customer: Any = None, wallet: Any = None) -> Any:
@@ -63,9 +63,65 @@ def _transactions_tab(window: Any) -> Any:
     return view
 
 
+def open_customer_transactions(window: Any, customer_id: str, select: str | None = None) -> Any:
+    """A window with one customer's transactions (same view, filtered to the customer)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QDialog, QVBoxLayout
+
+    from desktop.ui.transactions import TransactionsView
+
+    ctx = getattr(window, "ctx", None)
+    if ctx is None or not customer_id:
+        return None
+    dlg = QDialog(window)
+    dlg.setWindowTitle(f"Transactions of {customer_id}")
+    dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+    lay = QVBoxLayout(dlg)
+    view = TransactionsView(ctx, customer_id=customer_id)
+    view.goto.connect(lambda target: window.go_to(target))
+    lay.addWidget(view)
+    dlg.finished.connect(lambda _r: view.scope.cancel_all())
+    if select:
+
+        def pick(*_: Any) -> None:
+            if view.select(select):
+                view.model.rowsInserted.disconnect(pick)
+
+        view.model.rowsInserted.connect(pick)
+    dlg.resize(1200, 700)
+    dlg.show()
+    return dlg
+
+
+def _hook_customer_detail(window: Any) -> None:
+    """Double-click in the customer's recent transactions opens the full, filtered list."""
+    detail = getattr(window, "detail", None)
+    table = getattr(detail, "tx_view", None)
+    if table is None:
+        return
+
+    def opened(index: Any) -> None:
+        customer = getattr(detail, "customer", None)
+        txn_id = None
+        try:
+            from desktop.ui.customer_detail import ROLE_ID
+
+            txn_id = index.sibling(index.row(), 0).data(ROLE_ID)
+        except Exception:  # another shell version: open the list unselected
+            txn_id = None
+        if customer is not None:
+            open_customer_transactions(window, customer.id, txn_id)
+
+    table.doubleClicked.connect(opened)
+
+
 def install(window: Any) -> None:
     from desktop.ui import main_window as mw
 
     for kind in ("fund", "send", "withdraw"):
         mw.register_wizard(kind, lambda w, c, wl, k=kind: open_wizard(w, k, c, wl))
     mw.register_view("Transactions", _transactions_tab)
+    try:
+        _hook_customer_detail(window)
+    except Exception:  # the shell may not have built its detail pane yet
+        log.exception("could not hook the customer's transactions")
