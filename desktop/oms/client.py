@@ -570,9 +570,18 @@ class OmsClient:
                 server_date = parsedate_to_datetime(value).astimezone(UTC)
             except (TypeError, ValueError):
                 server_date = None
-        return models.parse_quote(
-            self._json(resp), received_monotonic=received, server_date=server_date
-        )
+        data = self._json(resp)
+        created = models.parse_datetime(data.get("createdAt")) if isinstance(data, dict) else None
+        # Date has whole seconds (truncated). A quote created during this very request has a
+        # millisecond createdAt on the same server clock within that second: it is the
+        # sharper "now" for the D18 countdown (never later than the real answer time).
+        if (
+            server_date is not None
+            and created is not None
+            and server_date <= created < server_date + timedelta(seconds=1)
+        ):
+            server_date = created
+        return models.parse_quote(data, received_monotonic=received, server_date=server_date)
 
     # ------------------------------------------------------------------ transactions
 

@@ -248,7 +248,8 @@ async def test_quote_and_transaction_round_trip(fresh_sandbox, needs_quotes):
         assert q.source.amount_net * q.rates.exchange_rate == q.destination.amount_gross
         assert q.source.fees.total == q.source.fees.oms + q.source.fees.gas
         left = q.remaining(q.received_monotonic)
-        assert timedelta(seconds=25) <= left <= timedelta(seconds=31)  # Date has 1 s resolution
+        assert timedelta(seconds=29) <= left <= timedelta(seconds=30)  # --quote-ttl default 30 s
+        assert q.server_date == q.created_at  # ms-precise, not the whole-second Date header
         assert (await c.get_quote(q.id)).id == q.id
 
         t = await c.create_transaction(q.id, metadata={"ref": "x"})
