@@ -78,7 +78,8 @@ class OutboxEntry:
     updated_at: float
     attempts: int = 0
     result_id: str | None = None
-    result: dict | None = field(default=None, repr=False)
+    # The created object (models.Transaction / models.CashIn) once done; its JSON is .result.raw
+    result: Any = field(default=None, repr=False)
     error_code: str | None = None
     error_message: str | None = None
 
@@ -87,11 +88,13 @@ class OutboxEntry:
         return self.body.get("quoteId")
 
     def model(self) -> Any:
-        if self.result is None:
-            return None
-        if self.kind == Kind.CASH_IN:
-            return models.parse_cash_in(self.result)
-        return models.parse_transaction(self.result)
+        return self.result
+
+
+def _parse_result(kind: str, raw: Any) -> Any:
+    if kind == Kind.CASH_IN:
+        return models.parse_cash_in(raw)
+    return models.parse_transaction(raw)
 
 
 @dataclass
@@ -159,7 +162,7 @@ class Outbox:
             updated_at=updated,
             attempts=attempts,
             result_id=rid,
-            result=json.loads(result) if result else None,
+            result=_parse_result(kind, json.loads(result)) if result else None,
             error_code=code,
             error_message=msg,
         )

@@ -108,7 +108,8 @@ async def test_transaction_survives_sigkill(fresh_sandbox, tmp_path, when):
         assert [t.id for t in txns] == [done.result_id]  # exactly one, and it is ours
         if when == "after":
             assert txns[0].id == existing[0].id
-        assert isinstance(done.model(), models.Transaction)
+        assert isinstance(done.result, models.Transaction) and done.result.id == done.result_id
+        assert report.resent[0].result.id == done.result_id
         assert (await c.get_balance(wallet.id)).balance == Decimal("975.00")
 
         # a second replay finds nothing to do
