@@ -133,11 +133,7 @@ class MoneyHub(QObject):
 
     def submit_cash_in(self, body: dict, key: str | None = None) -> asyncio.Task:
         async def run() -> Any:
-            submit = self.ctx.outbox.submit_cash_in
-            try:
-                ci = await submit(self.ctx.client, body, key=key)
-            except TypeError:  # an outbox without per-call keys
-                ci = await submit(self.ctx.client, body)
+            ci = await self.ctx.outbox.submit_cash_in(self.ctx.client, body, key=key)
             self.stamp(ci.id)
             self.publish_cash_in(ci)
             self.track_cash_in(ci.id)
@@ -216,8 +212,14 @@ async def _resume(ctx: MoneyContext) -> str:
             elif getattr(model, "id", None):
                 hub.publish_transaction(model)
                 hub.track_transaction(model.id)
+        failed = list(getattr(report, "failed", ()) or ())
+        unknown = list(getattr(report, "still_pending", ()) or ())
         if resent:
             parts.append(f"{len(resent)} interrupted submission(s) were completed")
+        if failed:
+            parts.append(f"{len(failed)} interrupted submission(s) were refused by the server")
+        if unknown:
+            parts.append(f"{len(unknown)} could not be confirmed yet and will be retried")
         if stale:
             parts.append(f"{len(stale)} older than 24 h need checking by hand")
     count = 0

@@ -209,6 +209,8 @@ class StorePage(QWizardPage):
         self.message.setWordWrap(True)
         lay.addWidget(self.message)
         self.list = QListWidget()
+        self.list.setSpacing(3)
+        self.list.setAlternatingRowColors(True)
         self.list.currentRowChanged.connect(self._picked)
         lay.addWidget(self.list, 1)
 
@@ -243,7 +245,7 @@ class StorePage(QWizardPage):
 
         async def run() -> None:
             try:
-                page = await wiz.ctx.client.list_cash_locations(lat, lon, limit=20)
+                page = await wiz.ctx.client.list_cash_locations(lat, lon, limit=12)
             except errors.OmsError as exc:
                 self.message.setText(str(exc))
                 return
@@ -251,8 +253,8 @@ class StorePage(QWizardPage):
             self.list.clear()
             for loc in self.locations:
                 item = QListWidgetItem(
-                    f"{loc.name}\n{loc.address}, {loc.city}, {loc.state} {loc.zip_code}"
-                    f"  ·  {loc.distance} mi"
+                    f"{loc.distance} mi  ·  {loc.name}  —  "
+                    f"{loc.address}, {loc.city}, {loc.state} {loc.zip_code}"
                 )
                 self.list.addItem(item)
             self.message.setText(f"{len(self.locations)} stores near {place}, nearest first.")
