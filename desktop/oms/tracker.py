@@ -307,6 +307,7 @@ class Tracker:
             w.done = True
             for q in w.queues:
                 q.put_nowait(_END)
+            self._forget(w)
             return
         self._after_poll(w, gen, w.interval)
 
@@ -320,6 +321,14 @@ class Tracker:
             self._deliver_one(cb, exc)
         for q in w.queues:
             q.put_nowait(exc)
+        self._forget(w)
+
+    def _forget(self, w: _Watch) -> None:
+        """A finished watch holds nothing: a long-running app may follow thousands of ids."""
+        w.callbacks.clear()
+        w.error_callbacks.clear()
+        if self._watches.get((w.kind, w.id)) is w:
+            del self._watches[(w.kind, w.id)]
 
     def _deliver(self, w: _Watch, item: Any) -> None:
         for cb in list(w.callbacks):

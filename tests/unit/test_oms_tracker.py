@@ -82,6 +82,7 @@ async def test_terminal_stops_and_fatal_errors_fail_the_watch():
     await t._poll(w)
     await t._poll(w)
     assert w.done and delays == [0.0, 1.0]
+    assert t._watches == {} and w.callbacks == []  # nothing kept once finished
 
     t2, _, _ = make([errors.NotFound(status=404)])
     failures = []
