@@ -91,7 +91,7 @@ async def _validation_error(request: Request, exc: RequestValidationError):
     if etype == "missing" and param is None:
         body = error_body("invalid_request", "A JSON body is required", None, _request_id(request))
         return json_response(body, 400)
-    last = str(loc[-1]) if loc else ""
+    last = param.rsplit(".", 1)[-1] if param else ""
     if etype != "missing" and last in AMOUNT_KEYS:
         code, msg = "invalid_amount", "Amount must be a decimal string"
     elif etype == "missing":

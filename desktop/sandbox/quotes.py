@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import StrictBool, StrictStr
+from pydantic import Field, StrictBool, StrictStr
 
 from .addresses import validate_address
 from .api import Body, account_of, respond
@@ -37,7 +36,9 @@ class QuoteSource(Body):
     walletId: StrictStr
     asset: StrictStr
     network: StrictStr
-    amount: Any = None
+    amount: StrictStr | None = Field(
+        None, description="decimal string; give this or destination.amount", examples=["100.00"]
+    )
 
 
 class QuoteDestinationWallet(Body):
@@ -51,7 +52,9 @@ class QuoteDestination(Body):
     wallet: QuoteDestinationWallet
     asset: StrictStr
     network: StrictStr
-    amount: Any = None
+    amount: StrictStr | None = Field(
+        None, description="decimal string; fixes the received amount", examples=["99.90"]
+    )
 
 
 class QuoteCreate(Body):
