@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from test_client_support import (
     FaultTransport,
-    client_for,
+    fresh_account_client,
     funded_customer,
     is_get,
     is_post,
@@ -31,14 +31,15 @@ class KeyLog(FaultTransport):
 
 
 @pytest.fixture
-async def setup(fresh_sandbox):
+async def setup(sandbox):
+    # A new, empty account on the shared sandbox; these tests never move its clock.
     transport = KeyLog()
     delays: list[float] = []
 
     async def sleep(d):
         delays.append(d)
 
-    c = client_for(fresh_sandbox, transport=transport, sleep=sleep)
+    c = await fresh_account_client(sandbox, transport=transport, sleep=sleep)
     cust, wallet = await funded_customer(c)
     yield c, transport, delays, cust, wallet
     await c.aclose()
