@@ -5,7 +5,7 @@
 #
 # 1. dpkg -i the .deb (missing Depends are then fetched with apt-get -f install) and check
 #    the files it installs (launcher, bundle, .desktop entry, hicolor icons, version);
-# 2. /usr/bin/oms-desk --self-test under QT_QPA_PLATFORM=offscreen;
+# 2. /usr/bin/oms-desk --self-test under QT_QPA_PLATFORM=offscreen, as root and as nobody;
 # 3. under xvfb-run (a real X server): --self-test on the xcb platform, then the installed
 #    app as a user starts it (embedded sandbox with demo data in a temporary home): wait for
 #    its first customer rows, check the window's WM_CLASS matches the .desktop entry's
@@ -53,7 +53,7 @@ if [ "${1:-}" = "--in-xvfb" ]; then
   done
   [ -n "$win" ] || { echo "test-deb: no OMS Desk window on the X server" >&2; exit 1; }
   props=$(xprop -id "$win" WM_CLASS _GTK_APPLICATION_ID _KDE_NET_WM_DESKTOP_FILE)
-  echo "$props" | sed 's/^/test-deb: [xvfb]   /'
+  while read -r l; do echo "test-deb: [xvfb]   $l"; done <<<"$props"
   # WM_CLASS instance = StartupWMClass; the desktop-file hints = setDesktopFileName().
   echo "$props" | grep -q '^WM_CLASS(STRING) = "oms-desk"' ||
     { echo "test-deb: WM_CLASS does not match StartupWMClass=oms-desk" >&2; exit 1; }
@@ -127,6 +127,17 @@ echo "test-deb: /usr/bin/oms-desk --self-test (offscreen)"
 out=$(cd "$work" && HOME="$work/home" QT_QPA_PLATFORM=offscreen /usr/bin/oms-desk --self-test 2>/dev/null)
 echo "test-deb: $out"
 echo "$out" | grep -q '"selfTest": "ok"'
+
+if id nobody >/dev/null 2>&1 && command -v runuser >/dev/null; then
+  echo "test-deb: --self-test as an unprivileged user (nobody): /opt stays read-only to it"
+  uhome=$(mktemp -d /tmp/oms-desk-nobody.XXXXXX)
+  chown nobody "$uhome"
+  out=$(cd "$uhome" && runuser -u nobody -- env HOME="$uhome" TMPDIR="$uhome" QT_QPA_PLATFORM=offscreen \
+    /usr/bin/oms-desk --self-test 2>/dev/null) || true
+  rm -rf "$uhome"
+  echo "test-deb: $out"
+  echo "$out" | grep -q '"selfTest": "ok"'
+fi
 
 echo "test-deb: xvfb-run"
 xvfb-run -a -s "-screen 0 1440x900x24 -noreset" "$0" --in-xvfb "$work"
