@@ -67,6 +67,12 @@ if [ "${1:-}" = "--in-xvfb" ]; then
   echo "test-deb: [xvfb] screenshot $SHOT_DIR/installed-app.png"
   children=$(pgrep -P "$pid" || true)
   [ -n "$children" ] || { echo "test-deb: the app has no sandbox child" >&2; exit 1; }
+  # Self-contained: the app and its sandbox child map code only from the bundle and the
+  # distribution's library directories (no Python installation, no build-machine paths).
+  foreign=$(for p in "$pid" $children; do awk '$6 ~ /^\// {print $6}' "/proc/$p/maps"; done | sort -u |
+    grep -vE '^/(opt/oms-desk/|usr/lib/|lib/|lib64/|usr/lib64/|usr/share/|var/cache/|dev/|tmp/|memfd:)' || true)
+  [ -z "$foreign" ] || { echo "test-deb: files mapped from outside the bundle/system: $foreign" >&2; exit 1; }
+  echo "test-deb: [xvfb] app and sandbox map code only from /opt/oms-desk and system library dirs"
   kill -TERM "$pid"
   for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   if kill -0 "$pid" 2>/dev/null; then echo "test-deb: app ignored SIGTERM" >&2; kill -9 "$pid"; exit 1; fi
