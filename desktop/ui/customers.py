@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -92,7 +93,11 @@ class PagedTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._scope = scope
         self._fetch = fetch
-        self._rows: list[Any] = []
+        # Rows are slim tuples (id, display strings…, extras) so that 100,000 rows stay
+        # small and invisible to the cyclic GC; full objects are kept only for the first
+        # rows and for rows updated in place (the detail pane loads the full object anyway).
+        self._rows: list[tuple] = []
+        self._full: dict[str, Any] = {}
         self._ids: dict[str, int] = {}
         self._cursor: str | None = None
         self._has_more = fetch is not None
@@ -129,6 +134,7 @@ class PagedTableModel(QAbstractTableModel):
         self._task = None
         self.beginResetModel()
         self._rows = []
+        self._full = {}
         self._ids = {}
         self._cursor = None
         self._has_more = self._fetch is not None
@@ -178,12 +184,15 @@ class PagedTableModel(QAbstractTableModel):
         new = [r for r in page.data if self.row_id(r) not in self._ids]
         if new:
             first = len(self._rows)
+            slim = [self.slim(r) for r in new]
             self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
             for i, r in enumerate(new):
                 self._ids[self.row_id(r)] = first + i
-            self._rows.extend(new)
+                if first + i < self.FULL_KEEP:
+                    self._full[self.row_id(r)] = r
+            self._rows.extend(slim)
             self.endInsertRows()
-        self._cursor = page.next_cursor or (self.row_id(self._rows[-1]) if self._rows else None)
+        self._cursor = page.next_cursor or (self._rows[-1][0] if self._rows else None)
         self._has_more = bool(page.has_more and page.data)
         self._set_loading(False)
         self.page_loaded.emit(len(new))
@@ -200,25 +209,40 @@ class PagedTableModel(QAbstractTableModel):
 
     # ---- rows --------------------------------------------------------------------
 
+    FULL_KEEP = 500  # rows whose full objects are kept
+
     @staticmethod
     def row_id(obj: Any) -> str:
         return obj.id
 
+    def slim(self, obj: Any) -> tuple:  # pragma: no cover - overridden
+        """(id, one display string per column, extras…)."""
+        return (self.row_id(obj), *("" for _ in self.columns))
+
+    def expand(self, slim: tuple) -> Any:  # pragma: no cover - overridden
+        """A minimal object for a row whose full object was not kept."""
+        return None
+
     def row_object(self, row: int) -> Any:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
+        if not 0 <= row < len(self._rows):
+            return None
+        slim = self._rows[row]
+        full = self._full.get(slim[0])
+        return full if full is not None else self.expand(slim)
 
     def row_of(self, obj_id: str) -> int:
         return self._ids.get(obj_id, -1)
 
     def objects(self) -> list[Any]:
-        return list(self._rows)
+        return [self.row_object(r) for r in range(len(self._rows))]
 
     def replace_object(self, obj: Any) -> bool:
         """Update a row in place (after an edit); True when present."""
         row = self.row_of(self.row_id(obj))
         if row < 0:
             return False
-        self._rows[row] = obj
+        self._rows[row] = self.slim(obj)
+        self._full[self.row_id(obj)] = obj
         self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
         return True
 
@@ -228,8 +252,9 @@ class PagedTableModel(QAbstractTableModel):
             self.replace_object(obj)
             return
         self.beginInsertRows(QModelIndex(), 0, 0)
-        self._rows.insert(0, obj)
-        self._ids = {self.row_id(r): i for i, r in enumerate(self._rows)}
+        self._rows.insert(0, self.slim(obj))
+        self._full[self.row_id(obj)] = obj
+        self._ids = {r[0]: i for i, r in enumerate(self._rows)}
         self.endInsertRows()
 
     # ---- Qt model API ------------------------------------------------------------
@@ -264,14 +289,16 @@ class PagedTableModel(QAbstractTableModel):
         row, col = index.row(), index.column()
         if not (0 <= row < len(self._rows)) or not (0 <= col < len(self.columns)):
             return None
-        obj = self._rows[row]
+        slim = self._rows[row]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return slim[col + 1]
         if role == ROLE_OBJECT:
-            return obj
+            return self.row_object(row)
         if role == ROLE_ID:
-            return self.row_id(obj)
-        return self.cell(obj, col, role)
+            return slim[0]
+        return self.cell(slim, col, role)
 
-    def cell(self, obj: Any, col: int, role: int):  # pragma: no cover - overridden
+    def cell(self, slim: tuple, col: int, role: int):  # pragma: no cover - overridden
         return None
 
 
@@ -279,32 +306,43 @@ class CustomersModel(PagedTableModel):
     columns = ("Name", "Email", "External id", "Status", "Endorsements", "Created")
     COL_NAME = 0
 
-    def cell(self, c: models.Customer, col: int, role: int):
-        if role == Qt.ItemDataRole.DisplayRole:
-            if col == 0:
-                return c.display_name
-            if col == 1:
-                return c.email or ""
-            if col == 2:
-                return c.external_id or ""
-            if col == 3:
-                return str(c.status)
-            if col == 4:
-                return endorsement_summary(c)
-            if col == 5:
-                return format_when(c.created_at)
-            return None
+    # slim row: (id, name, email, externalId, status, endorsements, created, worst, tooltip)
+
+    def slim(self, c: models.Customer) -> tuple:
+        i = sys.intern
+        return (
+            c.id,
+            c.display_name,
+            c.email or "",
+            c.external_id or "",
+            i(str(c.status)),
+            i(endorsement_summary(c)),
+            format_when(c.created_at),
+            i(endorsement_worst(c) or ""),
+            i(endorsement_tooltip(c)),
+        )
+
+    def expand(self, slim: tuple) -> models.Customer:
+        return models.Customer(
+            id=slim[0],
+            first_name=slim[1],
+            email=slim[2] or None,
+            external_id=slim[3] or None,
+            status=models.CustomerStatus.parse(slim[4]),
+        )
+
+    def cell(self, slim: tuple, col: int, role: int):
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == 4:
-                return endorsement_tooltip(c)
+                return slim[8]
             if col == 0:
-                return c.id
+                return slim[0]
             return None
         if role == Qt.ItemDataRole.ForegroundRole:
-            if col == 3 and str(c.status) != "active":
+            if col == 3 and slim[4] != "active":
                 return QColor(theme.colors().muted)
             if col == 4:
-                worst = endorsement_worst(c)
+                worst = slim[7]
                 if worst in ("REJECTED", "OFFBOARDED", "REVOKED_ISSUES"):
                     return QColor(theme.colors().error[1])
                 if worst in ("PENDING", "ISSUES"):
