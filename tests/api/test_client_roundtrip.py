@@ -327,3 +327,35 @@ async def test_paging_both_ways_over_250_customers(sandbox_250):
         assert all(x.created_at >= t for x in newer) and first.data[10].id in {x.id for x in newer}
         with pytest.raises(ValueError):
             [x async for x in c.iter_customers(starting_after="a", ending_before="b")]
+
+
+async def test_every_post_carries_its_own_idempotency_key(fresh_sandbox, needs_quotes):
+    seen: list[httpx.Request] = []
+
+    class Recorder(httpx.AsyncHTTPTransport):
+        async def handle_async_request(self, request):
+            seen.append(request)
+            return await super().handle_async_request(request)
+
+    async with client_for(fresh_sandbox, transport=Recorder()) as c:
+        cust, wallet = await funded_customer(c)
+        q = await c.create_quote(send_body(cust, wallet, "1.00"))
+        await c.create_transaction(q.id)
+        ci = await c.create_cash_in(await cash_in_body(c, cust, wallet))
+        ci = await c.refresh_cash_in(ci.id)
+        auth = await c.sandbox_barcode_auth(ci.code, "40.00")
+        await c.sandbox_auth_commit(auth["confirmationId"])
+        wh = await c.create_webhook("http://127.0.0.1:9/h")
+        await c.update_webhook(wh.id, enabled=False)
+        await c.delete_webhook(wh.id)
+    posts = [r for r in seen if r.method == "POST"]
+    keyed = [r for r in posts if "/sandbox/" not in r.url.path and "/auth/" not in r.url.path]
+    assert len(keyed) == 9  # customer, wallet, quote, txn, cash-in, refresh, 2 simulate, webhook
+    keys = [r.headers.get("idempotency-key") for r in keyed]
+    assert all(keys) and len(set(keys)) == len(keys)
+    assert all(1 <= len(k) <= 255 and k.isprintable() and k.isascii() for k in keys)
+    for r in seen:
+        if r.url.path.endswith("/auth/token") or "/sandbox/" in r.url.path:
+            assert "idempotency-key" not in r.headers
+        if not r.url.path.endswith(("/auth/token", "/sandbox/health")):
+            assert r.headers["authorization"].startswith("Bearer ")
