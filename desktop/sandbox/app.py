@@ -17,6 +17,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -97,7 +98,7 @@ async def _validation_error(request: Request, exc: RequestValidationError):
     elif etype == "missing":
         code, msg = "invalid_request", f"{param} is required"
     else:
-        code, msg = "invalid_request", f"{param}: {err.get('msg', 'invalid value')}"
+        code, msg = "invalid_request", f"{param or 'body'}: {err.get('msg', 'invalid value')}"
     return json_response(error_body(code, msg, param, _request_id(request)), 400)
 
 
@@ -247,8 +248,10 @@ class SandboxMiddleware:
                 break
         raw = b"".join(chunks)
         try:
-            canon = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":"))
+            parsed = json.loads(raw)
+            canon = json.dumps(parsed, sort_keys=True, separators=(",", ":"))
         except ValueError:
+            parsed = _MALFORMED
             canon = "raw:" + raw.decode("utf-8", "replace")
         account = scope["state"]["account"]
         ident = (account, method, path, key)
@@ -317,7 +320,11 @@ class SandboxMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, replay_receive, capture_send)
+            fast = FAST_ROUTES.get((method, path))
+            if fast is not None:
+                await _fast_call(fast, scope, raw, parsed, replay_receive, capture_send)
+            else:
+                await self.app(scope, replay_receive, capture_send)
         finally:
             self.inflight.discard(ident)
         status = captured["status"]
@@ -339,6 +346,42 @@ class SandboxMiddleware:
                 )
 
 
+# -- fast path for the two hot money POSTs --------------------------------------------------
+# POST /quotes and POST /transactions skip FastAPI's router and dependency machinery: the body
+# (already read and parsed for idempotency) is validated with the same Pydantic model, the
+# same endpoint function runs, and errors are rendered by the same handlers. The FastAPI routes
+# stay registered (OpenAPI, and the path any other method takes).
+_MALFORMED = object()
+FAST_ROUTES: dict[tuple[str, str], tuple[Any, Any]] = {}
+
+
+async def _fast_call(fast, scope, raw: bytes, parsed, receive, send) -> None:
+    model, endpoint = fast
+    request = Request(scope, receive)
+    try:
+        if not raw.strip():
+            response = json_response(
+                error_body("invalid_request", "A JSON body is required", None,
+                           _request_id(request)), 400)
+        elif parsed is _MALFORMED:
+            response = json_response(
+                error_body("invalid_request", "Malformed JSON body", None, _request_id(request)),
+                400)
+        else:
+            try:
+                body = model.model_validate(parsed)
+            except ValidationError as e:
+                response = await _validation_error(request, RequestValidationError(
+                    [{**err, "loc": ("body", *err["loc"])} for err in e.errors()]))
+            else:
+                response = await endpoint(body, request)
+    except ApiError as e:
+        response = await _api_error(request, e)
+    except Exception as e:
+        response = await _internal_error(request, e)
+    await response(scope, receive, send)
+
+
 def create_fastapi() -> FastAPI:
     from . import customers, extras, quotes, transactions, wallets
 
@@ -356,6 +399,9 @@ def create_fastapi() -> FastAPI:
     app.add_exception_handler(Exception, _internal_error)
     for module in (auth, customers, wallets, quotes, transactions, extras):
         app.include_router(module.router, prefix=PREFIX)
+    FAST_ROUTES[("POST", f"{PREFIX}/quotes")] = (quotes.QuoteCreate, quotes.post_quote)
+    FAST_ROUTES[("POST", f"{PREFIX}/transactions")] = (
+        transactions.TransactionCreate, transactions.post_transaction)
     # Optional rails (cash-ins, payouts, webhooks): included when their modules exist.
     for name in ("cashins", "payouts", "webhooks"):
         try:

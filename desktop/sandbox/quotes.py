@@ -131,6 +131,11 @@ def _price_crypto_quote(
 
 def create_quote(tx: Store, account: str, req: dict, now: int) -> dict:
     """Service: validate, price and store a quote. `req` is the plain request dict."""
+    return create_quote_json(tx, account, req, now)[0]
+
+
+def create_quote_json(tx: Store, account: str, req: dict, now: int) -> tuple[dict, str]:
+    """create_quote, also returning the quote serialised."""
     customer = json.loads(get_customer_row(tx, account, req["customerId"])["body"])
     src = req["source"]
     if src["asset"] in FIAT_ASSETS:
@@ -206,19 +211,11 @@ def create_quote(tx: Store, account: str, req: dict, now: int) -> dict:
         "expiresMs": now + round(RT.quote_ttl_s * 1000),
         **(priced.extra or {}),
     }
-    tx.insert_resource(
-        id=qid,
-        account=account,
-        kind="quote",
-        body=body,
-        created_ms=now,
-        customer_id=customer["id"],
-        customer2_id=priced.recipient,
-        status="open",
-        type=priced.type,
-        extra=extra,
+    # Quotes are never listed: no indexed columns beyond the list index (cheaper writes).
+    body_json = tx.insert_resource(
+        id=qid, account=account, kind="quote", body=body, created_ms=now, extra=extra
     )
-    return body
+    return body, body_json
 
 
 def render_quote(row, now: int) -> dict:
@@ -236,7 +233,8 @@ async def post_quote(body: QuoteCreate, request: Request):
     now = RT.now_ms()
     req = body.model_dump(mode="json")
     with RT.store.tx() as tx:
-        return respond(request, create_quote(tx, account, req, now), 201, tx)
+        created, raw = create_quote_json(tx, account, req, now)
+        return respond(request, created, 201, tx, raw_json=raw)
 
 
 @router.get("/quotes/{quoteId}", summary="Get a quote")

@@ -283,9 +283,11 @@ class Store:
 
     def update_resource(
         self, id: str, body: dict, updated_ms: int, extra: dict | None = None, **cols: Any
-    ) -> None:
+    ) -> str:
+        """Replace a resource's body (and listed columns); returns the body serialised."""
+        body_json = dumps(body)
         sets = ["body=?", "updated_ms=?"]
-        args: list[Any] = [dumps(body), updated_ms]
+        args: list[Any] = [body_json, updated_ms]
         if extra is not None:
             sets.append("extra=?")
             args.append(dumps(extra))
@@ -296,6 +298,7 @@ class Store:
             args.append(val)
         args.append(id)
         self.execute(f"UPDATE resources SET {', '.join(sets)} WHERE id=?", args)
+        return body_json
 
     def get_row(self, kind: str, account: str, id: object) -> sqlite3.Row | None:
         if not isinstance(id, str):
@@ -419,21 +422,25 @@ class Store:
         return [r[0] for r in rows]
 
     # -- events and jobs ----------------------------------------------------------------
-    def emit(self, account: str, type: str, data: dict, now_ms: int) -> dict:
-        """Record an event in the current transaction and tell the listeners (webhooks)."""
+    def emit(
+        self, account: str, type: str, data: dict, now_ms: int, data_json: str | None = None
+    ) -> dict:
+        """Record an event in the current transaction and tell the listeners (webhooks).
+        `data_json`, if given, is `data` already serialised (saves encoding it again)."""
         from .clock import iso_ms
 
         evt_id = new_id("evt_", now_ms)
-        event = {
-            "id": evt_id,
-            "object": "event",
-            "type": type,
-            "createdAt": iso_ms(now_ms),
-            "data": data,
-        }
+        created = iso_ms(now_ms)
+        event = {"id": evt_id, "object": "event", "type": type, "createdAt": created, "data": data}
+        if data_json is None:
+            data_json = dumps(data)
+        body = (
+            f'{{"id":"{evt_id}","object":"event","type":{dumps(type)},'
+            f'"createdAt":"{created}","data":{data_json}}}'
+        )
         self.execute(
             "INSERT INTO events(id, account, type, created_ms, body) VALUES(?,?,?,?,?)",
-            (evt_id, account, type, now_ms, dumps(event)),
+            (evt_id, account, type, now_ms, body),
         )
         for listener in event_listeners:
             listener(self, {"account": account, **event})

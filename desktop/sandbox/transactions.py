@@ -24,7 +24,7 @@ from .errors import ApiError, not_found
 from .ids import new_id
 from .runtime import RT
 from .settlement import JOB_HANDLERS, Job
-from .store import Store
+from .store import Store, dumps
 
 router = APIRouter(tags=["Transaction"])
 
@@ -55,20 +55,21 @@ def load_txn(tx: Store, txn_id: str) -> tuple[dict, dict, str] | None:
     return json.loads(row[0]), json.loads(row[1] or "{}"), row[2]
 
 
-def save_txn(tx: Store, body: dict, now: int) -> None:
+def save_txn(tx: Store, body: dict, now: int) -> str:
     body["updatedAt"] = iso_ms(now)
-    tx.update_resource(body["id"], body, now, status=body["status"])
+    return tx.update_resource(body["id"], body, now, status=body["status"])
 
 
-def _emit(tx: Store, account: str, body: dict, now: int) -> None:
-    tx.emit(account, f"transaction.{body['type']}.{body['status']}", body, now)
+def _emit(tx: Store, account: str, body: dict, now: int, body_json: str | None = None) -> None:
+    tx.emit(account, f"transaction.{body['type']}.{body['status']}", body, now, body_json)
 
 
 def insert_transaction(
     tx: Store, account: str, body: dict, extra: dict, now: int, *, emit: bool = True
-) -> None:
-    """Store a new transaction (status processing) and emit `transaction.<type>.processing`."""
-    tx.insert_resource(
+) -> str:
+    """Store a new transaction (status processing) and emit `transaction.<type>.processing`.
+    Returns the body serialised."""
+    body_json = tx.insert_resource(
         id=body["id"],
         account=account,
         kind="transaction",
@@ -81,7 +82,8 @@ def insert_transaction(
         extra=extra,
     )
     if emit:
-        _emit(tx, account, body, now)
+        _emit(tx, account, body, now, body_json)
+    return body_json
 
 
 def set_sub_status(tx: Store, account: str, body: dict, sub: str, now: int, **fields) -> None:
@@ -105,8 +107,7 @@ def complete_transaction(
     body["status"] = "completed"
     body["subStatus"] = "settled"
     body["completedAt"] = iso_ms(now)
-    save_txn(tx, body, now)
-    _emit(tx, account, body, now)
+    _emit(tx, account, body, now, save_txn(tx, body, now))
 
 
 def fail_transaction(
@@ -125,12 +126,16 @@ def fail_transaction(
     body["status"] = "failed"
     body["subStatus"] = sub_status
     body["error"] = {"code": code, "message": message}
-    save_txn(tx, body, now)
-    _emit(tx, account, body, now)
+    _emit(tx, account, body, now, save_txn(tx, body, now))
 
 
 # -- creation ------------------------------------------------------------------------------
 def create_transaction(tx: Store, account: str, req: dict, now: int) -> dict:
+    return create_transaction_json(tx, account, req, now)[0]
+
+
+def create_transaction_json(tx: Store, account: str, req: dict, now: int) -> tuple[dict, str]:
+    """Service: accept a quote. Returns the transaction and its serialisation."""
     qrow = tx.get_row("quote", account, req["quoteId"])
     if qrow is None:
         raise not_found("quote", "quoteId")
@@ -184,11 +189,14 @@ def create_transaction(tx: Store, account: str, req: dict, now: int) -> dict:
         "completedAt": None,
     }
     extra = {**qextra, "sourceWalletId": source_wallet}
-    insert_transaction(tx, account, body, extra, now)
+    body_json = insert_transaction(tx, account, body, extra, now)
     starter = TRANSACTION_STARTERS.get(body["type"])
     if starter is not None:
+        before = dict(body)
         starter(tx, account, body, extra, now)
-    return body
+        if body != before:  # a starter changed it: serialise what it left
+            body_json = dumps(body)
+    return body, body_json
 
 
 # -- cryptoToCrypto settlement ------------------------------------------------------------
@@ -263,7 +271,8 @@ async def post_transaction(body: TransactionCreate, request: Request):
     now = RT.now_ms()
     req = body.model_dump(mode="json")
     with RT.store.tx() as tx:
-        return respond(request, create_transaction(tx, account, req, now), 201, tx)
+        created, raw = create_transaction_json(tx, account, req, now)
+        return respond(request, created, 201, tx, raw_json=raw)
 
 
 @router.get("/transactions/{transactionId}", summary="Get a transaction")
