@@ -75,6 +75,14 @@ def new_idempotency_key() -> str:
     return str(uuid.uuid4())
 
 
+def _key(key: str | None) -> str:
+    return new_idempotency_key() if key is None else key
+
+
+def _valid_key(key: str) -> bool:
+    return isinstance(key, str) and 1 <= len(key) <= 255 and all(" " <= ch <= "~" for ch in key)
+
+
 def is_loopback_host(host: str) -> bool:
     host = host.strip("[]").lower()
     if host == "localhost" or host.endswith(".localhost"):
@@ -315,6 +323,8 @@ class OmsClient:
         """One logical request with auth, retries and error mapping; returns a 2xx response."""
         if self._closed:
             raise RuntimeError("OmsClient is closed")
+        if idempotency_key is not None and not _valid_key(idempotency_key):
+            raise ValueError("an Idempotency-Key is 1–255 printable ASCII characters (D3)")
         if retryable is None:
             retryable = method == "GET" or idempotency_key is not None
         clean_params = {k: v for k, v in (params or {}).items() if v is not None}
@@ -435,9 +445,7 @@ class OmsClient:
         return self._json(resp)
 
     async def _post(self, path: str, body: Any, idempotency_key: str | None = None) -> Any:
-        return await self._call(
-            "POST", path, json=body, idempotency_key=idempotency_key or new_idempotency_key()
-        )
+        return await self._call("POST", path, json=body, idempotency_key=_key(idempotency_key))
 
     @staticmethod
     def _paging(
@@ -497,7 +505,7 @@ class OmsClient:
             "PATCH",
             f"customers/{_seg(customer_id)}",
             json=dict(fields),
-            idempotency_key=idempotency_key or new_idempotency_key(),
+            idempotency_key=_key(idempotency_key),
         )
         return models.parse_customer(data)
 
@@ -553,9 +561,7 @@ class OmsClient:
     async def create_quote(
         self, body: Mapping[str, Any], *, idempotency_key: str | None = None
     ) -> models.Quote:
-        resp = await self._send(
-            "POST", "quotes", json=body, idempotency_key=idempotency_key or new_idempotency_key()
-        )
+        resp = await self._send("POST", "quotes", json=body, idempotency_key=_key(idempotency_key))
         return self._quote_from(resp)
 
     async def get_quote(self, quote_id: str) -> models.Quote:

@@ -117,6 +117,15 @@ async def test_posts_carry_idempotency_key_token_and_decimal_strings():
     assert "idempotency-key" not in get.headers
 
 
+@pytest.mark.parametrize("key", ["", "x" * 256, "naïve", "tab\there"])
+async def test_invalid_caller_keys_are_refused_before_sending(key):
+    fake = FakeOms()
+    async with make(fake) as c:
+        with pytest.raises(ValueError):
+            await c.create_transaction("qt_1", idempotency_key=key)
+    assert fake.requests == []
+
+
 async def test_float_money_is_refused():
     async with make(FakeOms()) as c:
         with pytest.raises(TypeError):
