@@ -543,9 +543,7 @@ class TransactionsView(QWidget):
         self.count_label.setText(f"{self.model.rowCount()}{more} transactions")
 
     def _track_in_flight(self, rows: list) -> None:
-        for t in rows:
-            if str(t.status) == "processing":
-                self.hub.track_transaction(t.id)
+        self.hub.track_many([t.id for t in rows if str(t.status) == "processing"])
         self._count()
 
     def _selected(self, current: QModelIndex, _prev: QModelIndex) -> None:

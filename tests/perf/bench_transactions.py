@@ -18,6 +18,7 @@ Not collected by pytest (tests/perf is excluded); it prints its figures.
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import statistics
 import sys
@@ -61,6 +62,34 @@ IDENTITY = {
     "endorsements": ["basic", "cryptoCustody", "usd"],
 }
 ADDR = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
+#: The app's Tracker defaults unless BENCH_TRACKER_CONCURRENCY is set (for comparisons).
+TRACKER_KW = (
+    {"concurrency": int(os.environ["BENCH_TRACKER_CONCURRENCY"])}
+    if os.environ.get("BENCH_TRACKER_CONCURRENCY")
+    else {}
+)
+
+
+class GcMeter:
+    """Durations of the cyclic garbage collector's passes (a gen-2 pass stalls the loop)."""
+
+    def __init__(self) -> None:
+        self.pauses: list[tuple[float, int]] = []
+        self._t = 0.0
+        gc.callbacks.append(self._cb)
+
+    def _cb(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._t = time.perf_counter()
+        else:
+            self.pauses.append(((time.perf_counter() - self._t) * 1000, info["generation"]))
+
+    def summary(self) -> str:
+        worst = max(self.pauses, default=(0.0, 0))
+        gen2 = sum(1 for _p, g in self.pauses if g == 2)
+        return (
+            f"{len(self.pauses)} GC passes ({gen2} full), worst {worst[0]:.1f} ms (gen {worst[1]})"
+        )
 
 
 class StallMeter:
@@ -69,6 +98,9 @@ class StallMeter:
     def __init__(self, interval_ms: int = 4) -> None:
         self.interval = interval_ms
         self.gaps: list[float] = []
+        self.busy: list[float] = []  # GUI-thread CPU between two ticks (our own work)
+        self.phase = "start"
+        self.by_phase: dict[str, tuple[float, float]] = {}  # phase → (worst gap, worst busy)
         self.clock = QElapsedTimer()
         self.timer = QTimer()
         self.timer.setInterval(interval_ms)
@@ -77,14 +109,22 @@ class StallMeter:
 
     def start(self) -> None:
         self.gaps.clear()
+        self.busy.clear()
+        self.by_phase = {}
         self.clock.start()
         self.last = self.clock.nsecsElapsed() / 1e6
+        self.last_cpu = time.thread_time() * 1000
         self.timer.start()
 
     def _tick(self) -> None:
         now = self.clock.nsecsElapsed() / 1e6
+        cpu = time.thread_time() * 1000
         self.gaps.append(now - self.last - self.interval)
+        self.busy.append(cpu - self.last_cpu)
+        g, b = self.by_phase.get(self.phase, (0.0, 0.0))
+        self.by_phase[self.phase] = (max(g, self.gaps[-1]), max(b, self.busy[-1]))
         self.last = now
+        self.last_cpu = cpu
 
     def stop(self) -> dict:
         self.timer.stop()
@@ -94,6 +134,7 @@ class StallMeter:
             "p99_ms": g[int(len(g) * 0.99) - 1] if len(g) > 1 else g[0],
             "median_ms": statistics.median(g),
             "ticks": len(g),
+            "worst_busy_ms": max(self.busy or [0.0]),
         }
 
 
@@ -142,11 +183,16 @@ async def amain(n: int) -> None:
 
         ctx = MoneyContext(
             client=client,
-            tracker=Tracker(client),
+            tracker=Tracker(client, **TRACKER_KW),
             outbox=Outbox(tmp / "ob"),
             scope=TaskScope("app"),
             is_sandbox=True,
         )
+        if os.environ.get("BENCH_GC_FREEZE"):
+            gc.collect()
+            gc.freeze()  # what an app can do once its start-up heap is built
+            print("gc.freeze() after set-up")
+        gcm = GcMeter()
         meter = StallMeter()
         # Idle floor first: the same meter with nothing to do.
         meter.start()
@@ -162,6 +208,7 @@ async def amain(n: int) -> None:
         wall0 = time.perf_counter()
         meter.start()
         m = view.model
+        meter.phase = "load 5 pages + start tracking"
         while m.canFetchMore() or m.loading:  # page in everything (5 × 100)
             if not m.loading:
                 m.fetchMore()
@@ -169,11 +216,14 @@ async def amain(n: int) -> None:
         await until(lambda: m.rowCount() == n and ctx.tracker.active >= n - 1, 60)
         load_s = time.perf_counter() - wall0
         tracked = sum(1 for (k, _i) in ctx.hub._watches if k == "transaction")
+        meter.phase = "steady polling"
         await asyncio.sleep(3.0)  # steady state: 500 polled, nothing changes
+        meter.phase = "all → broadcast"
         await client.sandbox_advance_clock(2)  # all → broadcast
         await until(
             lambda: all(m.transaction(r).sub_status == "broadcast" for r in range(m.rowCount())), 90
         )
+        meter.phase = "all → completed"
         await client.sandbox_advance_clock(3)  # all → completed
         await until(
             lambda: all(str(m.transaction(r).status) == "completed" for r in range(m.rowCount())),
@@ -191,8 +241,13 @@ async def amain(n: int) -> None:
         print(
             f"tracking {n} in flight → completed over {wall:.1f} s: worst stall "
             f"{stall['worst_ms']:.1f} ms, p99 {stall['p99_ms']:.1f} ms, median "
-            f"{stall['median_ms']:.2f} ms ({stall['ticks']} ticks)"
+            f"{stall['median_ms']:.2f} ms ({stall['ticks']} ticks); worst GUI-thread CPU "
+            f"between two ticks {stall['worst_busy_ms']:.1f} ms (the rest of a stall is "
+            f"waiting for a core)"
         )
+        print(f"  garbage collector: {gcm.summary()}")
+        for phase, (g, b) in meter.by_phase.items():
+            print(f"  phase {phase}: worst stall {g:.1f} ms, worst GUI-thread CPU {b:.1f} ms")
         print(
             f"app process CPU: {cpu:.2f} s over {wall:.1f} s = {100 * cpu / wall:.0f} % of "
             f"one core; tracker polls {ctx.tracker.polls}; hub updates {updates[0]}; "

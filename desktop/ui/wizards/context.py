@@ -92,6 +92,18 @@ class MoneyHub(QObject):
     def track_transaction(self, txn_id: str) -> None:
         self._watch("transaction", txn_id, self.publish_transaction)
 
+    def track_many(self, txn_ids: list[str], spread_ms: int = 8) -> None:
+        """Track many transactions, starting their pollers a few ms apart so hundreds of
+        rows do not poll in lock-step (one burst of responses per cycle stalls the loop)."""
+        from PySide6.QtCore import QTimer
+
+        fresh = [i for i in txn_ids if ("transaction", i) not in self._watches]
+        for n, txn_id in enumerate(fresh):
+            if n == 0:
+                self.track_transaction(txn_id)
+            else:
+                QTimer.singleShot(n * spread_ms, self, lambda i=txn_id: self.track_transaction(i))
+
     def track_cash_in(self, ci_id: str) -> None:
         self._watch("cashIn", ci_id, self.publish_cash_in)
 
