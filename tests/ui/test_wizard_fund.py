@@ -41,6 +41,8 @@ def test_fund_with_cash_end_to_end(money_env, qtbot):
     cp = wiz.code_page
     qtbot.waitUntil(lambda: cp.cash_in is not None, timeout=10000)
     assert cp.code.value() and cp.code.value() == cp.cash_in.deposit_instructions.code
+    back = wiz.button(wiz.WizardButton.BackButton)
+    assert not (back.isVisible() and back.isEnabled())  # no second cash-in by going back
     assert "Code valid for 59:5" in cp.countdown.text() or "1:00:00" in cp.countdown.text()
     assert not cp.isComplete()
     cp.sim_amount.set_text("120.00")

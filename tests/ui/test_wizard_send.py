@@ -73,6 +73,8 @@ def test_quote_expires_before_confirm_and_new_quote_shows_changes(money_env, qtb
     wiz.next()
     qtbot.waitUntil(lambda: q.quote is not None and q.quote.id != first.id and q.isComplete())
     assert wiz.currentPage() is q
+    assert "What changed" in q.changes.text()  # receive-exactly 100 costs more than 100
+    assert "100.11" in q.changes.text()
     q.request_new_quote()  # and once more via the button path: figures the same
     qtbot.waitUntil(lambda: q.fetch_count == 3 and q.isComplete(), timeout=10000)
     assert "the same as before" in q.changes.text()

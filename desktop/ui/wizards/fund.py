@@ -134,7 +134,13 @@ class AmountPage(QWizardPage):
                     if ci.created_at:
                         recs.append(CashInRecord(ci.created_at, amt, str(ci.status)))
             except errors.OmsError as exc:
-                self.usage.setText(f"Could not load earlier deposits: {exc}")
+                # The server still enforces the limits (422 limit_exceeded, explained).
+                self.history = []
+                self.history_loaded_for = cid
+                self._changed()
+                self.usage.setText(
+                    f"Could not load earlier deposits ({exc}); limits are checked by the server."
+                )
                 return
             self.history = recs
             self.history_loaded_for = cid
@@ -190,6 +196,9 @@ class StorePage(QWizardPage):
         self.locations: list[Any] = []
         self.setTitle("Choose a store")
         self.setSubTitle("GreenDot stores near a US ZIP code (or coordinates).")
+        # Next creates the cash-in: no way back to create a second one by accident.
+        self.setCommitPage(True)
+        self.setButtonText(QWizard.WizardButton.CommitButton, "Create deposit code")
         lay = QVBoxLayout(self)
         row = QHBoxLayout()
         self.zip_edit = QLineEdit()

@@ -153,7 +153,7 @@ class QuotePage(QWizardPage):
         body = self.body_fn()
         if self.quote is not None and body == self._body and not self.is_expired():
             return  # coming back to a still-valid quote for the same request
-        self.previous_quote = None
+        self.previous_quote = self.quote  # a re-quote shows what changed
         self.fetch(body)
 
     def cleanupPage(self) -> None:  # Back: the quote stays usable if we return unchanged
