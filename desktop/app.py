@@ -43,6 +43,11 @@ log = logging.getLogger(__name__)
 
 _T0 = time.perf_counter()
 _WALL0 = time.time()
+MARKS: dict[str, float] = {}  # start-up phases, seconds since this module was imported
+
+
+def mark(name: str) -> None:
+    MARKS.setdefault(name, round(time.perf_counter() - _T0, 3))
 
 
 @dataclass
@@ -107,6 +112,7 @@ class DeskApp:
         secrets: SecretStore | None = None,
         self_test: bool = False,
         sandbox_extra: tuple[str, ...] = (),
+        prestarted: tuple[EmbeddedSandbox, Any] | None = None,
     ) -> None:
         from PySide6.QtCore import QSettings
 
@@ -122,6 +128,7 @@ class DeskApp:
         self.outbox = None
         self.self_test = self_test
         self.sandbox_extra = sandbox_extra
+        self.prestarted = prestarted
         self.quit_event = asyncio.Event()
         self._switching: asyncio.Task | None = None
         self.first_rows_at: float | None = None
@@ -146,6 +153,7 @@ class DeskApp:
         self.quit_event.set()
 
     async def amain(self) -> int:
+        mark("amain")
         self.window.show()
         self.window.clamp_to_screen()
         try:
@@ -154,7 +162,8 @@ class DeskApp:
             self.window.show_session_error(str(e), [("Settings…", self.open_settings)])
             profile = None
         if profile is not None:
-            self.scope.spawn(self._probe_keyring(), name="keyring.probe")
+            if profile.needs_credentials:
+                self.scope.spawn(self._probe_keyring(), name="keyring.probe")
             await self.open_profile(profile)
         await self.quit_event.wait()
         await self.shutdown()
@@ -215,6 +224,14 @@ class DeskApp:
         try:
             if profile.kind is ProfileKind.EMBEDDED:
                 data_dir = Path(profile.data_dir) if profile.data_dir else self.paths.sandbox_dir
+                pre, self.prestarted = self.prestarted, None
+                if pre is not None and pre[0].data_dir == data_dir and self.sandbox is None:
+                    # Started in a thread while Qt was still importing (faster start-up).
+                    self.sandbox = pre[0]
+                    await asyncio.wrap_future(pre[1])
+                elif pre is not None:
+                    await asyncio.wrap_future(pre[1])
+                    await pre[0].stop()
                 if (
                     self.sandbox is None
                     or self.sandbox.data_dir != data_dir
@@ -259,6 +276,7 @@ class DeskApp:
             sandbox=self.sandbox if profile.kind is ProfileKind.EMBEDDED else None,
             app=self,
         )
+        mark("connected")
         self._attach_money(session)
         self.session = session
         w.set_session(session)
@@ -375,16 +393,14 @@ class DeskApp:
                     from PySide6.QtCore import QTimer
 
                     def report() -> None:  # after this paint has finished
-                        print(
-                            json.dumps(
-                                {
-                                    "event": "firstRowPainted",
-                                    "wall": time.time(),
-                                    "sinceStart": time.perf_counter() - _T0,
-                                }
-                            ),
-                            flush=True,
-                        )
+                        mark("first_paint")
+                        line = {
+                            "event": "firstRowPainted",
+                            "wall": time.time(),
+                            "importedAtWall": _WALL0,
+                            "marks": MARKS,
+                        }
+                        print(json.dumps(line), flush=True)
                         desk.request_quit()
 
                     QTimer.singleShot(0, report)
@@ -397,7 +413,10 @@ class DeskApp:
         if self.first_rows_at is not None:
             return
         self.first_rows_at = time.perf_counter()
+        mark("first_page")
         tune_gc()
+        if self.secrets._persistent is None:  # not needed to start: check it now, off-thread
+            self.scope.spawn(self._probe_keyring(), name="keyring.probe")
         log.info("first customers loaded %.3fs after start", self.first_rows_at - _T0)
         if self.self_test:
             self.scope.spawn(self._finish_self_test(), name="self-test")
@@ -444,6 +463,34 @@ def _install_signal_handlers(desk: DeskApp, qapp) -> None:
     desk._signal_timer = timer
 
 
+def _prestart_sandbox(paths: Paths, profile_name, sandbox_data, extra):
+    """Start the embedded sandbox in a thread before Qt is imported (it starts in parallel)."""
+    import concurrent.futures
+    import threading
+
+    try:
+        profile = resolve_profile(
+            ProfileStore.load(paths.profiles_file), profile_name, sandbox_data
+        )
+    except ProfileError:
+        return None
+    if profile.kind is not ProfileKind.EMBEDDED:
+        return None
+    sb = EmbeddedSandbox(
+        Path(profile.data_dir) if profile.data_dir else paths.sandbox_dir, demo=True, extra=extra
+    )
+    fut: concurrent.futures.Future = concurrent.futures.Future()
+
+    def work() -> None:
+        try:
+            fut.set_result(sb.start_blocking())
+        except BaseException as e:
+            fut.set_exception(e)
+
+    threading.Thread(target=work, name="sandbox-start", daemon=True).start()
+    return sb, fut
+
+
 def _install_excepthook() -> None:
     previous = sys.excepthook
 
@@ -467,7 +514,18 @@ def run(args) -> int:
     log.info("OMS Desk %s starting (python %s)", __version__, sys.version.split()[0])
 
     import qasync
+
+    sandbox_data = str(Path(tmp.name) / "sandbox") if args.self_test else args.sandbox_data
+    prestarted = _prestart_sandbox(
+        paths,
+        None if args.self_test else args.profile,
+        sandbox_data,
+        tuple(getattr(args, "sandbox_args", ()) or ()),
+    )
+
     from PySide6.QtWidgets import QApplication  # Qt before qasync
+
+    mark("qt_imported")
 
     from desktop.ui import theme
 
@@ -487,9 +545,6 @@ def run(args) -> int:
 
     loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(loop)
-    sandbox_data = args.sandbox_data
-    if args.self_test:
-        sandbox_data = str(Path(tmp.name) / "sandbox")
     desk = DeskApp(
         qapp,
         paths,
@@ -497,6 +552,7 @@ def run(args) -> int:
         sandbox_data=sandbox_data,
         self_test=args.self_test,
         sandbox_extra=tuple(getattr(args, "sandbox_args", ()) or ()),
+        prestarted=prestarted,
     )
     _install_signal_handlers(desk, qapp)
     _install_excepthook()
@@ -512,6 +568,12 @@ def run(args) -> int:
                 loop.run_until_complete(desk.shutdown())
                 code = desk.exit_code
     finally:
+        if desk.prestarted is not None:  # never adopted (e.g. quit during start-up)
+            try:
+                desk.prestarted[1].result(30)
+            except Exception:
+                pass
+            desk.prestarted[0].stop_blocking()
         if desk.sandbox is not None:  # belt and braces: never leave an orphan child
             desk.sandbox.stop_blocking()
         if tmp is not None:

@@ -58,6 +58,8 @@ def _first_paint(args: list[str], home: Path, env_extra=None) -> float:
     th.join(120)
     proc.wait(60)
     line = json.loads(box[0])
+    if os.environ.get("BENCH_VERBOSE"):
+        print(f"    python start+imports {line['importedAtWall'] - t0:.3f}s, then {line['marks']}")
     return line["wall"] - t0
 
 
