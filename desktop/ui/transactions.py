@@ -60,6 +60,7 @@ PAGE_SIZE = 100
 COALESCE_MS = 250  # at most four redraws a second from live updates
 
 COLUMNS = ("Created", "Type", "Status", "Sent", "Received", "Counterparty", "Completed", "Id")
+COLUMN_WIDTHS = (145, 75, 175, 125, 125, 210, 145, 250)
 TYPE_LABELS = {
     "cryptoToCrypto": "Send",
     "cryptoToFiat": "Withdraw",
@@ -482,6 +483,9 @@ class TransactionsView(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(24)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        for col, width in enumerate(COLUMN_WIDTHS):
+            header.resizeSection(col, width)
         split.addWidget(self.table)
         self.detail = DetailPane()
         self.detail.goto.connect(self.goto)

@@ -3,7 +3,8 @@
 Starts a temporary sandbox (manual clock) as a child process, creates a funded customer,
 walks each wizard and grabs: the send and withdraw quote pages with the countdown
 running, the cash-in code page, a completed status page and the Transactions view.
-Run under a display or ``xvfb-run -a -s "-screen 0 1400x900x24 -noreset"``.
+Run under a display or ``xvfb-run -a -s "-screen 0 1400x900x24 -noreset"``. With ``--app``
+it runs the real application instead and grabs the main window's Transactions tab.
 """
 
 from __future__ import annotations
@@ -199,14 +200,85 @@ async def amain(out: Path) -> None:
         proc.wait(10)
 
 
+def app_main(out: Path) -> int:
+    """The real application (embedded sandbox, manual clock): a send started from the
+    main window, the wizard closed while processing, the Transactions tab following it."""
+    from argparse import Namespace
+
+    home = tempfile.mkdtemp(prefix="oms-desk-wizard-shots-")
+    os.environ["OMS_DESK_HOME"] = home
+    import desktop.app as app_mod
+
+    async def drive(desk) -> None:
+        from desktop.ui.wizards.send import SendWizard
+
+        try:
+            w = desk.window
+            ctx = w.ctx
+            titles = [w.tabs.tabText(i) for i in range(w.tabs.count())]
+            view = w.tabs.widget(titles.index("Transactions"))
+            c = await ctx.client.create_customer(dict(IDENTITY))
+            wl = await ctx.client.create_wallet(c.id)
+            await ctx.client.sandbox_deposit(wl.id, Decimal("100"))
+            w.open_send_wizard(c, wl)
+            wiz = w.findChildren(SendWizard)[-1]
+            await _until(wiz.source_page.isComplete)
+            wiz.next()
+            wiz.destination_page.address.set_text(ADDRESS)
+            wiz.destination_page.amount.set_text("12.50")
+            await _until(wiz.destination_page.isComplete)
+            wiz.next()
+            await _until(wiz.quote_page.isComplete)
+            wiz.next()
+            await _until(lambda: wiz.status_page.txn is not None)
+            tid = wiz.status_page.txn.id
+            wiz.reject()  # closed while processing: the tab keeps following it
+            await ctx.client.sandbox_advance_clock(6)
+            m = view.model
+
+            def done() -> bool:
+                row = m.row_of(tid)
+                return row is not None and str(m.transaction(row).status) == "completed"
+
+            await _until(done, 40)
+            w.resize(1360, 860)
+            w.tabs.setCurrentWidget(view)
+            view.select(tid)
+            await _settle(0.5)
+            _save(w, out, "wizard-transactions-tab.png")
+        finally:
+            desk.request_quit()
+
+    orig = app_mod.DeskApp._on_first_page
+
+    def hooked(self, n):
+        first = self.first_rows_at is None
+        orig(self, n)
+        if first:
+            self.scope.spawn(drive(self), name="wizard screenshots")
+
+    app_mod.DeskApp._on_first_page = hooked
+    args = Namespace(
+        profile=None,
+        sandbox_data=str(Path(home) / "sandbox"),
+        self_test=False,
+        qt_args=[],
+        sandbox_args=["--clock", "manual"],
+    )
+    return app_mod.run(args)
+
+
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("QT_API", "pyside6")
     import qasync
     from PySide6.QtWidgets import QApplication
 
     args = argv if argv is not None else sys.argv[1:]
-    out = Path(args[0] if args else "docs/screenshots")
+    positional = [a for a in args if not a.startswith("--")]
+    out = Path(positional[0] if positional else "docs/screenshots").resolve()
     out.mkdir(parents=True, exist_ok=True)
+    if "--app" in args:
+        return app_main(out)
     app = QApplication.instance() or QApplication([])
     app.setStyle("Fusion")
     app.setQuitOnLastWindowClosed(False)
