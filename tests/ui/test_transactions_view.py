@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 from decimal import Decimal
+from pathlib import Path
 
 import httpx
 import pytest
@@ -211,6 +212,114 @@ class KillSwitch(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self.inner.aclose()
+
+
+CHILD = r"""
+import asyncio, sys, httpx
+from desktop.oms.client import Credentials, OmsClient
+from desktop.oms.outbox import Outbox
+
+base, key, secret, outbox_path, quote_id = sys.argv[1:6]
+
+class Hang(httpx.AsyncBaseTransport):
+    def __init__(self):
+        self.inner = httpx.AsyncHTTPTransport()
+    async def handle_async_request(self, request):
+        resp = await self.inner.handle_async_request(request)
+        if request.method == "POST" and request.url.path.endswith("/transactions"):
+            await resp.aread()
+            print("COMMITTED", flush=True)  # the server has it; we die before reading it
+            await asyncio.Event().wait()
+        return resp
+
+async def main():
+    client = OmsClient(base, Credentials(key, secret), transport=Hang())
+    await Outbox(outbox_path).submit_transaction(client, quote_id, key="txn-sigkill-1")
+
+asyncio.run(main())
+"""
+
+
+def test_app_process_sigkilled_mid_submission(fresh_sandbox, money_env_factory, qtbot, tmp_path):
+    """A real process is SIGKILLed after the server committed; the restarted app replays
+    the outbox with the same key: exactly one transaction, followed to the end."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    sb = fresh_sandbox
+    env = money_env_factory(sb, tmp_path)
+    customer, wallet = env.customer_with_wallet("100.00")
+    q = env.run(
+        env.client.create_quote(
+            {
+                "customerId": customer.id,
+                "source": {
+                    "walletId": wallet.id,
+                    "asset": "usdc",
+                    "network": "polygon",
+                    "amount": "30.00",
+                },
+                "destination": {
+                    "wallet": {"blockchainAddress": ADDR},
+                    "asset": "usdc",
+                    "network": "polygon",
+                },
+            }
+        )
+    )
+    outbox_path = tmp_path / "killed-outbox.sqlite"
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            CHILD,
+            sb.base_url,
+            sb.api_key,
+            sb.api_secret,
+            str(outbox_path),
+            q.id,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=str(Path(__file__).resolve().parents[2]),
+        env=dict(os.environ, PYTHONUNBUFFERED="1"),
+    )
+    try:
+        assert child.stdout.readline().strip() == "COMMITTED"
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(10)
+    assert child.returncode == -signal.SIGKILL
+    assert len(env.transactions()) == 1  # committed on the server, unknown to the app
+
+    clock = FakeClock()
+    client2 = OmsClient(sb.base_url, Credentials(sb.api_key, sb.api_secret), monotonic=clock)
+    ctx2 = make_context(sb, client2, outbox_path, clock)
+    assert [e.state for e in ctx2.outbox.entries()] == ["pending"]
+    second = MoneyEnv(sb, ctx2, client2, env.loop, qtbot, clock, outbox_path)
+    notices = []
+    ctx2.hub.notice.connect(notices.append)
+    view = make_view(second, qtbot)
+    resume = resume_in_flight(ctx2)
+    qtbot.waitUntil(resume.done, timeout=15000)
+    assert resume.exception() is None and "1 interrupted submission" in notices[0]
+    m = view.model
+    qtbot.waitUntil(lambda: m.rowCount() == 1, timeout=10000)
+    second.advance(6)
+    qtbot.waitUntil(lambda: str(m.transaction(0).status) == "completed", timeout=10000)
+    assert len(second.transactions()) == 1
+    assert second.balance(wallet.id) == Decimal("70")
+
+    async def close():
+        await ctx2.scope.aclose()
+        ctx2.hub.stop_all()
+        await ctx2.tracker.aclose()
+        await client2.aclose()
+        ctx2.outbox.close()
+
+    second.run(close())
 
 
 @pytest.mark.parametrize("after_send", [False, True], ids=["before-send", "after-commit"])
