@@ -193,7 +193,7 @@ class CustomerFormDialog(AsyncDialog):
 
         if customer is not None:
             self._prefill(customer)
-        self.resize(860, 600)
+        self.resize(860, 540)
 
     # ---- building ---------------------------------------------------------------
 

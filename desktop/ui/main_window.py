@@ -267,7 +267,7 @@ class MainWindow(QMainWindow):
         hh = self.table.horizontalHeader()
         hh.setHighlightSections(False)
         hh.setStretchLastSection(True)
-        for col, w in enumerate((150, 215, 90, 62, 150, 125)):
+        for col, w in enumerate((140, 205, 85, 60, 105, 125)):
             self.table.setColumnWidth(col, w)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row)
         self.table.doubleClicked.connect(lambda _ix: self.edit_customer())
@@ -287,7 +287,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([820, 520])
+        self.splitter.setSizes([760, 600])
         self.tabs.addTab(self.customers_page, theme.icon("customer"), "Customers")
         self.setCentralWidget(central)
 

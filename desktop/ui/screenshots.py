@@ -49,7 +49,7 @@ async def _shoot(desk, out: Path, theme_mode: str) -> None:
     suffix = "" if theme_mode == "light" else f"-{theme_mode}"
     w.grab().save(str(out / f"main-window{suffix}.png"))
     dlg = w.new_customer()
-    dlg.resize(900, 640)
+    dlg.resize(900, 540)
     dlg.set_value("firstName", "Ada")
     dlg.set_value("lastName", "Lovelace")
     dlg.set_value("email", "ada@example")

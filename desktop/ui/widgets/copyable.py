@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase, QGuiApplication
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
 
 from desktop.ui import theme
 
@@ -19,6 +19,8 @@ class CopyableValue(QWidget):
         lay.setSpacing(4)
         self.label = QLabel()
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label.setMinimumWidth(60)  # elided in the middle when narrow
+        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         if monospace:
             self.label.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         lay.addWidget(self.label, 1)
@@ -32,8 +34,26 @@ class CopyableValue(QWidget):
 
     def set_value(self, value: str) -> None:
         self._value = value or ""
-        self.label.setText(self._value or "—")
+        self.label.setToolTip(self._value)
         self.button.setEnabled(bool(self._value))
+        self._elide()
+
+    def sizeHint(self):
+        hint = super().sizeHint()
+        full = self.label.fontMetrics().horizontalAdvance(self._value or "—") + 8
+        hint.setWidth(full + self.button.sizeHint().width() + 4)
+        return hint
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        text = self._value or "—"
+        width = max(self.label.width(), 40)
+        self.label.setText(
+            self.label.fontMetrics().elidedText(text, Qt.TextElideMode.ElideMiddle, width)
+        )
 
     def value(self) -> str:
         return self._value
