@@ -65,6 +65,8 @@ class Session:
 
     async def probe(self) -> object:
         if self.profile.kind is ProfileKind.EMBEDDED:
+            if self.sandbox is not None:
+                await self.sandbox.restart_if_dead()  # the child crashed: bring it back
             return await self.client.sandbox_health()
         return await self.client.list_customers(limit=1)
 

@@ -135,6 +135,26 @@ class EmbeddedSandbox:
         log.info("embedded sandbox ready: %r", self.info)
         return self.info
 
+    async def restart_if_dead(self) -> bool:
+        """Our own child died (crash, killed): start it again on the same port, so the
+        base URL and every client stay valid. Returns True when it was restarted."""
+        if self.info is None or not self.info.owned or self.running:
+            return False
+        port = self.info.base_url.rsplit(":", 1)[1].split("/", 1)[0]
+        log.warning(
+            "embedded sandbox exited (code %s): restarting it on port %s",
+            self.proc.poll() if self.proc else None,
+            port,
+        )
+        extra = self.extra
+        self.extra = (*extra, "--port", port)
+        try:
+            self.stop_blocking(1.0)
+            await self.start()
+        finally:
+            self.extra = extra
+        return True
+
     # ---- stop --------------------------------------------------------------------
 
     @property

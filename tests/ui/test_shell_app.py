@@ -135,3 +135,31 @@ def test_second_instance_reuses_the_running_sandbox(tmp_path):
         first.send_signal(signal.SIGTERM)
         first.wait(30)
     assert _gone(a["sandboxPid"])
+
+
+def test_embedded_sandbox_that_dies_is_restarted_and_the_window_recovers(
+    qtbot, desk_home, ui_loop, tmp_path
+):
+    desk = DeskApp(QApplication.instance(), desk_home, sandbox_data=str(tmp_path / "sb"))
+    task = ui_loop.create_task(desk.amain())
+    try:
+        qtbot.waitUntil(lambda: desk.window.model.rowCount() > 0, timeout=60000)
+        w = desk.window
+        w.monitor.first_delay = 0.05
+        rows = w.model.rowCount()
+        url = desk.sandbox.info.base_url
+        old = desk.sandbox.proc
+        old.kill()  # a crash
+        old.wait(10)
+        w.refresh()
+        qtbot.waitUntil(lambda: w.banners.has("offline"), timeout=20000)
+        qtbot.waitUntil(lambda: not w.banners.has("offline"), timeout=60000)
+        assert desk.sandbox.proc is not old and desk.sandbox.running
+        assert desk.sandbox.info.base_url == url  # same port: the client keeps working
+        qtbot.waitUntil(lambda: w.model.rowCount() == rows and w.model.error is None, timeout=20000)
+        child = desk.sandbox.proc
+    finally:
+        desk.window.close()
+        qtbot.waitUntil(task.done, timeout=30000)
+        desk.window.deleteLater()
+    assert _gone(child.pid)
