@@ -199,3 +199,18 @@ def test_send_to_other_oms_wallet_with_typed_confirmation(money_env, qtbot):
     env.advance(6)
     qtbot.waitUntil(lambda: str(st.txn.status) == "completed", timeout=10000)
     assert env.balance(other_wallet.id) == st.txn.destination.amount_net
+
+
+def test_closing_while_quoting_cancels_cleanly(money_env, qtbot):
+    env = money_env
+    customer, wallet = env.customer_with_wallet("100.00")
+    wiz = open_send(env, qtbot, customer, wallet)
+    wiz.next()
+    wiz.destination_page.address.set_text(ADDR)
+    wiz.destination_page.amount.set_text("5")
+    wiz.next()
+    assert wiz.quote_page.loading
+    wiz.reject()  # Escape while the quote is on its way
+    qtbot.waitUntil(wiz.scope.is_idle, timeout=5000)
+    assert wiz.quote_page.quote is None  # the late answer was dropped, no error raised
+    assert env.transactions() == []

@@ -442,10 +442,10 @@ class CodePage(QWizardPage):
                     ci.id, idempotency_key=new_idempotency_key("cir")
                 )
             except errors.OmsError as exc:
+                self.refresh_button.setEnabled(True)
                 self.banner.show_message(explain_error(exc), "error")
                 return
-            finally:
-                self.refresh_button.setEnabled(True)
+            self.refresh_button.setEnabled(True)
             wiz.hub.stamp(new.id)
             self.countdown.set_deadline(None)
             self.banner.show_message("New code issued.", "success")
@@ -472,6 +472,7 @@ class CodePage(QWizardPage):
                     self.sim_result.setText(
                         f"Declined {auth.get('responseCode')}: {auth.get('responseText')}"
                     )
+                    self.sim_button.setEnabled(True)
                     return
                 await client.sandbox_auth_commit(auth["confirmationId"])
                 self.sim_result.setText(
@@ -481,8 +482,7 @@ class CodePage(QWizardPage):
                 wiz.hub.track_cash_in(ci.id)
             except errors.OmsError as exc:
                 self.sim_result.setText(explain_error(exc))
-            finally:
-                self.sim_button.setEnabled(True)
+            self.sim_button.setEnabled(True)
 
         wiz.spawn(run(), name="simulate deposit")
 

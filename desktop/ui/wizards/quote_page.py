@@ -216,12 +216,11 @@ class QuotePage(QWizardPage):
                 quote = await wiz.ctx.client.create_quote(
                     body, idempotency_key=new_idempotency_key("qt")
                 )
-            except errors.OmsError as exc:
+            except errors.OmsError as exc:  # (a cancelled wizard touches no widget)
                 self._on_error(exc)
                 return
-            finally:
-                self.loading = False
-                self.new_quote_button.setEnabled(True)
+            self.loading = False
+            self.new_quote_button.setEnabled(True)
             self._body = body
             self.set_quote(quote, note=note)
 

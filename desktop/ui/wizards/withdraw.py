@@ -108,11 +108,11 @@ class RegisterAccountBox(QGroupBox):
                     customer_id, body, idempotency_key=new_idempotency_key("xa")
                 )
             except errors.OmsError as exc:
+                self._validate()
                 self.page.banner.show_message(str(exc), "error")
                 return
-            finally:
-                self._validate()
             self.account.clear()
+            self._validate()
             self.page.banner.show_message(f"Registered {acc.id}.", "success")
             self.page.load_accounts(select=acc.id)
 
