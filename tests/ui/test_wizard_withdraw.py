@@ -94,3 +94,17 @@ def test_withdraw_to_0000_account_is_returned_and_refunded(money_env, qtbot):
     assert "bank returned the payment" in st.error_label.text()
     assert "200.00 USDC refunded" in st.refund_label.text()
     assert env.balance(wallet.id) == Decimal("300")
+
+
+def test_non_sandbox_profile_enters_account_id(money_env, qtbot):
+    env = money_env
+    env.ctx.is_sandbox = False  # an OMS profile: external accounts are early access there
+    customer, wallet = env.customer_with_wallet("50.00")
+    wiz = open_withdraw(env, qtbot, customer, wallet)
+    page = wiz.account_page
+    assert not page.register_box.isVisible()
+    assert "early access" in page.manual_row_label.text()
+    page.manual_id.setText("cpUsBank_known")
+    page.amount.set_text("10")
+    assert page.isComplete()
+    assert wiz.quote_body()["destination"]["wallet"] == {"externalAccount": "cpUsBank_known"}
