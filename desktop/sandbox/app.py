@@ -27,6 +27,7 @@ from .clock import http_date
 from .errors import ApiError
 from .ids import new_id
 from .runtime import RT
+from .schemas import ERROR_RESPONSES
 from .store import dumps
 
 log = logging.getLogger("desktop.sandbox")
@@ -398,7 +399,7 @@ def create_fastapi() -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _internal_error)
     for module in (auth, customers, wallets, quotes, transactions, extras):
-        app.include_router(module.router, prefix=PREFIX)
+        app.include_router(module.router, prefix=PREFIX, responses=ERROR_RESPONSES)
     FAST_ROUTES[("POST", f"{PREFIX}/quotes")] = (quotes.QuoteCreate, quotes.post_quote)
     FAST_ROUTES[("POST", f"{PREFIX}/transactions")] = (
         transactions.TransactionCreate, transactions.post_transaction)

@@ -12,6 +12,7 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from pydantic import StrictStr
 
+from . import schemas
 from .api import Body, json_response
 from .clock import iso_ms
 from .errors import ApiError
@@ -85,7 +86,11 @@ class TokenRequest(Body):
     apiSecret: StrictStr
 
 
-@router.post("/auth/token", summary="Exchange an API key and secret for a bearer token")
+@router.post(
+    "/auth/token",
+    response_model=schemas.TokenOut,
+    summary="Exchange an API key and secret for a bearer token",
+)
 async def issue_token(body: TokenRequest, request: Request):
     store = RT.store
     row = store.one("SELECT id, secret_hash FROM accounts WHERE api_key=?", (body.apiKey,))

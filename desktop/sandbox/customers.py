@@ -10,6 +10,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import StrictBool, StrictStr
 
+from . import schemas
 from .api import Body, Paging, account_of, envelope, paging, respond
 from .clock import iso_ms
 from .errors import ApiError, invalid, not_found
@@ -334,7 +335,9 @@ def _fields(model: CustomerFields) -> dict:
     return model.model_dump(exclude_unset=True, mode="json")
 
 
-@router.post("/customers", status_code=201, summary="Create a customer")
+@router.post(
+    "/customers", status_code=201, response_model=schemas.CustomerOut, summary="Create a customer"
+)
 async def post_customer(body: CustomerCreate, request: Request):
     account = account_of(request)
     now = RT.now_ms()
@@ -343,7 +346,11 @@ async def post_customer(body: CustomerCreate, request: Request):
         return respond(request, render_one(tx, created), 201, tx)
 
 
-@router.get("/customers", summary="List customers (D9 paging; filters status, email, externalId)")
+@router.get(
+    "/customers",
+    response_model=schemas.CustomerPage,
+    summary="List customers (D9 paging; filters status, email, externalId)",
+)
 async def list_customers(
     request: Request,
     page: Paging = Depends(paging),
@@ -359,14 +366,16 @@ async def list_customers(
     return respond(request, envelope(rows, more, lambda rs: render_rows(store, rs), True))
 
 
-@router.get("/customers/{customerId}", summary="Get a customer")
+@router.get("/customers/{customerId}", response_model=schemas.CustomerOut, summary="Get a customer")
 async def get_customer(customerId: str, request: Request):
     account = account_of(request)
     row = get_customer_row(RT.store, account, customerId)
     return respond(request, render_rows(RT.store, [row])[0])
 
 
-@router.patch("/customers/{customerId}", summary="Update a customer")
+@router.patch(
+    "/customers/{customerId}", response_model=schemas.CustomerOut, summary="Update a customer"
+)
 async def patch_customer(customerId: str, body: CustomerUpdate, request: Request):
     account = account_of(request)
     now = RT.now_ms()

@@ -8,7 +8,7 @@ from typing import Literal
 from fastapi import APIRouter, Query, Request
 from pydantic import StrictFloat, StrictInt, StrictStr
 
-from . import auth, settlement
+from . import auth, schemas, settlement
 from .addresses import new_tx_hash
 from .api import Body, account_of, json_response, respond
 from .clock import iso_ms
@@ -58,12 +58,20 @@ def deposit(tx: Store, account: str, wallet: dict, minor: int, now: int) -> dict
     return balance_body(tx, wallet)
 
 
-@router.get("/health", summary="Liveness and the sandbox clock (no token needed)")
+@router.get(
+    "/health",
+    response_model=schemas.HealthOut,
+    summary="Liveness and the sandbox clock (no token needed)",
+)
 async def health():
     return json_response({"status": "ok", "now": iso_ms(RT.now_ms())})
 
 
-@router.post("/clock/advance", summary="Move the sandbox clock forward and settle what is due")
+@router.post(
+    "/clock/advance",
+    response_model=schemas.NowOut,
+    summary="Move the sandbox clock forward and settle what is due",
+)
 async def advance(body: AdvanceRequest, request: Request):
     account_of(request)
     if not 0 <= body.seconds <= MAX_ADVANCE_S:
@@ -73,7 +81,12 @@ async def advance(body: AdvanceRequest, request: Request):
     return json_response({"now": iso_ms(now)})
 
 
-@router.post("/wallets/{walletId}/deposit", status_code=201, summary="Simulate a USDC deposit")
+@router.post(
+    "/wallets/{walletId}/deposit",
+    status_code=201,
+    response_model=schemas.BalanceOut,
+    summary="Simulate a USDC deposit",
+)
 async def post_deposit(walletId: str, body: DepositRequest, request: Request):
     account = account_of(request)
     wallet = get_wallet(RT.store, account, walletId)
@@ -83,7 +96,11 @@ async def post_deposit(walletId: str, body: DepositRequest, request: Request):
         return respond(request, deposit(tx, account, wallet, minor, now), 201)
 
 
-@router.get("/wallets", summary="Find a wallet of this account by address (case-insensitive)")
+@router.get(
+    "/wallets",
+    response_model=schemas.WalletOut,
+    summary="Find a wallet of this account by address (case-insensitive)",
+)
 async def find_wallet(request: Request, address: str = Query(...)):
     account = account_of(request)
     row = RT.store.one(
@@ -95,7 +112,11 @@ async def find_wallet(request: Request, address: str = Query(...)):
     return json_response(json.loads(row[0]))
 
 
-@router.patch("/customers/{customerId}", summary="Set a customer active or inactive")
+@router.patch(
+    "/customers/{customerId}",
+    response_model=schemas.CustomerOut,
+    summary="Set a customer active or inactive",
+)
 async def patch_customer_status(customerId: str, body: CustomerStatusRequest, request: Request):
     account = account_of(request)
     now = RT.now_ms()
@@ -104,7 +125,12 @@ async def patch_customer_status(customerId: str, body: CustomerStatusRequest, re
         return respond(request, render_one(tx, updated))
 
 
-@router.post("/accounts", status_code=201, summary="Create a new, empty account (tenancy tests)")
+@router.post(
+    "/accounts",
+    status_code=201,
+    response_model=schemas.CredentialsOut,
+    summary="Create a new, empty account (tenancy tests)",
+)
 async def post_account(request: Request):
     account_of(request)
     _acct, api_key, api_secret = auth.create_account(RT.store, RT.now_ms())

@@ -7,6 +7,7 @@ import json
 from fastapi import APIRouter, Request
 from pydantic import Field, StrictBool, StrictStr
 
+from . import schemas
 from .addresses import validate_address
 from .api import Body, account_of, respond
 from .clock import iso_ms
@@ -227,7 +228,7 @@ def render_quote(row, now: int) -> dict:
     return body
 
 
-@router.post("/quotes", status_code=201, summary="Create a quote")
+@router.post("/quotes", status_code=201, response_model=schemas.QuoteOut, summary="Create a quote")
 async def post_quote(body: QuoteCreate, request: Request):
     account = account_of(request)
     now = RT.now_ms()
@@ -237,7 +238,7 @@ async def post_quote(body: QuoteCreate, request: Request):
         return respond(request, created, 201, tx, raw_json=raw)
 
 
-@router.get("/quotes/{quoteId}", summary="Get a quote")
+@router.get("/quotes/{quoteId}", response_model=schemas.QuoteOut, summary="Get a quote")
 async def get_quote(quoteId: str, request: Request):
     row = RT.store.get_row("quote", account_of(request), quoteId)
     if row is None:

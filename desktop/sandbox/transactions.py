@@ -16,6 +16,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import StrictInt, StrictStr
 
+from . import schemas
 from .addresses import new_tx_hash
 from .api import Body, Paging, account_of, envelope, paging, respond
 from .clock import iso_ms
@@ -265,7 +266,12 @@ def render_rows(rows: list, customer_id: str | None = None) -> list[dict]:
     return out
 
 
-@router.post("/transactions", status_code=201, summary="Execute a quote")
+@router.post(
+    "/transactions",
+    status_code=201,
+    response_model=schemas.TransactionOut,
+    summary="Execute a quote",
+)
 async def post_transaction(body: TransactionCreate, request: Request):
     account = account_of(request)
     now = RT.now_ms()
@@ -275,7 +281,11 @@ async def post_transaction(body: TransactionCreate, request: Request):
         return respond(request, created, 201, tx, raw_json=raw)
 
 
-@router.get("/transactions/{transactionId}", summary="Get a transaction")
+@router.get(
+    "/transactions/{transactionId}",
+    response_model=schemas.TransactionOut,
+    summary="Get a transaction",
+)
 async def get_transaction(
     transactionId: str,
     request: Request,
@@ -292,7 +302,11 @@ TxnStatus = Literal["processing", "completed", "failed", "cashPickupReady"]
 TxnType = Literal["cryptoToCrypto", "fiatToCrypto", "cryptoToFiat"]
 
 
-@router.get("/transactions", summary="List transactions (filters status, type, customerId)")
+@router.get(
+    "/transactions",
+    response_model=schemas.TransactionPage,
+    summary="List transactions (filters status, type, customerId)",
+)
 async def list_transactions(
     request: Request,
     page: Paging = Depends(paging),
@@ -312,7 +326,11 @@ async def list_transactions(
     return respond(request, envelope(rows, more, lambda rs: render_rows(rs, customerId)))
 
 
-@router.get("/customers/{customerId}/transactions", summary="List a customer's transactions")
+@router.get(
+    "/customers/{customerId}/transactions",
+    response_model=schemas.TransactionPage,
+    summary="List a customer's transactions",
+)
 async def list_customer_transactions(
     customerId: str,
     request: Request,

@@ -7,6 +7,7 @@ import json
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import StrictStr
 
+from . import schemas
 from .addresses import new_address
 from .api import Body, Paging, account_of, envelope, paging, respond
 from .clock import iso_ms
@@ -91,7 +92,12 @@ def balance_body(store: Store, wallet: dict) -> dict:
     }
 
 
-@router.post("/customers/{customerId}/wallets", status_code=201, summary="Create a wallet")
+@router.post(
+    "/customers/{customerId}/wallets",
+    status_code=201,
+    response_model=schemas.WalletOut,
+    summary="Create a wallet",
+)
 async def post_wallet(customerId: str, body: WalletCreate, request: Request):
     account = account_of(request)
     now = RT.now_ms()
@@ -101,7 +107,11 @@ async def post_wallet(customerId: str, body: WalletCreate, request: Request):
         return respond(request, wallet, 201, tx)
 
 
-@router.get("/customers/{customerId}/wallets", summary="List a customer's wallets")
+@router.get(
+    "/customers/{customerId}/wallets",
+    response_model=schemas.WalletPage,
+    summary="List a customer's wallets",
+)
 async def list_wallets(customerId: str, request: Request, page: Paging = Depends(paging)):
     account = account_of(request)
     get_customer_row(RT.store, account, customerId)
@@ -109,12 +119,16 @@ async def list_wallets(customerId: str, request: Request, page: Paging = Depends
     return respond(request, envelope(rows, more))
 
 
-@router.get("/wallets/{walletId}", summary="Get a wallet")
+@router.get("/wallets/{walletId}", response_model=schemas.WalletOut, summary="Get a wallet")
 async def get_wallet_route(walletId: str, request: Request):
     return respond(request, get_wallet(RT.store, account_of(request), walletId))
 
 
-@router.get("/wallets/{walletId}/balance", summary="Get a wallet's balance")
+@router.get(
+    "/wallets/{walletId}/balance",
+    response_model=schemas.BalanceOut,
+    summary="Get a wallet's balance",
+)
 async def get_balance(
     walletId: str,
     request: Request,
