@@ -397,3 +397,11 @@ def test_openapi_document_matches_routes(sandbox):
     assert set(doc["paths"]["/v0.9/customers"]) == {"get", "post"}
     assert "patch" in doc["paths"]["/v0.9/customers/{customerId}"]
     assert doc["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    post_quote = doc["paths"]["/v0.9/quotes"]["post"]
+    assert post_quote["responses"]["201"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/QuoteOut"}
+    assert {"400", "401", "403", "404", "409", "422"} <= set(post_quote["responses"])
+    assert "Idempotency-Key" not in str(doc["paths"]["/v0.9/sandbox/health"])
+    schemas = doc["components"]["schemas"]
+    assert {"walletId", "asset", "network", "amount"} <= set(schemas["QuoteSource"]["properties"])
+    assert "TransactionOut" in schemas and "ErrorOut" in schemas
