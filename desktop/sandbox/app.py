@@ -434,9 +434,20 @@ def _add_security_scheme(app: FastAPI) -> None:
         for path, ops in schema.get("paths", {}).items():
             if path in PUBLIC_PATHS:
                 continue
-            for op in ops.values():
-                if isinstance(op, dict):
-                    op["security"] = [{"bearer": []}]
+            for method, op in ops.items():
+                if not isinstance(op, dict):
+                    continue
+                op["security"] = [{"bearer": []}]
+                if method in ("post", "patch", "delete") and "/sandbox/" not in path:
+                    op.setdefault("parameters", []).append(
+                        {
+                            "name": "Idempotency-Key",
+                            "in": "header",
+                            "required": method == "post",
+                            "description": "1-255 printable ASCII characters (D3)",
+                            "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                        }
+                    )
         app.openapi_schema = schema
         return schema
 

@@ -402,6 +402,9 @@ def test_openapi_document_matches_routes(sandbox):
         "$ref": "#/components/schemas/QuoteOut"}
     assert {"400", "401", "403", "404", "409", "422"} <= set(post_quote["responses"])
     assert "Idempotency-Key" not in str(doc["paths"]["/v0.9/sandbox/health"])
+    key = [p for p in post_quote["parameters"] if p["name"] == "Idempotency-Key"]
+    assert key and key[0]["required"] is True and key[0]["in"] == "header"
+    assert "Idempotency-Key" not in str(doc["paths"]["/v0.9/auth/token"])
     schemas = doc["components"]["schemas"]
     assert {"walletId", "asset", "network", "amount"} <= set(schemas["QuoteSource"]["properties"])
     assert "TransactionOut" in schemas and "ErrorOut" in schemas
