@@ -75,6 +75,8 @@ def account_for_token(store: Store, token: str, now_ms: int) -> str:
         if row is None:
             raise ApiError(401, "unauthorized", "Invalid bearer token")
         hit = (row[0], row[1])
+        if len(_token_cache) > 10_000:
+            _token_cache.clear()
         _token_cache[token] = hit
     if now_ms >= hit[1]:
         raise ApiError(401, "token_expired", "The access token has expired")
@@ -105,6 +107,8 @@ async def issue_token(body: TokenRequest, request: Request):
             (token, row[0], now + ttl_ms),
         )
         tx.execute("DELETE FROM tokens WHERE expires_ms < ?", (now - 86_400_000,))
+    if len(_token_cache) > 10_000:
+        _token_cache.clear()
     _token_cache[token] = (row[0], now + ttl_ms)
     return json_response(
         {

@@ -92,6 +92,7 @@ class Store:
         self.lock = threading.RLock()
         self._depth = 0
         self._open = False
+        self._lost: Exception | None = None
         self._commit_scheduled = False
         self._waiter: asyncio.Future | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -156,8 +157,14 @@ class Store:
                 yield self
             except BaseException:
                 self._depth = 0
-                self.conn.execute("ROLLBACK TO tx")
-                self.conn.execute("RELEASE tx")
+                try:
+                    self.conn.execute("ROLLBACK TO tx")
+                    self.conn.execute("RELEASE tx")
+                except sqlite3.Error as e:  # SQLite already rolled everything back (I/O error)
+                    self._open = False
+                    self._lost = e  # other state changes of this group are gone too
+                    if self.conn.in_transaction:
+                        self.conn.execute("ROLLBACK")
                 raise
             self._depth = 0
             self.conn.execute("RELEASE tx")
@@ -200,6 +207,9 @@ class Store:
         try:
             with self.lock:
                 self._commit_scheduled = False
+                lost, self._lost = self._lost, None
+                if lost is not None:
+                    raise lost
                 self.commit_pending()
         except Exception as e:  # disk full, I/O error: every waiting response fails
             if waiter is not None and not waiter.done():
