@@ -148,6 +148,7 @@ class Store:
                 finally:
                     self._depth -= 1
                 return
+            joined = self._open  # other state changes already wait in this group
             if not self._open:
                 self.conn.execute("BEGIN IMMEDIATE")
                 self._open = True
@@ -162,7 +163,8 @@ class Store:
                     self.conn.execute("RELEASE tx")
                 except sqlite3.Error as e:  # SQLite already rolled everything back (I/O error)
                     self._open = False
-                    self._lost = e  # other state changes of this group are gone too
+                    if joined:
+                        self._lost = e  # the earlier state changes of this group are gone too
                     if self.conn.in_transaction:
                         self.conn.execute("ROLLBACK")
                 raise
