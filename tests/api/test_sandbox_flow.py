@@ -186,3 +186,28 @@ def test_ledger_invariant_through_the_api(api):
     assert total == Decimal("1000.00") + completed_internal - out
     assert [t["status"] for t in txns.values()] == [
         "completed", "completed", "failed", "completed", "processing"]
+
+
+def test_transaction_list_filters(api):
+    a, wa = api.funded("500.00")
+    b = api.customer(firstName="Rae")
+    wb = api.wallet(b["id"])
+    ok = api.send(a, wa, amount="10.00", to=wb["id"])
+    bad = api.send(a, wa, amount="5.00", to=DEAD_ADDR)
+    api.advance(5)
+
+    def ids(**params):
+        return [t["id"] for t in api.get("/transactions", params=params).json()["data"]]
+
+    assert ids() == [bad["id"], ok["id"]]
+    assert ids(status="failed") == [bad["id"]]
+    assert ids(status="completed", type="cryptoToCrypto") == [ok["id"]]
+    assert ids(type="cryptoToFiat") == []
+    assert ids(customerId=b["id"]) == [ok["id"]]  # as recipient
+    assert ids(customerId=a["id"]) == [bad["id"], ok["id"]]
+    page = api.get("/transactions", params={"limit": 1}).json()
+    assert page["hasMore"] is True and page["nextCursor"] == bad["id"]
+    back = api.get("/transactions", params={"endingBefore": ok["id"]}).json()
+    assert [t["id"] for t in back["data"]] == [bad["id"]] and back["hasMore"] is False
+    r = api.get(f"/wallets/{wa['id']}/balance", params={"estimatedBalanceCurrencyCode": "eur"})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "unsupported_asset"
