@@ -146,8 +146,10 @@ def main(argv: list[str] | None = None) -> int:
     app = create_app()  # imports every resource module (job handlers register here)
     RT.default_account = auth.ensure_default_account(store, data_dir, RT.now_ms())
     with store.tx() as tx:  # idempotency records are kept 24 h of real time (D3)
-        tx.execute("DELETE FROM idem WHERE created_real_ms < ?",
-                   (time.time_ns() // 1_000_000 - 24 * 3600 * 1000,))
+        tx.execute(
+            "DELETE FROM idem WHERE created_real_ms < ?",
+            (time.time_ns() // 1_000_000 - 24 * 3600 * 1000,),
+        )
     bad = store.check_ledger()
     if bad:
         logging.getLogger("desktop.sandbox").error("ledger mismatch for wallets %s", bad)

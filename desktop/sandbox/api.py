@@ -50,7 +50,10 @@ def json_response(body: Any, status: int = 200, headers: dict | None = None) -> 
 
 
 def respond(
-    request: Request, body: Any, status: int = 200, tx: Store | None = None,
+    request: Request,
+    body: Any,
+    status: int = 200,
+    tx: Store | None = None,
     raw_json: str | None = None,
 ) -> Response:
     """Serialise `body` (or use `raw_json`, its serialisation); inside a transaction, also

@@ -223,7 +223,9 @@ class SandboxMiddleware:
             # Required on POST, but an unknown route is still a 404 / 405, not a 400.
             if method == "POST" and self._route_exists(scope):
                 await send_error(
-                    400, "idempotency_key_required", "Idempotency-Key header is required",
+                    400,
+                    "idempotency_key_required",
+                    "Idempotency-Key header is required",
                     "Idempotency-Key",
                 )
                 return
@@ -362,18 +364,26 @@ async def _fast_call(fast, scope, raw: bytes, parsed, receive, send) -> None:
     try:
         if not raw.strip():
             response = json_response(
-                error_body("invalid_request", "A JSON body is required", None,
-                           _request_id(request)), 400)
+                error_body(
+                    "invalid_request", "A JSON body is required", None, _request_id(request)
+                ),
+                400,
+            )
         elif parsed is _MALFORMED:
             response = json_response(
                 error_body("invalid_request", "Malformed JSON body", None, _request_id(request)),
-                400)
+                400,
+            )
         else:
             try:
                 body = model.model_validate(parsed)
             except ValidationError as e:
-                response = await _validation_error(request, RequestValidationError(
-                    [{**err, "loc": ("body", *err["loc"])} for err in e.errors()]))
+                response = await _validation_error(
+                    request,
+                    RequestValidationError(
+                        [{**err, "loc": ("body", *err["loc"])} for err in e.errors()]
+                    ),
+                )
             else:
                 response = await endpoint(body, request)
     except ApiError as e:
@@ -402,7 +412,9 @@ def create_fastapi() -> FastAPI:
         app.include_router(module.router, prefix=PREFIX, responses=ERROR_RESPONSES)
     FAST_ROUTES[("POST", f"{PREFIX}/quotes")] = (quotes.QuoteCreate, quotes.post_quote)
     FAST_ROUTES[("POST", f"{PREFIX}/transactions")] = (
-        transactions.TransactionCreate, transactions.post_transaction)
+        transactions.TransactionCreate,
+        transactions.post_transaction,
+    )
     # Optional rails (cash-ins, payouts, webhooks): included when their modules exist.
     for name in ("cashins", "payouts", "webhooks"):
         try:

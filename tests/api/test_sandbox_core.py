@@ -399,7 +399,8 @@ def test_openapi_document_matches_routes(sandbox):
     assert doc["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     post_quote = doc["paths"]["/v0.9/quotes"]["post"]
     assert post_quote["responses"]["201"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/QuoteOut"}
+        "$ref": "#/components/schemas/QuoteOut"
+    }
     assert {"400", "401", "403", "404", "409", "422"} <= set(post_quote["responses"])
     assert "Idempotency-Key" not in str(doc["paths"]["/v0.9/sandbox/health"])
     key = [p for p in post_quote["parameters"] if p["name"] == "Idempotency-Key"]

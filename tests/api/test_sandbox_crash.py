@@ -22,10 +22,16 @@ DEPOSIT = Decimal("5000.00")
 def _invariant(api: Api, wallets: list[dict]) -> list[dict]:
     txns = api.all_pages("/transactions")
     total = sum(api.balance(w["id"]) for w in wallets)
-    completed_internal = sum(Decimal(t["destination"]["amountNet"]) for t in txns
-                             if t["status"] == "completed" and t["recipient"])
-    out = sum(Decimal(t["source"]["amountGross"]) for t in txns
-              if t["status"] in ("processing", "completed"))
+    completed_internal = sum(
+        Decimal(t["destination"]["amountNet"])
+        for t in txns
+        if t["status"] == "completed" and t["recipient"]
+    )
+    out = sum(
+        Decimal(t["source"]["amountGross"])
+        for t in txns
+        if t["status"] in ("processing", "completed")
+    )
     assert total == DEPOSIT * len(wallets) + completed_internal - out
     for w in wallets:
         assert api.balance(w["id"]) >= 0
@@ -70,8 +76,9 @@ def test_kill_9_under_load_keeps_the_ledger_consistent(tmp_path):
     def sender(n: int):
         c, w = customers[n], wallets[n]
         dests = [wallets[(n + 1) % 4]["id"], EXT_ADDR, DEAD_ADDR]
-        with httpx.Client(base_url=sb.base_url, timeout=5,
-                          headers={"Authorization": f"Bearer {api.token}"}) as h:
+        with httpx.Client(
+            base_url=sb.base_url, timeout=5, headers={"Authorization": f"Bearer {api.token}"}
+        ) as h:
             i = 0
             while not stop.is_set():
                 i += 1
@@ -79,8 +86,11 @@ def test_kill_9_under_load_keeps_the_ledger_consistent(tmp_path):
                 try:
                     q = h.post("/quotes", json=body, headers={"Idempotency-Key": f"q{n}-{i}"})
                     if q.status_code == 201:
-                        t = h.post("/transactions", json={"quoteId": q.json()["id"]},
-                                   headers={"Idempotency-Key": f"t{n}-{i}"})
+                        t = h.post(
+                            "/transactions",
+                            json={"quoteId": q.json()["id"]},
+                            headers={"Idempotency-Key": f"t{n}-{i}"},
+                        )
                         if t.status_code == 201:
                             with count_lock:
                                 created[0] += 1
@@ -90,8 +100,9 @@ def test_kill_9_under_load_keeps_the_ledger_consistent(tmp_path):
                     return
 
     def ticker():
-        with httpx.Client(base_url=sb.base_url, timeout=5,
-                          headers={"Authorization": f"Bearer {api.token}"}) as h:
+        with httpx.Client(
+            base_url=sb.base_url, timeout=5, headers={"Authorization": f"Bearer {api.token}"}
+        ) as h:
             while not stop.is_set():
                 try:
                     h.post("/sandbox/clock/advance", json={"seconds": 1})

@@ -19,8 +19,9 @@ def test_demo_seed_is_believable_and_consistent(tmp_path):
         api = Api(sb.base_url, sb.api_key, sb.api_secret)
         customers = api.all_pages("/customers")
         assert len(customers) == 25
-        basic = Counter(next(e["status"] for e in c["endorsements"] if e["name"] == "basic")
-                        for c in customers)
+        basic = Counter(
+            next(e["status"] for e in c["endorsements"] if e["name"] == "basic") for c in customers
+        )
         assert basic["REJECTED"] == 1 and basic["PENDING"] >= 3 and basic["ACTIVE"] >= 18
         assert any(c["status"] == "inactive" for c in customers)
         funded = [w for c in customers for w in c["wallets"] if Decimal(w["balance"]) > 0]
@@ -28,21 +29,29 @@ def test_demo_seed_is_believable_and_consistent(tmp_path):
         txns = api.all_pages("/transactions")
         by_status = Counter(t["status"] for t in txns)
         assert by_status["completed"] >= 20 and by_status["failed"] >= 2
-        assert all(t["error"]["code"] == "blockchain_rejected" for t in txns
-                   if t["status"] == "failed")
+        assert all(
+            t["error"]["code"] == "blockchain_rejected" for t in txns if t["status"] == "failed"
+        )
         # history spread over days, newest first
         days = {t["createdAt"][:10] for t in txns}
         assert len(days) >= 5
         # D7 invariant over the whole demo: balances = deposits + internal credits - sends
         wallets = [w for c in customers for w in c["wallets"]]
         total = sum(Decimal(w["balance"]) for w in wallets)
-        internal = sum(Decimal(t["destination"]["amountNet"]) for t in txns
-                       if t["status"] == "completed" and t["recipient"])
-        out = sum(Decimal(t["source"]["amountGross"]) for t in txns
-                  if t["status"] in ("processing", "completed"))
+        internal = sum(
+            Decimal(t["destination"]["amountNet"])
+            for t in txns
+            if t["status"] == "completed" and t["recipient"]
+        )
+        out = sum(
+            Decimal(t["source"]["amountGross"])
+            for t in txns
+            if t["status"] in ("processing", "completed")
+        )
         conn = sqlite3.connect(f"file:{sb.data_dir / 'sandbox.db'}?mode=ro", uri=True)
         deposits = conn.execute(
-            "SELECT SUM(amount_minor) FROM ledger WHERE reason='deposit'").fetchone()[0]
+            "SELECT SUM(amount_minor) FROM ledger WHERE reason='deposit'"
+        ).fetchone()[0]
         conn.close()
         assert total == Decimal(deposits) / 10**6 + internal - out
         api.close()

@@ -22,29 +22,48 @@ def api(sandbox):
 
 def test_flow_b_crypto_send_end_to_end(api):
     c, w = api.funded("2500.00")
-    r = api.post("/quotes", {
-        "customerId": c["id"],
-        "source": {"walletId": w["id"], "asset": "usdc", "network": "polygon",
-                   "amount": "2000.00"},
-        "destination": {"wallet": {"blockchainAddress": EXT_ADDR}, "asset": "usdc",
-                        "network": "polygon"},
-        "sponsorGas": True,
-    })
+    r = api.post(
+        "/quotes",
+        {
+            "customerId": c["id"],
+            "source": {
+                "walletId": w["id"],
+                "asset": "usdc",
+                "network": "polygon",
+                "amount": "2000.00",
+            },
+            "destination": {
+                "wallet": {"blockchainAddress": EXT_ADDR},
+                "asset": "usdc",
+                "network": "polygon",
+            },
+            "sponsorGas": True,
+        },
+    )
     assert r.status_code == 201, r.text
     q = r.json()
     assert q["status"] == "open" and q["type"] == "cryptoToCrypto"
     assert q["fixedAmountSide"] == "source"
     assert q["source"]["amountGross"] == "2000.00"
-    assert q["source"]["feesDeducted"] == {"total": "2.00", "developer": "0.00", "oms": "2.00",
-                                           "gas": "0.00", "rail": "0.00"}
+    assert q["source"]["feesDeducted"] == {
+        "total": "2.00",
+        "developer": "0.00",
+        "oms": "2.00",
+        "gas": "0.00",
+        "rail": "0.00",
+    }
     assert q["source"]["amountNet"] == "1998.00"
     assert q["destination"]["amountGross"] == "1998.00"
     assert q["destination"]["amountNet"] == "1998.00"
-    assert q["destination"]["wallet"] == {"id": None, "blockchainAddress": EXT_ADDR,
-                                          "externalAccountId": None}
+    assert q["destination"]["wallet"] == {
+        "id": None,
+        "blockchainAddress": EXT_ADDR,
+        "externalAccountId": None,
+    }
     assert q["destination"]["bankDetails"] == {}
     assert Decimal(q["source"]["amountNet"]) * Decimal(q["rates"]["exchangeRate"]) == Decimal(
-        q["destination"]["amountGross"])
+        q["destination"]["amountGross"]
+    )
     assert q["rates"]["effectiveRate"] == "0.999"
     # expiresAt is createdAt + 30 s (default --quote-ttl)
     from datetime import datetime
@@ -98,8 +117,10 @@ def test_internal_send_fixed_destination_with_gas(api):
     assert api.balance(wb["id"]) == 0
     api.advance(5)
     assert api.balance(wb["id"]) == Decimal("100.00")
-    assert api.get(f"/transactions/{t['id']}", params={"recipientCustomerId": b["id"]}).json()[
-        "role"] == "recipient"
+    assert (
+        api.get(f"/transactions/{t['id']}", params={"recipientCustomerId": b["id"]}).json()["role"]
+        == "recipient"
+    )
     lst = api.get(f"/customers/{b['id']}/transactions").json()["data"]
     assert [x["role"] for x in lst] == ["recipient"]
 
@@ -109,8 +130,12 @@ def test_minimum_fee_and_fee_consuming_amount(api):
     q = api.quote(c, w, amount="1.00", sponsor=False)
     assert q["source"]["feesDeducted"]["oms"] == "0.01"  # the 0.01 minimum
     assert q["source"]["amountNet"] == "0.98"
-    assert_error(api.post("/quotes", api.quote_body(c, w, amount="0.02", sponsor=False)), 400,
-                 "invalid_amount", "source.amount")
+    assert_error(
+        api.post("/quotes", api.quote_body(c, w, amount="0.02", sponsor=False)),
+        400,
+        "invalid_amount",
+        "source.amount",
+    )
 
 
 def test_send_to_dead_address_fails_and_refunds(api):
@@ -141,8 +166,9 @@ def test_quote_expiry_and_reuse(api):
 
 def test_insufficient_funds_at_quote_and_at_transaction(api):
     c, w = api.funded("100.00")
-    assert_error(api.post("/quotes", api.quote_body(c, w, amount="100.01")), 422,
-                 "insufficient_funds")
+    assert_error(
+        api.post("/quotes", api.quote_body(c, w, amount="100.01")), 422, "insufficient_funds"
+    )
     q1 = api.quote(c, w, amount="80.00")
     q2 = api.quote(c, w, amount="80.00")
     assert api.post("/transactions", {"quoteId": q1["id"]}).status_code == 201
@@ -179,13 +205,24 @@ def test_ledger_invariant_through_the_api(api):
     sends.append(api.send(a, wa, amount="1.00", to=wb["id"]))  # still processing
     txns = {t["id"]: api.get(f"/transactions/{t['id']}").json() for t in sends}
     total = api.balance(wa["id"]) + api.balance(wb["id"])
-    completed_internal = sum(Decimal(t["destination"]["amountNet"]) for t in txns.values()
-                             if t["status"] == "completed" and t["recipient"])
-    out = sum(Decimal(t["source"]["amountGross"]) for t in txns.values()
-              if t["status"] in ("processing", "completed"))
+    completed_internal = sum(
+        Decimal(t["destination"]["amountNet"])
+        for t in txns.values()
+        if t["status"] == "completed" and t["recipient"]
+    )
+    out = sum(
+        Decimal(t["source"]["amountGross"])
+        for t in txns.values()
+        if t["status"] in ("processing", "completed")
+    )
     assert total == Decimal("1000.00") + completed_internal - out
     assert [t["status"] for t in txns.values()] == [
-        "completed", "completed", "failed", "completed", "processing"]
+        "completed",
+        "completed",
+        "failed",
+        "completed",
+        "processing",
+    ]
 
 
 def test_transaction_list_filters(api):

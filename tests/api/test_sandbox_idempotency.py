@@ -47,8 +47,9 @@ def test_same_key_other_body_is_422_and_not_stored(api):
 
 def test_scope_is_method_and_path_and_account(sandbox, api):
     c = api.post("/customers", FULL_IDENTITY, key="shared").json()
-    w = api.post(f"/customers/{c['id']}/wallets", {"asset": "usdc", "chain": "polygon"},
-                 key="shared")
+    w = api.post(
+        f"/customers/{c['id']}/wallets", {"asset": "usdc", "chain": "polygon"}, key="shared"
+    )
     assert w.status_code == 201 and w.json()["object"] == "wallet"
     other = Api.new_account(sandbox)
     r = other.post("/customers", FULL_IDENTITY, key="shared")
@@ -91,18 +92,31 @@ def test_transaction_replay_does_not_send_twice(api):
 
 
 def test_key_validation(api):
-    assert_error(api.post("/customers", FULL_IDENTITY, key=""), 400, "invalid_request",
-                 "Idempotency-Key")
-    assert_error(api.post("/customers", FULL_IDENTITY, key="x" * 256), 400, "invalid_request",
-                 "Idempotency-Key")
-    assert_error(api.post("/customers", FULL_IDENTITY, key="tab\there"), 400, "invalid_request",
-                 "Idempotency-Key")
+    assert_error(
+        api.post("/customers", FULL_IDENTITY, key=""), 400, "invalid_request", "Idempotency-Key"
+    )
+    assert_error(
+        api.post("/customers", FULL_IDENTITY, key="x" * 256),
+        400,
+        "invalid_request",
+        "Idempotency-Key",
+    )
+    assert_error(
+        api.post("/customers", FULL_IDENTITY, key="tab\there"),
+        400,
+        "invalid_request",
+        "Idempotency-Key",
+    )
     assert api.post("/customers", FULL_IDENTITY, key="x" * 255).status_code == 201
     # Optional on PATCH; token endpoint and sandbox extras never need one.
     c = api.get("/customers").json()["data"][0]
     assert api.patch(f"/customers/{c['id']}", {"middleName": "Q"}).status_code == 200
-    assert api.patch(f"/customers/{c['id']}", {"middleName": "R"},
-                     headers={"Idempotency-Key": "p1"}).status_code == 200
+    assert (
+        api.patch(
+            f"/customers/{c['id']}", {"middleName": "R"}, headers={"Idempotency-Key": "p1"}
+        ).status_code
+        == 200
+    )
     r = api.patch(f"/customers/{c['id']}", {"middleName": "R"}, headers={"Idempotency-Key": "p1"})
     assert r.headers["Idempotent-Replayed"] == "true"
 
@@ -115,15 +129,20 @@ def test_concurrent_duplicates_create_exactly_one(api):
     lock = threading.Lock()
 
     def fire(i: int):
-        with httpx.Client(base_url=api.base_url, timeout=30,
-                          headers={"Authorization": f"Bearer {api.token}"}) as h:
+        with httpx.Client(
+            base_url=api.base_url, timeout=30, headers={"Authorization": f"Bearer {api.token}"}
+        ) as h:
             barrier.wait()
             if i % 2:
-                r = h.post("/transactions", json={"quoteId": q["id"]},
-                           headers={"Idempotency-Key": "dup-send"})
+                r = h.post(
+                    "/transactions",
+                    json={"quoteId": q["id"]},
+                    headers={"Idempotency-Key": "dup-send"},
+                )
             else:
-                r = h.post("/customers", json=FULL_IDENTITY,
-                           headers={"Idempotency-Key": "dup-cust"})
+                r = h.post(
+                    "/customers", json=FULL_IDENTITY, headers={"Idempotency-Key": "dup-cust"}
+                )
             with lock:
                 results.append(r)
 

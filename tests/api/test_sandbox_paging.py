@@ -46,8 +46,13 @@ def test_forwards_then_backwards_without_gaps_or_duplicates(big):
     assert len(pages) == 28 and len(pages[-1]) == 1000 - 27 * 37
     # Past the end: an empty page with null cursors.
     empty = big.get("/customers", params={"startingAfter": forward[-1]["id"]}).json()
-    assert empty == {"data": [], "hasMore": False, "nextCursor": None, "previousCursor": None,
-                     "cursor": None}
+    assert empty == {
+        "data": [],
+        "hasMore": False,
+        "nextCursor": None,
+        "previousCursor": None,
+        "cursor": None,
+    }
 
     # Backwards from the oldest item: endingBefore pages, each still newest first.
     backward_pages, cursor = [], forward[-1]["id"]
@@ -68,14 +73,16 @@ def test_forwards_then_backwards_without_gaps_or_duplicates(big):
 def test_created_filters_are_inclusive(big):
     first = big.get("/customers", params={"limit": 100}).json()["data"]
     newest, tenth = first[0], first[9]
-    body = big.get("/customers", params={"createdAfter": tenth["createdAt"],
-                                         "limit": 100}).json()
+    body = big.get("/customers", params={"createdAfter": tenth["createdAt"], "limit": 100}).json()
     assert [c["id"] for c in body["data"]] == [c["id"] for c in first[:10]]
-    body = big.get("/customers", params={"createdBefore": tenth["createdAt"],
-                                         "createdAfter": tenth["createdAt"]}).json()
+    body = big.get(
+        "/customers",
+        params={"createdBefore": tenth["createdAt"], "createdAfter": tenth["createdAt"]},
+    ).json()
     assert [c["id"] for c in body["data"]] == [tenth["id"]]
-    body = big.get("/customers", params={"createdAfter": newest["createdAt"],
-                                         "startingAfter": newest["id"]}).json()
+    body = big.get(
+        "/customers", params={"createdAfter": newest["createdAt"], "startingAfter": newest["id"]}
+    ).json()
     assert body["data"] == [] and body["hasMore"] is False
 
 

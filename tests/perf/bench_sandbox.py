@@ -33,9 +33,17 @@ from sandbox_proc import start_sandbox
 
 EXT_ADDR = "0xabC1230000000000000000000000000000DEf456"
 IDENTITY = {
-    "type": "individual", "firstName": "Bench", "lastName": "Mark", "birthDate": "1990-01-01",
-    "residentialAddress": {"line1": "1 Main St", "city": "Austin", "state": "TX",
-                           "country": "US", "zipCode": "73301"},
+    "type": "individual",
+    "firstName": "Bench",
+    "lastName": "Mark",
+    "birthDate": "1990-01-01",
+    "residentialAddress": {
+        "line1": "1 Main St",
+        "city": "Austin",
+        "state": "TX",
+        "country": "US",
+        "zipCode": "73301",
+    },
     "identifyingInformation": [{"type": "ssn", "issuingCountry": "US", "number": "123456789"}],
 }
 
@@ -53,8 +61,11 @@ class Conn:
 
     async def request(self, method: str, path: str, body=None, idem: bool = False):
         payload = json.dumps(body).encode() if body is not None else b""
-        head = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}",
-                f"Content-Length: {len(payload)}"]
+        head = [
+            f"{method} {path} HTTP/1.1",
+            f"Host: {self.host}:{self.port}",
+            f"Content-Length: {len(payload)}",
+        ]
         if payload:
             head.append("Content-Type: application/json")
         if self.token:
@@ -89,11 +100,16 @@ async def setup(host, port, prefix, creds, clients: int):
     for _ in range(clients):
         _, data = await c.request("POST", f"{prefix}/customers", IDENTITY, idem=True)
         cust = json.loads(data)
-        _, data = await c.request("POST", f"{prefix}/customers/{cust['id']}/wallets",
-                                  {"asset": "usdc", "chain": "polygon"}, idem=True)
+        _, data = await c.request(
+            "POST",
+            f"{prefix}/customers/{cust['id']}/wallets",
+            {"asset": "usdc", "chain": "polygon"},
+            idem=True,
+        )
         w = json.loads(data)
-        st, _ = await c.request("POST", f"{prefix}/sandbox/wallets/{w['id']}/deposit",
-                                {"amount": "100000000.00"})
+        st, _ = await c.request(
+            "POST", f"{prefix}/sandbox/wallets/{w['id']}/deposit", {"amount": "100000000.00"}
+        )
         assert st == 201
         wallets.append((cust["id"], w["id"]))
     c.close()
@@ -109,10 +125,17 @@ async def run_pairs(host, port, prefix, token, wallets, seconds):
         c = await Conn(host, port, token).open()
         body = {
             "customerId": cust_id,
-            "source": {"walletId": wallet_id, "asset": "usdc", "network": "polygon",
-                       "amount": "1.00"},
-            "destination": {"wallet": {"blockchainAddress": EXT_ADDR}, "asset": "usdc",
-                            "network": "polygon"},
+            "source": {
+                "walletId": wallet_id,
+                "asset": "usdc",
+                "network": "polygon",
+                "amount": "1.00",
+            },
+            "destination": {
+                "wallet": {"blockchainAddress": EXT_ADDR},
+                "asset": "usdc",
+                "network": "polygon",
+            },
             "sponsorGas": True,
         }
         while time.perf_counter() < stop_at:
@@ -209,36 +232,46 @@ async def main_async(args, sb) -> None:
         errors += errs
     pairs_rate = len(lat) / pair_time
     health_rate = health_count / health_time
-    print(f"clients: {args.clients}, {args.seconds:.0f} s per load in {args.rounds} interleaved"
-          f" rounds, clock {args.clock}")
-    print(f"quote+transaction pairs: {pairs_rate:8.1f} pairs/s  ({2 * pairs_rate:.1f} req/s)"
-          f"  p50 {1000 * statistics.median(lat):6.1f} ms  p99 {1000 * pct(lat, 99):6.1f} ms"
-          f"  errors {errors}")
+    print(
+        f"clients: {args.clients}, {args.seconds:.0f} s per load in {args.rounds} interleaved"
+        f" rounds, clock {args.clock}"
+    )
+    print(
+        f"quote+transaction pairs: {pairs_rate:8.1f} pairs/s  ({2 * pairs_rate:.1f} req/s)"
+        f"  p50 {1000 * statistics.median(lat):6.1f} ms  p99 {1000 * pct(lat, 99):6.1f} ms"
+        f"  errors {errors}"
+    )
     print(f"GET /sandbox/health:     {health_rate:8.1f} req/s")
     ratio = pairs_rate / health_rate
-    print(f"ratio pairs/health:      {100 * ratio:8.1f} %  (target >= 25 %)"
-          f"  {'OK' if ratio >= 0.25 else 'BELOW TARGET'}")
+    print(
+        f"ratio pairs/health:      {100 * ratio:8.1f} %  (target >= 25 %)"
+        f"  {'OK' if ratio >= 0.25 else 'BELOW TARGET'}"
+    )
     cpu_health = health_cpu / health_count
     cpu_pair = pair_cpu / max(1, len(lat))
-    print(f"server CPU per request:  health {1e6 * cpu_health:.0f} us, pair {1e6 * cpu_pair:.0f} us"
-          f" incl. its settlement -> CPU-bound capacity ratio {100 * cpu_health / cpu_pair:.1f} %")
+    print(
+        f"server CPU per request:  health {1e6 * cpu_health:.0f} us, pair {1e6 * cpu_pair:.0f} us"
+        f" incl. its settlement -> CPU-bound capacity ratio {100 * cpu_health / cpu_pair:.1f} %"
+    )
 
     db = sqlite3.connect(f"file:{sb.data_dir / 'sandbox.db'}?mode=ro", uri=True)
     n_cust = db.execute("SELECT COUNT(*) FROM resources WHERE kind='customer'").fetchone()[0]
     deep = db.execute(
-        "SELECT id FROM resources WHERE kind='customer' ORDER BY created_ms, id LIMIT 1"
-        " OFFSET 100"
+        "SELECT id FROM resources WHERE kind='customer' ORDER BY created_ms, id LIMIT 1 OFFSET 100"
     ).fetchone()[0]
     db.close()
     await page_latency(host, port, prefix, token, "limit=50", 20)  # warm-up
     first = await page_latency(host, port, prefix, token, "limit=50", args.pages)
-    deep_l = await page_latency(host, port, prefix, token, f"limit=50&startingAfter={deep}",
-                                args.pages)
+    deep_l = await page_latency(
+        host, port, prefix, token, f"limit=50&startingAfter={deep}", args.pages
+    )
     f50, d50 = statistics.median(first), statistics.median(deep_l)
-    print(f"GET /customers ({n_cust} customers, limit 50): first page p50 {1000 * f50:.2f} ms"
-          f" p99 {1000 * pct(first, 99):.2f} ms; deep page (startingAfter the 101st-oldest)"
-          f" p50 {1000 * d50:.2f} ms p99 {1000 * pct(deep_l, 99):.2f} ms;"
-          f" deep/first {d50 / f50:.2f}x (target <= 2x) {'OK' if d50 <= 2 * f50 else 'SLOW'}")
+    print(
+        f"GET /customers ({n_cust} customers, limit 50): first page p50 {1000 * f50:.2f} ms"
+        f" p99 {1000 * pct(first, 99):.2f} ms; deep page (startingAfter the 101st-oldest)"
+        f" p50 {1000 * d50:.2f} ms p99 {1000 * pct(deep_l, 99):.2f} ms;"
+        f" deep/first {d50 / f50:.2f}x (target <= 2x) {'OK' if d50 <= 2 * f50 else 'SLOW'}"
+    )
 
 
 def main() -> int:
@@ -252,10 +285,13 @@ def main() -> int:
     args = p.parse_args()
     with tempfile.TemporaryDirectory() as d:
         t0 = time.perf_counter()
-        sb = start_sandbox(Path(d) / "bench", "--demo-customers", str(args.customers),
-                           clock=args.clock)
-        print(f"sandbox with {args.customers} bulk customers ready in"
-              f" {time.perf_counter() - t0:.1f} s")
+        sb = start_sandbox(
+            Path(d) / "bench", "--demo-customers", str(args.customers), clock=args.clock
+        )
+        print(
+            f"sandbox with {args.customers} bulk customers ready in"
+            f" {time.perf_counter() - t0:.1f} s"
+        )
         try:
             asyncio.run(main_async(args, sb))
         finally:
