@@ -131,8 +131,11 @@ def apply_theme(app: QApplication, mode: str = "system") -> Colors:
     global _current
     dark = system_prefers_dark() if mode == "system" else mode == "dark"
     _current = DARK if dark else LIGHT
-    app.setStyle("Fusion")
-    app.setPalette(make_palette(_current))
+    if mode == "system" and sys.platform in ("darwin", "win32"):
+        pass  # the native style follows the OS light/dark setting by itself
+    else:
+        app.setStyle("Fusion")
+        app.setPalette(make_palette(_current))
     app.setStyleSheet(stylesheet(_current))
     icon.cache_clear()
     return _current

@@ -121,6 +121,20 @@ def test_goto_customer_wallet_address_and_transaction(qtbot, window):
     assert dlg.field_value("status") == str(t.status)
     dlg.close()
 
+    # Its quote too (the demo transactions were made from quotes).
+    window.go_to(t.quote_id)
+    qtbot.waitUntil(lambda: window.last_resource_dialog is not dlg)
+    qdlg = window.last_resource_dialog
+    assert qdlg.windowTitle() == f"Quote {t.quote_id}"
+    assert qdlg.field_value("id") == t.quote_id
+    qdlg.close()
+
+    # An unknown cash-in answers "not found" in a banner, not a dialog.
+    window.go_to("ci_00000000000000000000000000")
+    qtbot.waitUntil(lambda: window.banners.has("error"))
+    assert "No cash-in ci_00000000000000000000000000" in window.banners.get("error").text
+    assert window.last_resource_dialog is qdlg
+
 
 def test_goto_unknown_and_invalid_input(qtbot, window):
     window.go_to("wlt_00000000000000000000000000")
