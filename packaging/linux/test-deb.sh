@@ -4,7 +4,8 @@
 #   packaging/linux/test-deb.sh [path/to/oms-desk_<version>_amd64.deb]
 #
 # 1. dpkg -i the .deb (missing Depends are then fetched with apt-get -f install) and check
-#    the files it installs (launcher, bundle, .desktop entry, hicolor icons, version);
+#    the files it installs (launcher, bundle, .desktop entry, hicolor icons, version) and
+#    that every module of the desktop package imports inside the bundle (--check-bundle);
 # 2. /usr/bin/oms-desk --self-test under QT_QPA_PLATFORM=offscreen, as root and as nobody;
 # 3. under xvfb-run (a real X server): --self-test on the xcb platform, then the installed
 #    app as a user starts it (embedded sandbox with demo data in a temporary home): wait for
@@ -128,6 +129,10 @@ fi
 [ "$(/usr/bin/oms-desk --version)" = "OMS Desk $VERSION" ] ||
   { echo "test-deb: --version says $(/usr/bin/oms-desk --version)" >&2; exit 1; }
 echo "test-deb: installed $(dpkg-query -W -f='${Package} ${Version}, Installed-Size ${Installed-Size} KiB' oms-desk)"
+
+out=$(cd "$work" && HOME="$work/home" /usr/bin/oms-desk --check-bundle 2>&1) ||
+  { echo "$out" >&2; echo "test-deb: modules missing from the bundle" >&2; exit 1; }
+echo "test-deb: ${out##*$'\n'}"
 
 echo "test-deb: /usr/bin/oms-desk --self-test (offscreen)"
 out=$(cd "$work" && HOME="$work/home" QT_QPA_PLATFORM=offscreen /usr/bin/oms-desk --self-test 2>/dev/null)
