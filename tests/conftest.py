@@ -15,7 +15,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from sandbox_proc import SandboxProcess, start_sandbox  # noqa: E402
+from sandbox_proc import SandboxProcess, start_sandbox
 
 
 @pytest.fixture(scope="session")
