@@ -172,6 +172,7 @@ class CustomerDetail(QWidget):
         self.placeholder = QLabel("Select a customer to see identity, endorsements and wallets.")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setProperty("role", "muted")
+        theme.style_widget(self.placeholder)
         self.placeholder.setWordWrap(True)
         outer.addWidget(self.placeholder)
 
@@ -181,6 +182,7 @@ class CustomerDetail(QWidget):
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         outer.addWidget(self.scroll)
         body = QWidget()
+        theme.style_widget(body)
         self.scroll.setWidget(body)
         lay = QVBoxLayout(body)
         lay.setContentsMargins(12, 8, 12, 12)

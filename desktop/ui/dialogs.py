@@ -50,6 +50,7 @@ class AsyncDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.scope = TaskScope(type(self).__name__)
+        theme.style_widget(self)
         self.banners = BannerArea()
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)
@@ -493,6 +494,7 @@ class ResourceDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(title)
         self.setObjectName("resourceDialog")
+        theme.style_widget(self)
         self.raw = raw
         lay = QVBoxLayout(self)
         head = QLabel(title)
