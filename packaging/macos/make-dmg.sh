@@ -6,9 +6,9 @@
 #
 # The .app comes from the BUNDLE() section of packaging/oms-desk.spec (bundle id
 # io.omsdesk.OMSDesk, LSMinimumSystemVersion 13.0 as Qt 6.11 requires,
-# NSHighResolutionCapable). PyInstaller signs it ad hoc; set CODESIGN_IDENTITY to sign
-# with a Developer ID (notarization is not done here). Needs: python3 with the [dev]
-# extras, iconutil and hdiutil (both part of macOS).
+# NSHighResolutionCapable). PyInstaller signs it ad hoc; set CODESIGN_IDENTITY (and
+# CODESIGN_ENTITLEMENTS) to sign with a Developer ID (notarization is not done here).
+# Needs: python3 with the [dev] extras, iconutil and hdiutil (both part of macOS).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -30,9 +30,8 @@ fi
 /usr/libexec/PlistBuddy -c "Print :CFBundleShortVersionString" "$APP/Contents/Info.plist" |
   grep -qx "$VERSION" || { echo "make-dmg: Info.plist version is not $VERSION" >&2; exit 1; }
 
-if [ -n "${CODESIGN_IDENTITY:-}" ]; then
-  codesign --force --deep --options runtime --timestamp --sign "$CODESIGN_IDENTITY" "$APP"
-fi
+# PyInstaller signed every binary and the .app (CODESIGN_IDENTITY, read by the spec, or
+# ad hoc); check the result the way Gatekeeper will.
 codesign --verify --deep --strict "$APP"
 
 # The image shows the app next to a link to /Applications (drag to install).
