@@ -200,6 +200,9 @@ class EmbeddedSandbox:
             self.proc.kill()
             self.proc.wait(5)
         self.proc = None
+        if self._stderr_file is not None:
+            self._stderr_file.close()
+            self._stderr_file = None
 
 
 def _drain(stream) -> None:

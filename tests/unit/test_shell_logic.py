@@ -381,3 +381,11 @@ def test_main_routes_run_sandbox_before_qt(monkeypatch):
     monkeypatch.setattr(sm, "main", lambda argv: got.append(argv) or 0)
     assert m.main(["--run-sandbox", "--port", "0"]) == 0
     assert got == [["--port", "0"]]
+
+
+def test_embedded_sandbox_that_cannot_start_reports_why(tmp_path):
+    sb = embedded.EmbeddedSandbox(tmp_path / "sb", extra=("--no-such-flag",), ready_timeout=60)
+    with pytest.raises(embedded.SandboxStartError, match=r"sandbox-stderr\.log"):
+        sb.start_blocking()
+    assert not sb.running
+    assert "no-such-flag" in (tmp_path / "sb" / "sandbox-stderr.log").read_text()
