@@ -57,6 +57,10 @@ def qasync_loop(qapp):
     loop = qasync.QEventLoop(qapp, already_running=True)
     asyncio.events._set_running_loop(None)
     yield loop
+    # to_thread workers (keyring, sandbox start) are QThreads here: end them before Qt.
+    executor = getattr(loop, "_QEventLoop__default_executor", None)
+    if executor is not None:
+        executor.shutdown(wait=True)
 
 
 @pytest.fixture(autouse=True)
