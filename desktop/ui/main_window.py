@@ -171,6 +171,7 @@ class MainWindow(QMainWindow):
         self.quit_action = self._act("&Quit", self.close, "Ctrl+Q", "quit", "quit")
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.about_action = self._act("&About OMS Desk", self.about, None, "info", "about")
+        self.logs_action = self._act("Open &log folder", self.open_log_folder, None, None, "logs")
         for a in (
             self.new_customer_action,
             self.refresh_action,
@@ -205,11 +206,13 @@ class MainWindow(QMainWindow):
         self.search_box.addAction(theme.icon("search"), QLineEdit.ActionPosition.LeadingPosition)
         self.search_box.setPlaceholderText("Search customers  (Ctrl+F)")
         self.search_box.setMinimumWidth(240)
+        self.search_box.setAccessibleName("Search customers")
         self.search_box.textChanged.connect(self._on_search_text)
         self.search_box.returnPressed.connect(self.run_search)
         tb.addWidget(self.search_box)
         tb.addSeparator()
         self.goto_box = GoToBox()
+        self.goto_box.setAccessibleName("Go to id or wallet address")
         self.goto_box.target_requested.connect(self.go_to)
         self.goto_box.rejected_input.connect(
             lambda t: self.statusBar().showMessage(f"Not an id or address: {t}", 4000)
@@ -223,6 +226,7 @@ class MainWindow(QMainWindow):
         self.profile_label.setProperty("role", "muted")
         tb.addWidget(self.profile_label)
         self.badge = EnvironmentBadge()
+        self.badge.setAccessibleName("Environment")
         tb.addWidget(self.badge)
         self.addToolBar(tb)
         self.toolbar = tb
@@ -256,6 +260,7 @@ class MainWindow(QMainWindow):
         # The view shows the model directly and the name-filter proxy only while a name
         # filter is typed: a proxy in between costs ~15 % of every paint (measured).
         self.table.setModel(self.model)
+        self.table.setAccessibleName("Customers")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -328,6 +333,7 @@ class MainWindow(QMainWindow):
             group.addAction(a)
             tm.addAction(a)
         m = mb.addMenu("&Help")
+        m.addAction(self.logs_action)
         m.addAction(self.about_action)
 
     def _build_statusbar(self) -> None:
@@ -900,6 +906,14 @@ class MainWindow(QMainWindow):
         if self.detail.customer is not None:
             self.detail.show_customer(self.detail.customer, reload=True)
         self.theme_changed.emit(mode)
+
+    def open_log_folder(self) -> None:
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
+        from desktop.config import default_paths
+
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(default_paths().log_dir)))
 
     def about(self) -> None:
         box = QMessageBox(self)
