@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from . import auth
+from . import auth, testhooks
 from .api import IdemContext, json_response
 from .clock import http_date
 from .errors import ApiError
@@ -132,7 +132,13 @@ class SandboxMiddleware:
 
     def __init__(self, app: FastAPI):
         self.app = app
-        self.inflight: set[tuple] = set()
+        # D3 in-flight claims: (account, method, path, key) -> canonical body. A request claims
+        # its key before it runs and keeps the claim until its response (and the idempotency
+        # record with it) is committed and sent. Claims live in memory only: one process owns
+        # the data dir (sandbox.lock) and nothing in flight survives a restart, so a kill -9
+        # cannot leave a stale claim behind, and the finally below drops it on any exception.
+        self.inflight: dict[tuple, str] = {}
+        self.holds = testhooks.HOLDS  # set by create_fastapi() (env OMS_SANDBOX_TEST_HOLD)
 
     def __getattr__(self, name: str) -> Any:  # expose the FastAPI app's attributes
         return getattr(self.app, name)
@@ -258,6 +264,23 @@ class SandboxMiddleware:
             canon = "raw:" + raw.decode("utf-8", "replace")
         account = scope["state"]["account"]
         ident = (account, method, path, key)
+        claim = self.inflight.get(ident)
+        if claim is not None:  # the first request with this key is still running
+            if claim != canon:
+                await send_error(
+                    422,
+                    "idempotency_key_reused",
+                    "This Idempotency-Key was used with a different request body",
+                    "Idempotency-Key",
+                )
+            else:
+                await send_error(
+                    409,
+                    "idempotency_key_in_use",
+                    "A request with this Idempotency-Key is still in progress",
+                    "Idempotency-Key",
+                )
+            return
         store = RT.store
         row = store.one(
             "SELECT canon, status, body, created_real_ms FROM idem"
@@ -294,18 +317,21 @@ class SandboxMiddleware:
             )
             await send({"type": "http.response.body", "body": body})
             return
-        if ident in self.inflight:
-            await send_error(
-                409,
-                "idempotency_key_in_use",
-                "A request with this Idempotency-Key is still in progress",
-                "Idempotency-Key",
-            )
-            return
-        self.inflight.add(ident)
-        ctx = IdemContext(account, method, path, key, canon)
+        self.inflight[ident] = canon
+        try:
+            if self.holds is not None:
+                await self.holds.arrive(key)
+            await self._run_claimed(scope, raw, parsed, receive, send, ident, canon, real_now)
+        finally:
+            del self.inflight[ident]
+
+    async def _run_claimed(self, scope, raw, parsed, receive, send, ident, canon, real_now):
+        """Run the request that holds the claim; record a storable result (D3) in the same
+        group commit as its response, before the response goes out."""
+        method, path = ident[1], ident[2]
+        ctx = IdemContext(*ident, canon)
         scope["state"]["idem"] = ctx
-        captured: dict = {"status": None, "body": []}
+        pending_start: list[dict] = []
         fed = False
 
         async def replay_receive():
@@ -317,23 +343,28 @@ class SandboxMiddleware:
 
         async def capture_send(message):
             if message["type"] == "http.response.start":
-                captured["status"] = message["status"]
-            elif message["type"] == "http.response.body":
-                captured["body"].append(message.get("body", b""))
+                if ctx.stored:  # recorded by the handler in its own transaction
+                    await send(message)
+                else:
+                    pending_start.append(message)
+                return
+            if message["type"] == "http.response.body" and pending_start:
+                start = pending_start.pop()
+                if not message.get("more_body"):
+                    self._record(ctx, start["status"], message.get("body", b""), real_now)
+                await send(start)
             await send(message)
 
-        try:
-            fast = FAST_ROUTES.get((method, path))
-            if fast is not None:
-                await _fast_call(fast, scope, raw, parsed, replay_receive, capture_send)
-            else:
-                await self.app(scope, replay_receive, capture_send)
-        finally:
-            self.inflight.discard(ident)
-        status = captured["status"]
-        if status is None or ctx.stored:
-            return
-        body = b"".join(captured["body"])
+        fast = FAST_ROUTES.get((method, path))
+        if fast is not None:
+            await _fast_call(fast, scope, raw, parsed, replay_receive, capture_send)
+        else:
+            await self.app(scope, replay_receive, capture_send)
+        if pending_start:  # a start without a body (never happens with our responses)
+            await send(pending_start.pop())
+
+    @staticmethod
+    def _record(ctx: IdemContext, status: int, body: bytes, real_now: int) -> None:
         code = None
         if status >= 400:
             try:
@@ -341,12 +372,13 @@ class SandboxMiddleware:
             except (ValueError, KeyError, TypeError):
                 code = None
         if storable(status, code):
-            with store.tx() as tx:
+            with RT.store.tx() as tx:
                 tx.execute(
                     "INSERT OR REPLACE INTO idem(account, method, path, key, canon, status, body,"
                     " created_real_ms) VALUES(?,?,?,?,?,?,?,?)",
-                    (*ident, canon, status, body, real_now),
+                    (ctx.account, ctx.method, ctx.path, ctx.key, ctx.canon, status, body, real_now),
                 )
+            ctx.stored = True
 
 
 # -- fast path for the two hot money POSTs --------------------------------------------------
@@ -410,6 +442,8 @@ def create_fastapi() -> FastAPI:
     app.add_exception_handler(Exception, _internal_error)
     for module in (auth, customers, wallets, quotes, transactions, extras):
         app.include_router(module.router, prefix=PREFIX, responses=ERROR_RESPONSES)
+    if testhooks.configure() is not None:  # sandbox test hooks, only when asked for
+        app.include_router(testhooks.router, prefix=PREFIX)
     FAST_ROUTES[("POST", f"{PREFIX}/quotes")] = (quotes.QuoteCreate, quotes.post_quote)
     FAST_ROUTES[("POST", f"{PREFIX}/transactions")] = (
         transactions.TransactionCreate,
