@@ -50,7 +50,7 @@ from PySide6.QtWidgets import (
 
 from desktop.oms import errors
 from desktop.tasks import TaskScope
-from desktop.ui.money_widgets import CopyableId
+from desktop.ui.widgets.copyable import CopyableValue
 from desktop.ui.wizards.base import Banner
 from desktop.ui.wizards.context import MoneyContext, money_context_from
 from desktop.ui.wizards.quote_page import explain_error
@@ -343,7 +343,7 @@ class DetailPane(QWidget):
         self.title.setFont(f)
         self.title.setWordWrap(True)
         lay.addWidget(self.title)
-        self.id_label = CopyableId()
+        self.id_label = CopyableValue()
         lay.addWidget(self.id_label)
         self.summary = QLabel()
         self.summary.setWordWrap(True)

@@ -1,9 +1,13 @@
-"""A selectable, elided value with a copy-to-clipboard button."""
+"""A selectable value (id, hash, address, deposit code) with a copy-to-clipboard button.
+
+Long values are elided in the middle; `big=True` shows a deposit code large enough to read
+out to a customer across a counter.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFontDatabase, QGuiApplication
+from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
 
 from desktop.ui import theme
@@ -12,7 +16,14 @@ from desktop.ui import theme
 class CopyableValue(QWidget):
     copied = Signal(str)
 
-    def __init__(self, value: str = "", *, monospace: bool = True, parent: QWidget | None = None):
+    def __init__(
+        self,
+        value: str | None = "",
+        *,
+        monospace: bool = True,
+        big: bool = False,
+        parent: QWidget | None = None,
+    ):
         super().__init__(parent)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -21,8 +32,13 @@ class CopyableValue(QWidget):
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.label.setMinimumWidth(60)  # elided in the middle when narrow
         self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        if monospace:
-            self.label.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        if monospace or big:
+            font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+            if big:
+                font.setPointSize(max(font.pointSize(), 10) * 2 + 4)
+                font.setWeight(QFont.Weight.Bold)
+                font.setLetterSpacing(QFont.SpacingType.AbsoluteSpacing, 3)
+            self.label.setFont(font)
         lay.addWidget(self.label, 1)
         self.button = QToolButton()
         self.button.setIcon(theme.icon("copy"))
@@ -32,7 +48,7 @@ class CopyableValue(QWidget):
         lay.addWidget(self.button)
         self.set_value(value)
 
-    def set_value(self, value: str) -> None:
+    def set_value(self, value: str | None) -> None:
         self._value = value or ""
         self.label.setToolTip(self._value)
         self.button.setEnabled(bool(self._value))

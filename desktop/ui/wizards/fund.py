@@ -31,7 +31,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.oms import errors
-from desktop.ui.money_widgets import CopyableId, CountdownLabel, MoneyField
+from desktop.ui.widgets.copyable import CopyableValue
+from desktop.ui.widgets.countdown import CountdownLabel
+from desktop.ui.widgets.money_field import MoneyField
 from desktop.ui.wizards.base import Banner, MoneyWizard
 from desktop.ui.wizards.pickers import WalletPicker
 from desktop.ui.wizards.quote_page import explain_error
@@ -301,7 +303,7 @@ class CodePage(QWizardPage):
         lay = QVBoxLayout(self)
         self.banner = Banner()
         lay.addWidget(self.banner)
-        self.code = CopyableId(big=True)
+        self.code = CopyableValue(big=True)
         self.code.label.setAccessibleName("deposit code")
         lay.addWidget(self.code)
         self.countdown = CountdownLabel("Code valid for", expired_text="Code expired")
@@ -507,9 +509,9 @@ class FundStatusPage(QWizardPage):
         lay.addWidget(self.timeline)
         box = QGroupBox("Details")
         self.form = QFormLayout(box)
-        self.ci_label = CopyableId()
+        self.ci_label = CopyableValue()
         self.form.addRow("Cash-in", self.ci_label)
-        self.txn_label = CopyableId()
+        self.txn_label = CopyableValue()
         self.form.addRow("Transaction", self.txn_label)
         self.cash_label = QLabel("—")
         self.form.addRow("Cash deposited", self.cash_label)

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.oms import errors
-from desktop.ui.money_widgets import CountdownLabel
+from desktop.ui.widgets.countdown import CountdownLabel
 from desktop.ui.wizards.state import ConfirmState, FieldChange, diff_quotes, new_idempotency_key
 from desktop.ui.wizards.timing import Deadline
 from desktop.ui.wizards.validators import format_money

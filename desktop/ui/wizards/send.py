@@ -16,7 +16,8 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from desktop.ui.money_widgets import AddressField, MoneyField
+from desktop.ui.widgets.address_field import AddressField
+from desktop.ui.widgets.money_field import MoneyField
 from desktop.ui.wizards.base import MoneyWizard
 from desktop.ui.wizards.pickers import WalletPicker
 from desktop.ui.wizards.quote_page import QuotePage

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.oms import errors
-from desktop.ui.money_widgets import CopyableId
+from desktop.ui.widgets.copyable import CopyableValue
 from desktop.ui.wizards.base import Banner
 from desktop.ui.wizards.quote_page import describe_destination, explain_error
 from desktop.ui.wizards.state import timeline_rows
@@ -85,7 +85,7 @@ class StatusPage(QWizardPage):
 
         self.outcome = QGroupBox("Details")
         self.form = QFormLayout(self.outcome)
-        self.txn_label = CopyableId()
+        self.txn_label = CopyableValue()
         self.form.addRow("Transaction", self.txn_label)
         self.status_label = QLabel("—")
         self.form.addRow("Status", self.status_label)
@@ -95,7 +95,7 @@ class StatusPage(QWizardPage):
         self.to_label.setWordWrap(True)
         self.to_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.form.addRow("To", self.to_label)
-        self.hash_label = CopyableId()
+        self.hash_label = CopyableValue()
         self.form.addRow("Tx hash", self.hash_label)
         self.bank_label = QLabel("—")
         self.bank_label.setWordWrap(True)

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.oms import errors
-from desktop.ui.money_widgets import MoneyField
+from desktop.ui.widgets.money_field import MoneyField
 from desktop.ui.wizards.base import Banner, MoneyWizard
 from desktop.ui.wizards.quote_page import QuotePage
 from desktop.ui.wizards.send import SourcePage
