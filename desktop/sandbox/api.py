@@ -62,19 +62,12 @@ def respond(
     raw = (raw_json if raw_json is not None else dumps(body)).encode()
     idem: IdemContext | None = request.scope.get("state", {}).get("idem")
     if tx is not None and idem is not None and 200 <= status < 300:
-        tx.execute(
-            "INSERT OR REPLACE INTO idem(account, method, path, key, canon, status, body,"
-            " created_real_ms) VALUES(?,?,?,?,?,?,?,?)",
-            (
-                idem.account,
-                idem.method,
-                idem.path,
-                idem.key,
-                idem.canon,
-                status,
-                raw,
-                time.time_ns() // 1_000_000,
-            ),
+        tx.put_idem(
+            (idem.account, idem.method, idem.path, idem.key),
+            idem.canon,
+            status,
+            raw,
+            time.time_ns() // 1_000_000,
         )
         idem.stored = True
     return Response(raw, status_code=status, media_type="application/json")

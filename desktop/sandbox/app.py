@@ -282,10 +282,14 @@ class SandboxMiddleware:
                 )
             return
         store = RT.store
-        row = store.one(
-            "SELECT canon, status, body, created_real_ms FROM idem"
-            " WHERE account=? AND method=? AND path=? AND key=?",
-            ident,
+        row = (
+            store.one(
+                "SELECT canon, status, body, created_real_ms FROM idem"
+                " WHERE account=? AND method=? AND path=? AND key=?",
+                ident,
+            )
+            if store.idem_may_exist(ident)
+            else None
         )
         real_now = time.time_ns() // 1_000_000
         if row is not None and row[3] < real_now - IDEM_RETENTION_MS:
@@ -373,11 +377,8 @@ class SandboxMiddleware:
                 code = None
         if storable(status, code):
             with RT.store.tx() as tx:
-                tx.execute(
-                    "INSERT OR REPLACE INTO idem(account, method, path, key, canon, status, body,"
-                    " created_real_ms) VALUES(?,?,?,?,?,?,?,?)",
-                    (ctx.account, ctx.method, ctx.path, ctx.key, ctx.canon, status, body, real_now),
-                )
+                ident = (ctx.account, ctx.method, ctx.path, ctx.key)
+                tx.put_idem(ident, ctx.canon, status, body, real_now)
             ctx.stored = True
 
 

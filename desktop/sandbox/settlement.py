@@ -38,15 +38,26 @@ def run_due(store: Store, now_ms: int, max_jobs: int | None = None, batch: int =
     while max_jobs is None or done < max_jobs:
         ran = 0
         with store.tx() as tx:
+            queue: list[Job] = []  # due jobs read ahead, next one last
+            seen = -1
             while ran < batch and (max_jobs is None or done < max_jobs):
-                row = tx.one(
-                    "SELECT id, due_ms, kind, ref_id, account FROM jobs WHERE due_ms<=?"
-                    " ORDER BY due_ms, id LIMIT 1",
-                    (now_ms,),
-                )
-                if row is None:
-                    break
-                job = Job(*row)
+                if not queue or tx.jobs_scheduled != seen:
+                    # (Re)read the next due jobs in one query; again whenever a job scheduled
+                    # another, which may be due before the ones already read.
+                    seen = tx.jobs_scheduled
+                    want = batch - ran if max_jobs is None else min(batch - ran, max_jobs - done)
+                    queue = [
+                        Job(*row)
+                        for row in tx.all(
+                            "SELECT id, due_ms, kind, ref_id, account FROM jobs"
+                            " WHERE due_ms<=? ORDER BY due_ms, id LIMIT ?",
+                            (now_ms, want),
+                        )
+                    ]
+                    queue.reverse()
+                    if not queue:
+                        break
+                job = queue.pop()
                 tx.execute("SAVEPOINT job")
                 try:
                     handler = JOB_HANDLERS.get(job.kind)

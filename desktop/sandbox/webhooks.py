@@ -114,6 +114,7 @@ async def create_webhook(body: WebhookCreate, request: Request):
         "updatedAt": iso_ms(now),
     }
     with RT.store.tx() as tx:
+        _accounts_with_endpoints(tx).add(account)
         tx.insert_resource(
             id=wid,
             account=account,
@@ -204,12 +205,33 @@ async def list_deliveries(webhookId: str, request: Request, limit: int | None = 
 
 
 # -- wiring: event listener, 410 handling, the worker ------------------------------------------
-def _on_event(store: Store, event: dict) -> None:
+_endpoint_accounts: set[str] | None = None
+
+
+def _accounts_with_endpoints(store: Store) -> set[str]:
+    """Accounts that may have webhook endpoints: a superset (an account is added before its
+    first endpoint is inserted and never removed), so events of any other account skip the
+    endpoint lookup."""
+    global _endpoint_accounts
+    if _endpoint_accounts is None:
+        _endpoint_accounts = {
+            r[0] for r in store.all("SELECT DISTINCT account FROM resources WHERE kind=?", (KIND,))
+        }
+    return _endpoint_accounts
+
+
+def _on_event(
+    store: Store, event: dict, body: str | None = None, created_ms: int | None = None
+) -> None:
     account = event["account"]
-    body = dumps({k: v for k, v in event.items() if k != "account"})
-    created = store.one("SELECT created_ms FROM events WHERE id=?", (event["id"],))
-    now = created[0] if created else RT.now_ms()
-    if wd.enqueue(store, account, event["id"], event["type"], body, now):
+    if account not in _accounts_with_endpoints(store):
+        return
+    if body is None:
+        body = dumps({k: v for k, v in event.items() if k != "account"})
+    if created_ms is None:
+        created = store.one("SELECT created_ms FROM events WHERE id=?", (event["id"],))
+        created_ms = created[0] if created else RT.now_ms()
+    if wd.enqueue(store, account, event["id"], event["type"], body, created_ms):
         _ensure_worker()
         _wake()
 
