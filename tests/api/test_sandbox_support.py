@@ -213,3 +213,57 @@ def test_ids_are_typeid_shaped_and_monotonic():
     ids = [new_id("cst_", 1_700_000_000_000) for _ in range(50)]
     assert all(is_id(i, "cst_") for i in ids)
     assert ids == sorted(ids) and len(set(ids)) == 50
+
+
+def test_run_due_reads_ahead_but_keeps_time_order(tmp_path):
+    """Due jobs are read in batches; a job that schedules an earlier-due one still runs it
+    before the jobs already read, and a failing job is dropped alone."""
+    from desktop.sandbox import settlement
+    from desktop.sandbox.store import Store
+
+    store = Store(str(tmp_path / "s.db"))
+    ran: list[str] = []
+
+    def handler(tx, job):
+        ran.append(job.ref_id)
+        if job.ref_id == "a":
+            tx.schedule(110, "t.order", "b", None)  # due before "boom", scheduled after it
+        if job.ref_id == "boom":
+            tx.schedule(10, "t.order", "never", None)
+            raise RuntimeError("job bug")
+
+    settlement.JOB_HANDLERS["t.order"] = handler
+    try:
+        with store.tx() as tx:
+            tx.schedule(100, "t.order", "a", None)
+            tx.schedule(120, "t.order", "boom", None)
+            tx.schedule(200, "t.order", "c", None)
+            tx.schedule(900, "t.order", "later", None)
+        assert settlement.run_due(store, 500, batch=2) == 4
+        assert ran == ["a", "b", "boom", "c"]
+        assert [r[0] for r in store.all("SELECT ref_id FROM jobs")] == ["later"]
+    finally:
+        del settlement.JOB_HANDLERS["t.order"]
+        store.close()
+
+
+def test_ledger_post_guards_balance(tmp_path):
+    from desktop.sandbox.errors import ApiError
+    from desktop.sandbox.store import Store
+
+    store = Store(str(tmp_path / "s.db"))
+    try:
+        with store.tx() as tx:
+            tx.open_balance("acct", "wlt_a", 1)
+            assert tx.post("acct", "wlt_a", 500, "deposit", None, 2) == 500
+        for wallet, amount, status in (("wlt_a", -501, 422), ("wlt_x", 1, 404)):
+            with pytest.raises(ApiError) as e, store.tx() as tx:
+                tx.post("acct", wallet, amount, "send", None, 3)
+            assert e.value.status == status
+        with store.tx() as tx:
+            assert tx.post("acct", "wlt_a", -500, "send", None, 4) == 0
+        assert store.balance("wlt_a") == (0, 4)
+        assert store.check_ledger() == []
+        assert store.one("SELECT COUNT(*) FROM ledger")[0] == 2
+    finally:
+        store.close()
