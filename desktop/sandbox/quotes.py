@@ -130,6 +130,21 @@ def _price_crypto_quote(
     )
 
 
+def _wallet_and_balance(tx: Store, account: str, wallet_id: object) -> tuple[dict, int | None]:
+    """The source wallet (404 not_found on source.walletId) and its balance, in one query."""
+    row = None
+    if isinstance(wallet_id, str):
+        row = tx.one(
+            "SELECT r.body, b.balance_minor FROM resources r"
+            " LEFT JOIN balances b ON b.wallet_id=r.id"
+            " WHERE r.id=? AND r.account=? AND r.kind='wallet'",
+            (wallet_id, account),
+        )
+    if row is None:
+        raise not_found("wallet", "source.walletId")
+    return json.loads(row[0]), row[1]
+
+
 def create_quote(tx: Store, account: str, req: dict, now: int) -> dict:
     """Service: validate, price and store a quote. `req` is the plain request dict."""
     return create_quote_json(tx, account, req, now)[0]
@@ -150,7 +165,7 @@ def create_quote_json(tx: Store, account: str, req: dict, now: int) -> tuple[dic
         param = "source.asset" if src["asset"] != "usdc" else "source.network"
         raise ApiError(400, "unsupported_asset", "Only usdc on polygon is supported", param)
     require_endorsement(customer, "basic")
-    wallet = get_wallet(tx, account, src["walletId"], "source.walletId")
+    wallet, balance_minor = _wallet_and_balance(tx, account, src["walletId"])
     if wallet["customerId"] != customer["id"]:
         raise invalid("The source wallet belongs to another customer", "source.walletId")
     dest = req["destination"]
@@ -178,8 +193,7 @@ def create_quote_json(tx: Store, account: str, req: dict, now: int) -> tuple[dic
         priced: PricedQuote = pricer(tx, account, customer, wallet, req, now)
     else:
         priced = _price_crypto_quote(tx, account, customer, wallet, req)
-    bal = tx.balance(wallet["id"])
-    if bal is None or bal[0] < priced.gross_minor:
+    if balance_minor is None or balance_minor < priced.gross_minor:
         raise ApiError(
             422,
             "insufficient_funds",
