@@ -188,10 +188,11 @@ async def amain(n: int) -> None:
             scope=TaskScope("app"),
             is_sandbox=True,
         )
-        if os.environ.get("BENCH_GC_FREEZE"):
-            gc.collect()
-            gc.freeze()  # what an app can do once its start-up heap is built
-            print("gc.freeze() after set-up")
+        if not os.environ.get("BENCH_NO_GC_TUNE"):
+            from desktop.app import tune_gc
+
+            tune_gc()  # what the app does once its window is up
+            print("app GC tuning (gc.freeze + thresholds) after set-up")
         gcm = GcMeter()
         meter = StallMeter()
         # Idle floor first: the same meter with nothing to do.
