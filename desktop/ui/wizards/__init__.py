@@ -48,16 +48,9 @@ def _transactions_tab(window: Any) -> Any:
     money = money_context_from(ctx)
     view = TransactionsView(ctx)
     view.goto.connect(lambda target: window.go_to(target))
-    if not getattr(money, "resumed", False):
+    if not money.resumed:
         money.resumed = True
-
-        def notice(text: str) -> None:
-            try:
-                window.banners.set("resume", text, "info")
-            except Exception:  # a window without banners
-                window.statusBar().showMessage(text, 10000)
-
-        money.hub.notice.connect(notice)
+        money.hub.notice.connect(lambda text: window.banners.set("resume", text, "info"))
         if money.outbox is not None and money.tracker is not None:
             resume_in_flight(money)
     return view

@@ -7,8 +7,7 @@ and follows transactions and cash-ins with the tracker; views and wizards listen
 signals, so a transaction started in a wizard that was closed keeps updating the
 transactions view.
 
-``money_context_from(app_ctx)`` adapts whatever object the shell hands over (it looks
-attributes up by their usual names), so the wizards do not depend on the shell's class.
+``money_context_from(session)`` makes one MoneyContext per shell session.
 """
 
 from __future__ import annotations
@@ -23,19 +22,12 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from desktop.oms import models
 from desktop.tasks import TaskScope
 
 log = logging.getLogger(__name__)
 
 __all__ = ["MoneyContext", "MoneyHub", "money_context_from", "resume_in_flight"]
-
-
-def _first(obj: Any, *names: str) -> Any:
-    for n in names:
-        v = getattr(obj, n, None)
-        if v is not None:
-            return v() if n.startswith("get_") and callable(v) else v
-    return None
 
 
 class MoneyHub(QObject):
@@ -166,43 +158,34 @@ class MoneyContext:
     tracker: Any
     outbox: Any
     scope: TaskScope
-    is_sandbox: bool = True
+    is_sandbox: bool  # never guessed: it decides whether sandbox-only steps appear
     clock: Callable[[], float] = time.monotonic
     hub: MoneyHub | None = field(default=None, repr=False)
+    resumed: bool = False  # in-flight work of this session already picked up again
 
     def __post_init__(self) -> None:
         if self.hub is None:
             self.hub = MoneyHub(self)
 
 
-_CONTEXTS: dict[int, MoneyContext] = {}
+def money_context_from(session: Any) -> MoneyContext:
+    """The session's MoneyContext, made once and kept on the session (dies with it).
 
-
-def money_context_from(app_ctx: Any) -> MoneyContext:
-    """One MoneyContext per application context (cached), adapted by attribute names."""
-    if isinstance(app_ctx, MoneyContext):
-        return app_ctx
-    cached = getattr(app_ctx, "_money_ctx", None) or _CONTEXTS.get(id(app_ctx))
-    if isinstance(cached, MoneyContext):
-        return cached
-    profile = _first(app_ctx, "profile", "current_profile")
-    is_sandbox = _first(app_ctx, "is_sandbox")
-    if is_sandbox is None and profile is not None:
-        is_sandbox = getattr(profile, "is_sandbox", None)
-        if callable(is_sandbox):
-            is_sandbox = is_sandbox()
-    ctx = MoneyContext(
-        client=_first(app_ctx, "client", "oms", "get_client"),
-        tracker=_first(app_ctx, "tracker"),
-        outbox=_first(app_ctx, "outbox"),
-        scope=_first(app_ctx, "scope", "app_scope", "tasks", "task_scope"),
-        is_sandbox=bool(is_sandbox) if is_sandbox is not None else True,
-        clock=_first(app_ctx, "clock") or time.monotonic,
-    )
-    try:
-        app_ctx._money_ctx = ctx  # lives and dies with the session
-    except AttributeError:
-        _CONTEXTS[id(app_ctx)] = ctx
+    ``session`` is the shell's ``desktop.app.Session`` (client, tracker, outbox, scope,
+    is_sandbox); tests and benchmarks may pass a ready MoneyContext.
+    """
+    if isinstance(session, MoneyContext):
+        return session
+    ctx = getattr(session, "_money_ctx", None)
+    if ctx is None:
+        ctx = MoneyContext(
+            client=session.client,
+            tracker=session.tracker,
+            outbox=session.outbox,
+            scope=session.scope,
+            is_sandbox=session.is_sandbox,
+        )
+        session._money_ctx = ctx
     return ctx
 
 
@@ -212,20 +195,16 @@ async def _resume(ctx: MoneyContext) -> str:
     parts: list[str] = []
     if ctx.outbox is not None:
         report = await ctx.outbox.replay(ctx.client)
-        resent = list(getattr(report, "resent", ()) or ())
-        stale = list(getattr(report, "stale", ()) or ())
-        for item in resent:
-            model = getattr(item, "result", item)
-            if getattr(model, "object", None) == "cashIn" or str(
-                getattr(model, "id", "")
-            ).startswith("ci_"):
+        resent, failed = report.resent, report.failed
+        unknown, stale = report.still_pending, report.stale
+        for entry in resent:
+            model = entry.result
+            if isinstance(model, models.CashIn):
                 hub.publish_cash_in(model)
                 hub.track_cash_in(model.id)
-            elif getattr(model, "id", None):
+            elif isinstance(model, models.Transaction):
                 hub.publish_transaction(model)
                 hub.track_transaction(model.id)
-        failed = list(getattr(report, "failed", ()) or ())
-        unknown = list(getattr(report, "still_pending", ()) or ())
         if resent:
             parts.append(f"{len(resent)} interrupted submission(s) were completed")
         if failed:
@@ -241,24 +220,13 @@ async def _resume(ctx: MoneyContext) -> str:
         count += 1
     cash = 0
     for status in ("pending", "processing"):
-        async for ci in _iter_cash_ins(ctx.client, status):
+        async for ci in ctx.client.iter_cash_ins(status=status, limit=100):
             hub.publish_cash_in(ci)
             hub.track_cash_in(ci.id)
             cash += 1
     if count or cash:
         parts.append(f"following {count} transaction(s) and {cash} cash-in(s) still in flight")
     return "; ".join(parts)
-
-
-async def _iter_cash_ins(client: Any, status: str):
-    cursor = None
-    while True:
-        page = await client.list_cash_ins(status=status, limit=100, starting_after=cursor)
-        for ci in page.data:
-            yield ci
-        if not page.has_more or not page.next_cursor:
-            return
-        cursor = page.next_cursor
 
 
 def resume_in_flight(app_ctx: Any) -> asyncio.Task:
