@@ -1,41 +1,30 @@
 """Customers: a lazily paged table model over cursor pages, the name filter proxy,
 and the search bar logic (server filters by id / email / external id).
 
-The model never does I/O in ``data()``. ``fetchMore`` spawns one page load on the
-owner's TaskScope; a generation counter drops pages that arrive after a reset (new
-search), a ``_loading`` guard prevents double fetches, and a failure stops paging
-until ``retry()`` (the window shows it in a banner with Retry).
+The paging itself (generation counter, ``_loading`` guard, error state with
+``retry()``) is ``desktop.ui.paged_model.PagedModel``; ``PagedTableModel`` adds slim
+rows so that 100,000 customers stay small.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import sys
-from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
     QRegularExpression,
     QSortFilterProxyModel,
     Qt,
-    Signal,
 )
 from PySide6.QtGui import QColor
 
 from desktop.oms import errors, models
 from desktop.tasks import TaskScope
 from desktop.ui import theme
-
-log = logging.getLogger(__name__)
+from desktop.ui.paged_model import Fetch, PagedModel, _Index
 
 PAGE_SIZE = 100
-Fetch = Callable[[str | None], Awaitable[models.Page]]
-_Index = QModelIndex | QPersistentModelIndex
 
 ROLE_OBJECT = Qt.ItemDataRole.UserRole + 1  # the model object of the row
 ROLE_ID = Qt.ItemDataRole.UserRole + 2
@@ -80,140 +69,34 @@ def format_when(dt: datetime | None) -> str:
     return dt.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
-class PagedTableModel(QAbstractTableModel):
-    """Generic lazy model: rows arrive page by page from ``fetch(cursor)``."""
+class PagedTableModel(PagedModel):
+    """Lazy model of slim rows: rows arrive page by page from ``fetch(cursor)``."""
 
-    loading_changed = Signal(bool)
-    error_changed = Signal(object)  # the exception, or None when cleared
-    page_loaded = Signal(int)  # rows added
-
-    columns: Sequence[str] = ()
+    # Rows are slim tuples (id, display strings…, extras) so that 100,000 rows stay
+    # small and invisible to the cyclic GC; full objects are kept only for the first
+    # rows and for rows updated in place (the detail pane loads the full object anyway).
 
     def __init__(self, scope: TaskScope, fetch: Fetch | None = None, parent=None) -> None:
-        super().__init__(parent)
-        self._scope = scope
-        self._fetch = fetch
-        # Rows are slim tuples (id, display strings…, extras) so that 100,000 rows stay
-        # small and invisible to the cyclic GC; full objects are kept only for the first
-        # rows and for rows updated in place (the detail pane loads the full object anyway).
-        self._rows: list[tuple] = []
+        super().__init__(scope, fetch, parent)
         self._full: dict[str, Any] = {}
-        self._ids: dict[str, int] = {}
-        self._cursor: str | None = None
-        self._has_more = fetch is not None
-        self._loading = False
-        self._error: BaseException | None = None
-        self._generation = 0
-        self._task: asyncio.Task | None = None
-
-    # ---- paging ------------------------------------------------------------------
-
-    @property
-    def loading(self) -> bool:
-        return self._loading
-
-    @property
-    def error(self) -> BaseException | None:
-        return self._error
-
-    @property
-    def generation(self) -> int:
-        return self._generation
-
-    @property
-    def has_more(self) -> bool:
-        return self._has_more
-
-    def reset(self, fetch: Fetch | None = None, *, load: bool = True) -> None:
-        """Drop all rows (and any page in flight), then load the first page."""
-        if fetch is not None:
-            self._fetch = fetch
-        self._generation += 1
-        if self._task is not None and not self._task.done():
-            self._task.cancel()
-        self._task = None
-        self.beginResetModel()
-        self._rows = []
-        self._full = {}
-        self._ids = {}
-        self._cursor = None
-        self._has_more = self._fetch is not None
-        self._set_loading(False)
-        self._set_error(None)
-        self.endResetModel()
-        if load and self._fetch is not None:
-            self._start_fetch()
-
-    def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:
-        if parent.isValid():
-            return False
-        return self._has_more and not self._loading and self._error is None
-
-    def fetchMore(self, parent: _Index = QModelIndex()) -> None:
-        if self.canFetchMore(parent):
-            self._start_fetch()
-
-    def retry(self) -> None:
-        self._set_error(None)
-        if self._fetch is not None and self._has_more and not self._loading:
-            self._start_fetch()
-
-    def _start_fetch(self) -> None:
-        assert self._fetch is not None
-        self._set_loading(True)
-        self._task = self._scope.spawn(
-            self._load(self._generation, self._cursor), name=f"{type(self).__name__}.page"
-        )
-
-    async def _load(self, generation: int, cursor: str | None) -> None:
-        try:
-            page = await self._fetch(cursor)  # type: ignore[misc]
-        except asyncio.CancelledError:
-            if generation == self._generation:
-                self._set_loading(False)
-            raise
-        except Exception as e:
-            if generation != self._generation:
-                return
-            log.info("page load failed: %s", getattr(e, "details", e))
-            self._set_loading(False)
-            self._set_error(e)
-            return
-        if generation != self._generation:
-            return  # a reset happened while this page was in flight
-        new = [r for r in page.data if self.row_id(r) not in self._ids]
-        if new:
-            first = len(self._rows)
-            slim = [self.slim(r) for r in new]
-            self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
-            for i, r in enumerate(new):
-                self._ids[self.row_id(r)] = first + i
-                if first + i < self.FULL_KEEP:
-                    self._full[self.row_id(r)] = r
-            self._rows.extend(slim)
-            self.endInsertRows()
-        self._cursor = page.next_cursor or (self._rows[-1][0] if self._rows else None)
-        self._has_more = bool(page.has_more and page.data)
-        self._set_loading(False)
-        self.page_loaded.emit(len(new))
-
-    def _set_loading(self, v: bool) -> None:
-        if self._loading != v:
-            self._loading = v
-            self.loading_changed.emit(v)
-
-    def _set_error(self, e: BaseException | None) -> None:
-        if self._error is not e:
-            self._error = e
-            self.error_changed.emit(e)
 
     # ---- rows --------------------------------------------------------------------
 
     FULL_KEEP = 500  # rows whose full objects are kept
 
-    @staticmethod
-    def row_id(obj: Any) -> str:
-        return obj.id
+    def make_row(self, obj: Any) -> tuple:
+        return self.slim(obj)
+
+    def row_key(self, row: tuple) -> str:
+        return row[0]
+
+    def rows_cleared(self) -> None:
+        self._full = {}
+
+    def rows_inserted(self, first: int, objs: list[Any]) -> None:
+        for i, obj in enumerate(objs):
+            if first + i < self.FULL_KEEP:
+                self._full[self.row_id(obj)] = obj
 
     def slim(self, obj: Any) -> tuple:  # pragma: no cover - overridden
         """(id, one display string per column, extras…)."""
@@ -229,9 +112,6 @@ class PagedTableModel(QAbstractTableModel):
         slim = self._rows[row]
         full = self._full.get(slim[0])
         return full if full is not None else self.expand(slim)
-
-    def row_of(self, obj_id: str) -> int:
-        return self._ids.get(obj_id, -1)
 
     def objects(self) -> list[Any]:
         return [self.row_object(r) for r in range(len(self._rows))]
@@ -251,37 +131,10 @@ class PagedTableModel(QAbstractTableModel):
         if self.row_of(self.row_id(obj)) >= 0:
             self.replace_object(obj)
             return
-        self.beginInsertRows(QModelIndex(), 0, 0)
-        self._rows.insert(0, self.slim(obj))
         self._full[self.row_id(obj)] = obj
-        self._ids = {r[0]: i for i, r in enumerate(self._rows)}
-        self.endInsertRows()
+        self.insert_objects(0, [obj])
 
     # ---- Qt model API ------------------------------------------------------------
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.columns)
-
-    def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(self.columns)
-        ):
-            return self.columns[section]
-        return None
-
-    def flags(self, index: _Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():

@@ -1,8 +1,8 @@
 """Transactions view: paged table, filters, detail pane, live updates, CSV export.
 
-* ``TransactionsModel`` is fed by cursor pages through ``canFetchMore``/``fetchMore``; a
-  generation counter drops pages of an older filter, a ``_loading`` guard prevents double
-  fetches, errors surface in a banner with Retry.
+* ``TransactionsModel`` is a ``PagedModel``: cursor pages through ``canFetchMore``/
+  ``fetchMore``, a generation counter drops pages of an older filter, a ``_loading`` guard
+  prevents double fetches, errors surface in a banner with Retry.
 * Live updates come from ``MoneyHub.transactionChanged`` (the tracker). They are queued and
   applied by a short single-shot timer (dirty flag), so a burst of hundreds of updates
   costs one redraw, at most a few times per second.
@@ -20,7 +20,6 @@ from time import perf_counter
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QDate,
     QModelIndex,
     QPersistentModelIndex,
@@ -50,6 +49,7 @@ from PySide6.QtWidgets import (
 
 from desktop.oms import errors
 from desktop.tasks import TaskScope
+from desktop.ui.paged_model import Fetch, PagedModel
 from desktop.ui.widgets.copyable import CopyableValue
 from desktop.ui.wizards.base import Banner
 from desktop.ui.wizards.context import MoneyContext, money_context_from
@@ -109,25 +109,49 @@ def row_values(t: Any) -> tuple[str, ...]:
     )
 
 
-class TransactionsModel(QAbstractTableModel):
-    """Rows of ``models.Transaction``; cursor paging; coalesced live updates."""
+def transactions_fetch(ctx: MoneyContext, filters: dict[str, Any]) -> Fetch:
+    """The page loader for a set of filters (server side where the endpoint has them)."""
 
-    error = Signal(str)
-    loadingChanged = Signal(bool)
-    rowsArrived = Signal(list)
+    async def page(cursor: str | None) -> Any:
+        f = filters
+        kw = dict(
+            status=f.get("status"),
+            type=f.get("type"),
+            limit=PAGE_SIZE,
+            starting_after=cursor,
+            created_after=f.get("created_after"),
+            created_before=f.get("created_before"),
+        )
+        client = ctx.client
+        if f.get("customer_id"):  # no status/type there: matches() filters those rows
+            kw.pop("status")
+            kw.pop("type")
+            return await client.list_customer_transactions(f["customer_id"], **kw)
+        return await client.list_transactions(**kw)
+
+    return page
+
+
+def error_text(exc: BaseException) -> str:
+    return explain_error(exc) if isinstance(exc, errors.OmsError) else str(exc)
+
+
+class TransactionsModel(PagedModel):
+    """Rows of ``models.Transaction``; cursor paging; coalesced live updates.
+
+    Paging (generation counter, ``_loading`` guard, error state with ``retry()``) is
+    ``PagedModel``'s. Unlike the customers' slim rows, every row keeps its full
+    transaction: the detail pane and live updates need it, and lists stay short.
+    """
+
+    rowsArrived = Signal(list)  # the transactions a page added (to track those in flight)
+    columns = COLUMNS
 
     def __init__(self, ctx: MoneyContext, scope: TaskScope, parent: Any = None) -> None:
-        super().__init__(parent)
+        super().__init__(scope, transactions_fetch(ctx, {}), parent)
         self.ctx = ctx
-        self.scope = scope
         self.filters: dict[str, Any] = {}
-        self._rows: list[Any] = []
-        self._display: list[tuple[str, ...] | None] = []  # computed lazily by data()
-        self._index: dict[str, int] = {}
-        self._cursor: str | None = None
-        self._has_more = True
-        self._loading = False
-        self._generation = 0
+        self._display: dict[str, tuple[str, ...]] = {}  # id → cells, computed by data()
         self._pending: dict[str, Any] = {}
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -137,25 +161,14 @@ class TransactionsModel(QAbstractTableModel):
         self.worst_apply_ms = 0.0
 
     # ---- Qt model protocol ------------------------------------------------
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section] if 0 <= section < len(COLUMNS) else None
-        return None
-
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
         if not index.isValid() or not (0 <= index.row() < len(self._rows)):
             return None
         if role == Qt.ItemDataRole.DisplayRole or role == Qt.ItemDataRole.ToolTipRole:
-            row = index.row()
-            shown = self._display[row]
+            t = self._rows[index.row()]
+            shown = self._display.get(t.id)
             if shown is None:  # only rows that are painted pay for formatting
-                shown = self._display[row] = row_values(self._rows[row])
+                shown = self._display[t.id] = row_values(t)
             return shown[index.column()]
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == 2:
             color = STATUS_COLORS.get(str(self._rows[index.row()].status))
@@ -166,73 +179,21 @@ class TransactionsModel(QAbstractTableModel):
             return self._rows[index.row()]
         return None
 
-    def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:
-        return not parent.isValid() and self._has_more and not self._loading
+    # ---- paging hooks -------------------------------------------------------
+    def accept(self, obj: Any) -> bool:
+        return self.matches(obj)
 
-    def fetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> None:
-        if parent.isValid() or self._loading or not self._has_more:
-            return
-        self._loading = True
-        self.loadingChanged.emit(True)
-        gen = self._generation
-        cursor = self._cursor
-        self.scope.spawn(
-            self._fetch(gen, cursor),
-            name="transactions page",
-            on_error=lambda e: self._failed(gen, e),
-        )
+    def rows_cleared(self) -> None:
+        self._display.clear()
+        self._pending.clear()
 
-    async def _fetch(self, gen: int, cursor: str | None) -> None:
-        f = self.filters
-        kw = dict(
-            status=f.get("status"),
-            type=f.get("type"),
-            limit=PAGE_SIZE,
-            starting_after=cursor,
-            created_after=f.get("created_after"),
-            created_before=f.get("created_before"),
-        )
-        client = self.ctx.client
-        if f.get("customer_id"):
-            kw.pop("status")
-            kw.pop("type")
-            page = await client.list_customer_transactions(f["customer_id"], **kw)
-        else:
-            page = await client.list_transactions(**kw)
-        if gen != self._generation:
-            return  # a stale page of an older filter
-        self._loading = False
-        self._has_more = bool(page.has_more and page.next_cursor)
-        self._cursor = page.next_cursor
-        fresh = [t for t in page.data if t.id not in self._index and self.matches(t)]
-        if fresh:
-            first = len(self._rows)
-            self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
-            for t in fresh:
-                self._index[t.id] = len(self._rows)
-                self._rows.append(t)
-                self._display.append(None)
-            self.endInsertRows()
-        self.loadingChanged.emit(False)
-        self.rowsArrived.emit(fresh)
-
-    def _failed(self, gen: int, exc: BaseException) -> None:
-        if gen != self._generation:
-            return
-        self._loading = False
-        self.loadingChanged.emit(False)
-        self.error.emit(explain_error(exc) if isinstance(exc, errors.OmsError) else str(exc))
+    def page_arrived(self, new: list[Any]) -> None:
+        self.rowsArrived.emit(new)
 
     # ---- filters ------------------------------------------------------------
     def set_filters(self, **filters: Any) -> None:
-        self._generation += 1
         self.filters = {k: v for k, v in filters.items() if v}
-        self.beginResetModel()
-        self._rows, self._display, self._index = [], [], {}
-        self._cursor, self._has_more, self._loading = None, True, False
-        self._pending.clear()
-        self.endResetModel()
-        self.fetchMore()
+        self.reset(transactions_fetch(self.ctx, self.filters))
 
     def matches(self, t: Any) -> bool:
         f = self.filters
@@ -265,10 +226,10 @@ class TransactionsModel(QAbstractTableModel):
         changed: list[int] = []
         new: list[Any] = []
         for txn in pending.values():
-            row = self._index.get(txn.id)
+            row = self._ids.get(txn.id)
             if row is not None:
                 self._rows[row] = txn
-                self._display[row] = None
+                self._display.pop(txn.id, None)
                 changed.append(row)
             elif self.matches(txn) and self._is_newest_window(txn):
                 new.append(txn)
@@ -277,11 +238,7 @@ class TransactionsModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(min(changed), 0), self.index(max(changed), last))
         if new:
             new.sort(key=lambda t: t.created_at or datetime.min.replace(tzinfo=UTC), reverse=True)
-            self.beginInsertRows(QModelIndex(), 0, len(new) - 1)
-            self._rows[0:0] = new
-            self._display[0:0] = [None] * len(new)
-            self._index = {t.id: i for i, t in enumerate(self._rows)}
-            self.endInsertRows()
+            self.insert_objects(0, new)
         self.redraws += 1
         self.worst_apply_ms = max(self.worst_apply_ms, (perf_counter() - started) * 1000)
 
@@ -296,17 +253,6 @@ class TransactionsModel(QAbstractTableModel):
     # ---- access ---------------------------------------------------------------
     def transaction(self, row: int) -> Any:
         return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def row_of(self, txn_id: str) -> int | None:
-        return self._index.get(txn_id)
-
-    @property
-    def loading(self) -> bool:
-        return self._loading
-
-    @property
-    def has_more(self) -> bool:
-        return self._has_more
 
 
 def flatten(data: Any, prefix: str = "") -> list[tuple[str, str]]:
@@ -505,7 +451,7 @@ class TransactionsView(QWidget):
         self.refresh_button.clicked.connect(self.apply_filters)
         self.export_button.clicked.connect(self._ask_export)
         self.table.selectionModel().currentRowChanged.connect(self._selected)
-        self.model.error.connect(self._error)
+        self.model.error_changed.connect(self._error)
         self.model.rowsArrived.connect(self._track_in_flight)
         self.model.modelReset.connect(self._count)
         self.model.rowsInserted.connect(self._count)
@@ -536,10 +482,12 @@ class TransactionsView(QWidget):
     def _retry(self) -> None:
         self.banner.clear_message()
         self.retry.hide()
-        self.model.fetchMore()
+        self.model.retry()
 
-    def _error(self, text: str) -> None:
-        self.banner.show_message(f"Could not load transactions: {text}", "error")
+    def _error(self, exc: BaseException | None) -> None:
+        if exc is None:
+            return
+        self.banner.show_message(f"Could not load transactions: {error_text(exc)}", "error")
         self.retry.show()
 
     def _count(self, *_: Any) -> None:
@@ -558,12 +506,12 @@ class TransactionsView(QWidget):
         if t is None:
             return
         row = self.model.row_of(t.id)
-        if row is not None and top.row() <= row <= bottom.row():
+        if row >= 0 and top.row() <= row <= bottom.row():
             self.detail.show_transaction(self.model.transaction(row))
 
     def select(self, txn_id: str) -> bool:
         row = self.model.row_of(txn_id)
-        if row is None:
+        if row < 0:
             return False
         self.table.selectRow(row)
         return True

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 
+import pytest
+import shiboken6
 from conftest import run
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt
 
-from desktop.oms import models
+from desktop.oms import errors, models
 from desktop.tasks import TaskScope
 from desktop.ui.customer_detail import CustomerTransactionsModel
 from desktop.ui.customers import CustomersModel, NameFilterProxy, customers_fetch
@@ -84,6 +87,30 @@ def test_page_error_stops_paging_until_retry(qtbot):
     m.retry()
     qtbot.waitUntil(lambda: m.rowCount() == 1, timeout=5000)
     assert m.error is None and errs[-1] is None
+
+
+@pytest.mark.parametrize("fail", [False, True], ids=["page", "error"])
+def test_page_arriving_after_model_deleted_is_dropped(qtbot, monkeypatch, fail):
+    """A page (or its failure) that comes back after the view deleted its model must not
+    emit on it ("Signal source has been deleted")."""
+    release = asyncio.Event()
+
+    async def slow(cursor):
+        await release.wait()
+        if fail:
+            raise errors.ServerError("boom")
+        return models.Page(data=(models.Customer(id="cst_a", first_name="A"),), has_more=False)
+
+    hooked = []
+    monkeypatch.setattr(sys, "excepthook", lambda *a: hooked.append(a))
+    scope = TaskScope("t")
+    m = CustomersModel(scope)
+    m.reset(slow)
+    assert m.loading
+    shiboken6.delete(m)
+    release.set()
+    qtbot.waitUntil(scope.is_idle, timeout=5000)
+    assert hooked == []
 
 
 def test_transactions_model_passes_modeltester(qtmodeltester):

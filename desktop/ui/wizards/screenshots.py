@@ -238,7 +238,7 @@ def app_main(out: Path) -> int:
 
             def done() -> bool:
                 row = m.row_of(tid)
-                return row is not None and str(m.transaction(row).status) == "completed"
+                return row >= 0 and str(m.transaction(row).status) == "completed"
 
             await _until(done, 40)
             w.resize(1360, 860)
