@@ -8,7 +8,6 @@ import logging
 from collections.abc import Sequence
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -36,6 +35,7 @@ from desktop.oms import errors, models
 from desktop.tasks import TaskScope
 from desktop.ui import theme
 from desktop.ui.customers import ROLE_ID, ROLE_OBJECT, format_when
+from desktop.ui.paged_model import RowsTableModel
 from desktop.ui.wallets import WalletCard, format_amount
 from desktop.ui.widgets.banner import BannerArea
 from desktop.ui.widgets.copyable import CopyableValue
@@ -56,7 +56,7 @@ _STATUS_COLORS = {
 }
 
 
-class CustomerTransactionsModel(QAbstractTableModel):
+class CustomerTransactionsModel(RowsTableModel):
     """The first page of a customer's transactions (newest first)."""
 
     columns = ("Created", "Type", "Status", "Amount", "Id")
@@ -69,30 +69,6 @@ class CustomerTransactionsModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows = list(txns)
         self.endResetModel()
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.columns)
-
-    def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(self.columns)
-        ):
-            return self.columns[section]
-        return None
-
-    def flags(self, index: _Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not (0 <= index.row() < len(self._rows)):

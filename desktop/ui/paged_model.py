@@ -29,14 +29,44 @@ Fetch = Callable[[str | None], Awaitable[models.Page]]
 _Index = QModelIndex | QPersistentModelIndex
 
 
-class PagedModel(QAbstractTableModel):
+class RowsTableModel(QAbstractTableModel):
+    """A flat, read-only table over ``self._rows`` with fixed ``columns`` headers."""
+
+    columns: Sequence[str] = ()
+    _rows: list
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if (
+            role == Qt.ItemDataRole.DisplayRole
+            and orientation == Qt.Orientation.Horizontal
+            and 0 <= section < len(self.columns)
+        ):
+            return self.columns[section]
+        return None
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return (
+            Qt.ItemFlag.ItemIsEnabled
+            | Qt.ItemFlag.ItemIsSelectable
+            | Qt.ItemFlag.ItemNeverHasChildren
+        )
+
+
+class PagedModel(RowsTableModel):
     """Cursor paging, the loading guard, the error state and the table boilerplate."""
 
     loading_changed = Signal(bool)
     error_changed = Signal(object)  # the exception, or None when cleared
     page_loaded = Signal(int)  # rows added
 
-    columns: Sequence[str] = ()
 
     def __init__(self, scope: TaskScope, fetch: Fetch | None = None, parent=None) -> None:
         super().__init__(parent)
@@ -200,28 +230,3 @@ class PagedModel(QAbstractTableModel):
         """The row of ``obj_id``, or -1."""
         return self._ids.get(obj_id, -1)
 
-    # ---- Qt model API ------------------------------------------------------------
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.columns)
-
-    def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(self.columns)
-        ):
-            return self.columns[section]
-        return None
-
-    def flags(self, index: _Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
