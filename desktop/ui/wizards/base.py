@@ -11,7 +11,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QWidget, QWizard
+from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QRadioButton, QWidget, QWizard
 
 from desktop.tasks import TaskScope
 from desktop.ui.wizards.context import MoneyContext, money_context_from
@@ -22,6 +22,19 @@ BANNER_STYLES = {
     "info": "background:#e1effe; color:#1e429f; padding:6px; border-radius:4px;",
     "success": "background:#def7ec; color:#03543f; padding:6px; border-radius:4px;",
 }
+
+
+def choice_row(owner: QWidget, *labels: str) -> tuple[QHBoxLayout, list[QRadioButton]]:
+    """Exclusive radio buttons in a row, the first one checked."""
+    row = QHBoxLayout()
+    group = QButtonGroup(owner)
+    buttons = [QRadioButton(label) for label in labels]
+    for button in buttons:
+        group.addButton(button)
+        row.addWidget(button)
+    row.addStretch(1)
+    buttons[0].setChecked(True)
+    return row, buttons
 
 
 class Banner(QLabel):

@@ -5,12 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QFormLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
-    QRadioButton,
     QVBoxLayout,
     QWidget,
     QWizardPage,
@@ -18,7 +15,7 @@ from PySide6.QtWidgets import (
 
 from desktop.ui.widgets.address_field import AddressField
 from desktop.ui.widgets.money_field import MoneyField
-from desktop.ui.wizards.base import MoneyWizard
+from desktop.ui.wizards.base import MoneyWizard, choice_row
 from desktop.ui.wizards.pickers import WalletPicker
 from desktop.ui.wizards.quote_page import QuotePage
 from desktop.ui.wizards.state import SendState
@@ -48,16 +45,9 @@ class DestinationPage(QWizardPage):
         self.setTitle("Send to")
         self.setSubTitle("Another OMS wallet or an external Polygon address, and the amount.")
         lay = QVBoxLayout(self)
-        kinds = QHBoxLayout()
-        self.to_address = QRadioButton("External address")
-        self.to_wallet = QRadioButton("Another OMS wallet")
-        self.to_address.setChecked(True)
-        group = QButtonGroup(self)
-        group.addButton(self.to_address)
-        group.addButton(self.to_wallet)
-        kinds.addWidget(self.to_address)
-        kinds.addWidget(self.to_wallet)
-        kinds.addStretch(1)
+        kinds, (self.to_address, self.to_wallet) = choice_row(
+            self, "External address", "Another OMS wallet"
+        )
         lay.addLayout(kinds)
         self.address = AddressField()
         lay.addWidget(self.address)
@@ -67,16 +57,9 @@ class DestinationPage(QWizardPage):
 
         box = QGroupBox("Amount")
         form = QFormLayout(box)
-        side = QHBoxLayout()
-        self.send_exactly = QRadioButton("I send exactly")
-        self.receive_exactly = QRadioButton("They receive exactly")
-        self.send_exactly.setChecked(True)
-        sg = QButtonGroup(self)
-        sg.addButton(self.send_exactly)
-        sg.addButton(self.receive_exactly)
-        side.addWidget(self.send_exactly)
-        side.addWidget(self.receive_exactly)
-        side.addStretch(1)
+        side, (self.send_exactly, self.receive_exactly) = choice_row(
+            self, "I send exactly", "They receive exactly"
+        )
         form.addRow(side)
         self.amount = MoneyField("usdc", with_max=True)
         form.addRow("Amount", self.amount)

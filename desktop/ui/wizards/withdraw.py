@@ -11,15 +11,12 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QComboBox,
     QFormLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
-    QRadioButton,
     QVBoxLayout,
     QWidget,
     QWizardPage,
@@ -27,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from desktop.oms import errors
 from desktop.ui.widgets.money_field import MoneyField
-from desktop.ui.wizards.base import Banner, MoneyWizard
+from desktop.ui.wizards.base import Banner, MoneyWizard, choice_row
 from desktop.ui.wizards.quote_page import QuotePage
 from desktop.ui.wizards.send import SourcePage
 from desktop.ui.wizards.state import RAIL_INFO, WithdrawState, new_idempotency_key
@@ -143,16 +140,7 @@ class AccountPage(QWizardPage):
 
         rail = QGroupBox("Rail")
         rl = QVBoxLayout(rail)
-        row = QHBoxLayout()
-        self.ach = QRadioButton("ACH")
-        self.wire = QRadioButton("Wire")
-        self.ach.setChecked(True)
-        grp = QButtonGroup(self)
-        grp.addButton(self.ach)
-        grp.addButton(self.wire)
-        row.addWidget(self.ach)
-        row.addWidget(self.wire)
-        row.addStretch(1)
+        row, (self.ach, self.wire) = choice_row(self, "ACH", "Wire")
         rl.addLayout(row)
         self.rail_info = QLabel()
         self.rail_info.setWordWrap(True)
