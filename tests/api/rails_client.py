@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -200,3 +201,7 @@ def assert_error(r: httpx.Response, status: int, code: str, param: str | None = 
         assert err["param"] == param, err
     assert err["requestId"] == r.headers["Request-Id"]
     return err
+
+
+def ts(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))

@@ -4,39 +4,10 @@ against a real sandbox process."""
 from __future__ import annotations
 
 import base64
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
-from rails_client import NYC, SACRAMENTO, Api, assert_error
-from webhook_receiver import WebhookReceiver
-
-
-def ts(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-@pytest.fixture
-def api(sandbox):
-    """A fresh, empty account on the shared sandbox (no clock advances here)."""
-    root = Api.of(sandbox)
-    acct = root.new_account()
-    yield acct
-    acct.close()
-    root.close()
-
-
-@pytest.fixture
-def fresh_api(fresh_sandbox):
-    a = Api.of(fresh_sandbox)
-    yield a
-    a.close()
-
-
-@pytest.fixture
-def receiver():
-    rec = WebhookReceiver()
-    yield rec
-    rec.close()
+from rails_client import NYC, SACRAMENTO, Api, assert_error, ts
 
 
 def funded_customer(api: Api, **overrides):

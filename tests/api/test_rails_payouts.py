@@ -5,30 +5,6 @@ from __future__ import annotations
 
 import pytest
 from rails_client import CHASE_ROUTING, Api, assert_error
-from webhook_receiver import WebhookReceiver
-
-
-@pytest.fixture
-def api(sandbox):
-    root = Api.of(sandbox)
-    acct = root.new_account()
-    yield acct
-    acct.close()
-    root.close()
-
-
-@pytest.fixture
-def fresh_api(fresh_sandbox):
-    a = Api.of(fresh_sandbox)
-    yield a
-    a.close()
-
-
-@pytest.fixture
-def receiver():
-    rec = WebhookReceiver()
-    yield rec
-    rec.close()
 
 
 def payout_quote(api: Api, cst: dict, wlt: dict, ext_id: str, network: str, **amounts) -> dict:

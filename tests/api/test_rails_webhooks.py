@@ -6,42 +6,15 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
-from rails_client import Api, assert_error
+from rails_client import Api, assert_error, ts
 from sandbox_proc import start_sandbox
 from webhook_receiver import WebhookReceiver
 
 EXTERNAL = "0xabC1230000000000000000000000000000DEf456"
 DEAD = "0x" + "1" * 36 + "dead"
-
-
-def ts(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-@pytest.fixture
-def api(sandbox):
-    root = Api.of(sandbox)
-    acct = root.new_account()
-    yield acct
-    acct.close()
-    root.close()
-
-
-@pytest.fixture
-def fresh_api(fresh_sandbox):
-    a = Api.of(fresh_sandbox)
-    yield a
-    a.close()
-
-
-@pytest.fixture
-def receiver():
-    rec = WebhookReceiver()
-    yield rec
-    rec.close()
 
 
 @pytest.fixture

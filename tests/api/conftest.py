@@ -1,0 +1,37 @@
+"""Fixtures of the rails tests (cash-ins, payouts, webhooks): a fresh account on the shared
+sandbox (`api`), an account on a sandbox of its own (`fresh_api`), a webhook receiver."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from rails_client import Api
+from webhook_receiver import WebhookReceiver
+
+
+@pytest.fixture
+def api(sandbox):
+    root = Api.of(sandbox)
+    acct = root.new_account()
+    yield acct
+    acct.close()
+    root.close()
+
+
+@pytest.fixture
+def fresh_api(fresh_sandbox):
+    a = Api.of(fresh_sandbox)
+    yield a
+    a.close()
+
+
+@pytest.fixture
+def receiver():
+    rec = WebhookReceiver()
+    yield rec
+    rec.close()
