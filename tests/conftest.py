@@ -1,4 +1,8 @@
-"""Shared test set-up: offscreen Qt, a real sandbox over loopback."""
+"""Shared test set-up: offscreen Qt, a real sandbox over loopback.
+
+Helpers live in the ``tests.support`` package; fixtures that every directory uses are
+registered here, the autouse Qt ones only in ``tests/ui`` and ``tests/flows``.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +12,10 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_API", "pyside6")
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from sandbox_proc import SandboxProcess, start_sandbox
+from tests.support.qt import demo_sandbox, qasync_loop  # noqa: F401  (fixtures)
+from tests.support.sandbox import SandboxProcess, start_sandbox
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,6 @@
 """Sandbox benchmark (not part of the pass/fail suite; prints figures).
 
-Run: python tests/perf/bench_sandbox.py [--seconds 5] [--clients 8] [--customers 100000]
+Run: python -m tests.perf.bench_sandbox [--seconds 5] [--clients 8] [--customers 100000]
 
 1. 8 concurrent keep-alive clients doing POST /quotes + POST /transactions pairs:
    pairs/s, p50/p99 pair latency; the same server's GET /sandbox/health rate; their ratio
@@ -28,8 +28,7 @@ from urllib.parse import urlparse
 
 import psutil
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from sandbox_proc import start_sandbox
+from tests.support.sandbox import start_sandbox
 
 EXT_ADDR = "0xabC1230000000000000000000000000000DEf456"
 IDENTITY = {

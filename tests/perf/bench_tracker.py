@@ -1,6 +1,6 @@
 """Benchmark: the tracker following 500 in-flight transactions against a real sandbox.
 
-Run:  python tests/perf/bench_tracker.py [--n 500] [--ramp 50] [--steady 30] [--gc-freeze]
+Run:  python -m tests.perf.bench_tracker [--n 500] [--ramp 50] [--steady 30] [--gc-freeze]
 
 Creates N sends on a manual-clock sandbox (they stay ``processing`` until the clock moves),
 tracks all of them with the default backoff (1 s ×1.5 → 15 s), measures a steady phase, then
@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -23,14 +22,12 @@ from typing import ClassVar
 import psutil
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "api")]
-
-from sandbox_proc import start_sandbox  # noqa: E402
-from test_client_support import funded_customer, send_body  # noqa: E402
 
 from desktop.oms import models  # noqa: E402
 from desktop.oms.client import Credentials, OmsClient  # noqa: E402
 from desktop.oms.tracker import Tracker  # noqa: E402
+from tests.support.client import funded_customer, send_body  # noqa: E402
+from tests.support.sandbox import start_sandbox  # noqa: E402
 
 gc_pauses: list[tuple[int, float]] = []
 _gc_start: list[float] = [0.0]

@@ -1,6 +1,6 @@
 """Benchmark: the transactions view tracking 500 in-flight transactions.
 
-    QT_QPA_PLATFORM=offscreen python tests/perf/bench_transactions.py [N]
+    QT_QPA_PLATFORM=offscreen python -m tests.perf.bench_transactions [N]
 
 Starts a sandbox (manual clock), creates N (default 500) sends that stay ``processing``,
 opens the TransactionsView with the application's real Tracker (default backoff) and
@@ -29,14 +29,11 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_API", "pyside6")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import psutil
 import qasync
 from PySide6.QtCore import QElapsedTimer, QTimer
 from PySide6.QtWidgets import QApplication
-from sandbox_proc import start_sandbox
 
 from desktop.oms.client import Credentials, OmsClient
 from desktop.oms.outbox import Outbox
@@ -44,6 +41,7 @@ from desktop.oms.tracker import Tracker
 from desktop.tasks import TaskScope
 from desktop.ui.transactions import TransactionsView
 from desktop.ui.wizards.context import MoneyContext
+from tests.support.sandbox import start_sandbox
 
 IDENTITY = {
     "type": "individual",

@@ -1,4 +1,4 @@
-"""UI benchmarks (run explicitly: ``python tests/perf/bench_ui.py``; prints figures).
+"""UI benchmarks (run explicitly: ``python -m tests.perf.bench_ui``; prints figures).
 
 1. Process start → first customer row painted, via ``python -m desktop``:
    a) the sandbox already running (the app's child exits 3 and the app reuses it),
@@ -24,8 +24,6 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT))
 
 N_CUSTOMERS = 100_000
 WIDTH, HEIGHT = 1200, 800
@@ -64,7 +62,7 @@ def _first_paint(args: list[str], home: Path, env_extra=None) -> float:
 
 
 def bench_startup(runs: int = 5) -> dict:
-    from sandbox_proc import start_sandbox
+    from tests.support.sandbox import start_sandbox
 
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -263,7 +261,7 @@ def _run_child(*args: str) -> dict:
 
 
 def bench_scroll() -> list[dict]:
-    from sandbox_proc import start_sandbox
+    from tests.support.sandbox import start_sandbox
 
     results = [_run_child("--child", "bare")]
     with tempfile.TemporaryDirectory() as tmp:

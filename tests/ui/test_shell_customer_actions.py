@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import uuid
 
-from conftest import run
 from PySide6.QtWidgets import QDialog
 
 from desktop.ui.dialogs import CustomerFormDialog
+from tests.support.qt import run
 
 
 def _fill_identity(dlg, tag: str) -> None:

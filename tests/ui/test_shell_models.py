@@ -7,13 +7,13 @@ import sys
 
 import pytest
 import shiboken6
-from conftest import run
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt
 
 from desktop.oms import errors, models
 from desktop.tasks import TaskScope
 from desktop.ui.customer_detail import CustomerTransactionsModel
 from desktop.ui.customers import CustomersModel, NameFilterProxy, customers_fetch
+from tests.support.qt import run
 
 
 def test_customers_model_pages_and_passes_modeltester(qtbot, qtmodeltester, window):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from conftest import close_window, make_ctx
 from PySide6.QtCore import QSettings
-from sandbox_proc import start_sandbox
 
 from desktop.ui.main_window import MainWindow
+from tests.support.qt import close_window, make_ctx
+from tests.support.sandbox import start_sandbox
 
 
 def test_offline_banner_and_recovery_when_sandbox_restarts(qtbot, tmp_path):

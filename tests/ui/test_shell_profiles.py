@@ -8,13 +8,13 @@ from pathlib import Path
 
 import keyring
 import pytest
-from conftest import run
 from keyring.backends import fail
 from PySide6.QtWidgets import QApplication
 
 from desktop.app import DeskApp
 from desktop.config import Profile, ProfileKind, ProfileStore
 from desktop.secrets import ApiKeyPair, SecretStore
+from tests.support.qt import run
 
 
 def _files_text(*dirs: Path) -> str:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from conftest import run
 from PySide6.QtCore import Qt
 
 from desktop.ui.goto import Target
+from tests.support.qt import run
 
 
 def _make_customer(qtbot, api, **extra):
