@@ -707,12 +707,3 @@ async def simulate_auth_commit(body: AuthCommit, request: Request):
         out["cashInId"] = ci["id"]
         out["transactionId"] = txn_id
         return respond(request, out, 200, tx)
-
-
-def _startup() -> None:
-    if RT.store is not None:
-        init_schema(RT.store)
-
-
-_startup()
-router.on_startup.append(_startup)

@@ -16,7 +16,8 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from .aba import mask_account_number, routing_number_valid
+from desktop.rules import routing_number_valid
+
 from .api import Body, Paging, account_of, envelope, json_response, paging, respond
 from .clock import iso_ms
 from .errors import ApiError
@@ -44,7 +45,12 @@ OMS_FEE_PER_10K = 50  # 0.50 %
 BANK_SUBMITTED_AFTER_MS = 5_000
 COMPLETE_AFTER_MS = {"wire": 60_000, "ach": 300_000}
 RETURN_AFTER_MS = 60_000  # account number ending 0000 (D17)
-_ACCOUNT_RE = re.compile(r"^[0-9]{4,17}$")
+_ACCOUNT_RE = re.compile(r"[0-9]{4,17}")
+
+
+def mask_account_number(number: str) -> str:
+    """`******4242`: six asterisks and the last four digits (D12: responses always mask)."""
+    return "******" + number[-4:]
 
 
 # -- external accounts ----------------------------------------------------------------------
@@ -87,7 +93,7 @@ async def create_external_account(customerId: str, body: ExternalAccountCreate, 
             "bankDetails.routingNumber",
         )
     number = details.get("accountNumber")
-    if not isinstance(number, str) or not _ACCOUNT_RE.match(number):
+    if not isinstance(number, str) or not _ACCOUNT_RE.fullmatch(number):
         raise ApiError(
             400,
             "invalid_request",

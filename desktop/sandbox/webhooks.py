@@ -258,12 +258,9 @@ def _ensure_worker() -> None:
             _worker.start()
 
 
-def _startup() -> None:
-    if RT.store is not None:
-        wd.init_schema(RT.store)
-        _ensure_worker()
-
-
-if _on_event not in store_mod.event_listeners:
-    store_mod.event_listeners.append(_on_event)
-_startup()  # create_app() runs after RT.store/RT.clock exist; uvicorn runs with lifespan off
+def start(store: Store) -> None:
+    """Start-up step (app.STARTUP): the delivery tables, the event hook and the worker."""
+    wd.init_schema(store)
+    if _on_event not in store_mod.event_listeners:
+        store_mod.event_listeners.append(_on_event)
+    _ensure_worker()

@@ -7,49 +7,50 @@ import threading
 import httpx
 import pytest
 
-from tests.support.sandbox_api import FULL_IDENTITY, Api, assert_error
+from tests.support.api import Api, assert_error
+from tests.support.identity import IDENTITY
 
 
 @pytest.fixture
 def api(sandbox):
-    client = Api.new_account(sandbox)
+    client = Api.on_new_account(sandbox)
     yield client
     client.close()
 
 
 def test_replay_returns_identical_body(api):
-    r1 = api.post("/customers", FULL_IDENTITY, key="cust-001")
-    r2 = api.post("/customers", FULL_IDENTITY, key="cust-001")
+    r1 = api.post("/customers", IDENTITY, key="cust-001")
+    r2 = api.post("/customers", IDENTITY, key="cust-001")
     assert r1.status_code == r2.status_code == 201
     assert r1.content == r2.content
     assert r2.headers["Idempotent-Replayed"] == "true"
     assert "Idempotent-Replayed" not in r1.headers
     assert r1.headers["Request-Id"] != r2.headers["Request-Id"]
     # Key order and whitespace do not matter: "same body" is equal after JSON parsing.
-    reordered = dict(reversed(list(FULL_IDENTITY.items())))
+    reordered = dict(reversed(list(IDENTITY.items())))
     r3 = api.post("/customers", reordered, key="cust-001")
     assert r3.content == r1.content
     assert len(api.get("/customers").json()["data"]) == 1
 
 
 def test_same_key_other_body_is_422_and_not_stored(api):
-    api.post("/customers", FULL_IDENTITY, key="k1")
-    r = api.post("/customers", {**FULL_IDENTITY, "firstName": "Other"}, key="k1")
+    api.post("/customers", IDENTITY, key="k1")
+    r = api.post("/customers", {**IDENTITY, "firstName": "Other"}, key="k1")
     assert_error(r, 422, "idempotency_key_reused", "Idempotency-Key")
     # the original is still what the key replays
-    r = api.post("/customers", FULL_IDENTITY, key="k1")
+    r = api.post("/customers", IDENTITY, key="k1")
     assert r.status_code == 201 and r.json()["firstName"] == "Jane"
     assert len(api.get("/customers").json()["data"]) == 1
 
 
 def test_scope_is_method_and_path_and_account(sandbox, api):
-    c = api.post("/customers", FULL_IDENTITY, key="shared").json()
+    c = api.post("/customers", IDENTITY, key="shared").json()
     w = api.post(
         f"/customers/{c['id']}/wallets", {"asset": "usdc", "chain": "polygon"}, key="shared"
     )
     assert w.status_code == 201 and w.json()["object"] == "wallet"
-    other = Api.new_account(sandbox)
-    r = other.post("/customers", FULL_IDENTITY, key="shared")
+    other = Api.on_new_account(sandbox)
+    r = other.post("/customers", IDENTITY, key="shared")
     assert r.status_code == 201 and r.json()["id"] != c["id"]
     assert "Idempotent-Replayed" not in r.headers
     other.close()
@@ -84,27 +85,27 @@ def test_transaction_replay_does_not_send_twice(api):
     r1 = api.post("/transactions", {"quoteId": q["id"]}, key="send-1")
     r2 = api.post("/transactions", {"quoteId": q["id"]}, key="send-1")
     assert r1.status_code == r2.status_code == 201 and r1.content == r2.content
-    assert str(api.balance(w["id"])) == "70.00"
+    assert api.balance(w["id"]) == "70.00"
     assert len(api.get("/transactions").json()["data"]) == 1
 
 
 def test_key_validation(api):
     assert_error(
-        api.post("/customers", FULL_IDENTITY, key=""), 400, "invalid_request", "Idempotency-Key"
+        api.post("/customers", IDENTITY, key=""), 400, "invalid_request", "Idempotency-Key"
     )
     assert_error(
-        api.post("/customers", FULL_IDENTITY, key="x" * 256),
+        api.post("/customers", IDENTITY, key="x" * 256),
         400,
         "invalid_request",
         "Idempotency-Key",
     )
     assert_error(
-        api.post("/customers", FULL_IDENTITY, key="tab\there"),
+        api.post("/customers", IDENTITY, key="tab\there"),
         400,
         "invalid_request",
         "Idempotency-Key",
     )
-    assert api.post("/customers", FULL_IDENTITY, key="x" * 255).status_code == 201
+    assert api.post("/customers", IDENTITY, key="x" * 255).status_code == 201
     # Optional on PATCH; token endpoint and sandbox extras never need one.
     c = api.get("/customers").json()["data"][0]
     assert api.patch(f"/customers/{c['id']}", {"middleName": "Q"}).status_code == 200
@@ -137,9 +138,7 @@ def test_concurrent_duplicates_create_exactly_one(api):
                     headers={"Idempotency-Key": "dup-send"},
                 )
             else:
-                r = h.post(
-                    "/customers", json=FULL_IDENTITY, headers={"Idempotency-Key": "dup-cust"}
-                )
+                r = h.post("/customers", json=IDENTITY, headers={"Idempotency-Key": "dup-cust"})
             with lock:
                 results.append(r)
 
@@ -159,4 +158,4 @@ def test_concurrent_duplicates_create_exactly_one(api):
     assert len(txn_bodies) == 1 and len(cust_bodies) == 1
     assert len(api.get("/transactions").json()["data"]) == 1
     assert len(api.get("/customers").json()["data"]) == 2  # funded() made one, plus one
-    assert str(api.balance(w["id"])) == "990.00"
+    assert api.balance(w["id"]) == "990.00"

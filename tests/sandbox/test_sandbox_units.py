@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.sandbox_api import EXT_ADDR
+from tests.support.api import EXT_ADDR
 
 
 # -- unit tests of the pure parts -------------------------------------------------------------
