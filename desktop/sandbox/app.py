@@ -90,8 +90,8 @@ def _has_surrogate(text: str) -> bool:
     return False
 
 
-def body_problem(parsed: Any) -> tuple[str, str | None] | None:
-    """What makes a parsed JSON body unacceptable, as (message, param), or None.
+def body_problem(parsed: Any) -> tuple[str, str, str | None] | None:
+    """What makes a parsed JSON body unacceptable, as (code, message, param), or None.
 
     Iterative, so a deep body cannot exhaust the stack; every string (keys too) must be valid
     UTF-8 (a lone surrogate such as "\\ud800" cannot be stored) and short enough."""
@@ -100,23 +100,28 @@ def body_problem(parsed: Any) -> tuple[str, str | None] | None:
         node, path, depth = stack.pop()
         if isinstance(node, str):
             if len(node) > MAX_STRING_CHARS:
-                return f"{path or 'body'} is longer than {MAX_STRING_CHARS} characters", path
+                if path and path.rsplit(".", 1)[-1] in AMOUNT_KEYS:
+                    return "invalid_amount", "Amount is too long", path
+                msg = f"{path or 'body'} is longer than {MAX_STRING_CHARS} characters"
+                return "invalid_request", msg, path
             if not node.isascii() and _has_surrogate(node):
-                return f"{path or 'body'} is not valid Unicode text", path
+                return "invalid_request", f"{path or 'body'} is not valid Unicode text", path
             continue
         if not isinstance(node, (dict, list)):
             continue
         if depth > MAX_JSON_DEPTH:
-            return f"The JSON body is nested deeper than {MAX_JSON_DEPTH} levels", path
+            msg = f"The JSON body is nested deeper than {MAX_JSON_DEPTH} levels"
+            return "invalid_request", msg, path
         if len(node) > MAX_JSON_ENTRIES:
-            return f"{path or 'body'} has more than {MAX_JSON_ENTRIES} entries", path
+            msg = f"{path or 'body'} has more than {MAX_JSON_ENTRIES} entries"
+            return "invalid_request", msg, path
         if isinstance(node, list):
             for i, value in enumerate(node):
                 stack.append((value, f"{path}.{i}" if path else str(i), depth + 1))
             continue
         for key, value in node.items():
             if len(key) > MAX_STRING_CHARS or (not key.isascii() and _has_surrogate(key)):
-                return f"{path or 'body'} has an invalid key", path
+                return "invalid_request", f"{path or 'body'} has an invalid key", path
             stack.append((value, f"{path}.{key}" if path else key, depth + 1))
     return None
 
@@ -323,7 +328,7 @@ class SandboxMiddleware:
             if parsed is not _MALFORMED:
                 problem = body_problem(parsed)
                 if problem is not None:
-                    await send_error(400, "invalid_request", problem[0], problem[1])
+                    await send_error(400, *problem)
                     return
             fed = False
 
