@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, Request
 
 from desktop.rules import routing_number_valid
 
+from . import schemas
 from .api import Body, Paging, account_of, envelope, json_response, paging, respond
 from .clock import iso_ms
 from .errors import ApiError
@@ -71,6 +72,7 @@ def _text(value: Any, param: str, max_len: int = 140) -> str:
 @router.post(
     "/customers/{customerId}/external-accounts",
     status_code=201,
+    response_model=schemas.ExternalAccountOut,
     summary="Register a US bank account (sandbox only; provisioned by Polygon in OMS)",
 )
 async def create_external_account(customerId: str, body: ExternalAccountCreate, request: Request):
@@ -135,7 +137,11 @@ async def create_external_account(customerId: str, body: ExternalAccountCreate, 
         return respond(request, out, 201, tx)
 
 
-@router.get("/customers/{customerId}/external-accounts", summary="List external accounts (D9)")
+@router.get(
+    "/customers/{customerId}/external-accounts",
+    response_model=schemas.ExternalAccountPage,
+    summary="List external accounts (D9)",
+)
 async def list_external_accounts(customerId: str, request: Request, p: Paging = Depends(paging)):
     account = account_of(request)
     customer_or_404(RT.store, account, customerId, "customerId")
@@ -152,6 +158,7 @@ def get_external_account(store: Store, account: str, eid: Any, param: str) -> tu
 
 @router.get(
     "/customers/{customerId}/external-accounts/{externalAccountId}",
+    response_model=schemas.ExternalAccountOut,
     summary="Get an external account",
 )
 async def get_external_account_route(customerId: str, externalAccountId: str, request: Request):

@@ -440,3 +440,43 @@ def test_every_listed_router_is_served(sandbox):
     for router in ROUTERS:
         for route in router.routes:
             assert "/v0.9" + route.path in paths, route.path
+
+
+# -- 11: contract slips ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "source",
+    [
+        {"asset": "usd", "network": "cash", "amount": "100.00"},
+        {"asset": "usd", "network": "ach", "amount": "100.00"},
+        {"asset": "usdc", "network": "cash", "amount": "100.00"},
+    ],
+    ids=["usd-cash", "usd-ach", "cash-network"],
+)
+def test_fiat_source_without_wallet_is_d19_unsupported_asset(world, source):
+    api, c, _w = world
+    body = {
+        "customerId": c["id"],
+        "source": source,
+        "destination": {
+            "wallet": {"blockchainAddress": EXT_ADDR},
+            "asset": "usdc",
+            "network": "polygon",
+        },
+    }
+    assert_error(api.post("/quotes", body), 400, "unsupported_asset", "source.asset")
+
+
+def test_crypto_source_without_wallet_is_400_naming_it(world):
+    api, c, w = world
+    body = api.quote_body(c, w)
+    del body["source"]["walletId"]
+    assert_error(api.post("/quotes", body), 400, "invalid_request", "source.walletId")
+
+
+def test_cash_in_amounts_follow_d6(world):
+    api, c, w = world
+    ci = api.cash_in(c["id"], w["id"], "40.00")
+    assert ci["sponsorGasCost"] == "0.00"
+    commit = api.deposit_cash(ci, "40.00")
+    txn = api.ok(api.get(f"/transactions/{commit['transactionId']}"))
+    assert txn["sponsorGasCost"] == "0.00"
