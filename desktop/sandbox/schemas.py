@@ -399,7 +399,6 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (405, "method_not_allowed"),
         (413, "request_too_large (the body is over the size limit; nothing was read past it)"),
         (422, "insufficient_funds / limit_exceeded / idempotency_key_reused"),
-        (429, "rate_limited (with Retry-After)"),
         (500, "internal_error"),
     ]
 }

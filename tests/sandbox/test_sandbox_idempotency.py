@@ -159,3 +159,124 @@ def test_concurrent_duplicates_create_exactly_one(api):
     assert len(api.get("/transactions").json()["data"]) == 1
     assert len(api.get("/customers").json()["data"]) == 2  # funded() made one, plus one
     assert api.balance(w["id"]) == "990.00"
+
+
+# -- D3: every outcome, stored or not --------------------------------------------------------------
+def _replayed(r1, r2) -> bool:
+    """r2 is r1 replayed: same status and body, marked Idempotent-Replayed."""
+    return (
+        r2.headers.get("Idempotent-Replayed") == "true"
+        and r2.status_code == r1.status_code
+        and r2.content == r1.content
+        and "Idempotent-Replayed" not in r1.headers
+    )
+
+
+def test_d3_403_is_stored_even_after_the_customer_is_active_again(api):
+    c, w = api.funded("50.00")
+    api.ok(api.patch(f"/sandbox/customers/{c['id']}", {"status": "inactive"}))
+    body = api.quote_body(c, w, amount="5.00")
+    r1 = api.post("/quotes", body, key="k403")
+    assert_error(r1, 403, "customer_inactive")
+    api.ok(api.patch(f"/sandbox/customers/{c['id']}", {"status": "active"}))
+    r2 = api.post("/quotes", body, key="k403")
+    assert _replayed(r1, r2)
+    assert api.post("/quotes", body, key="k403-new").status_code == 201  # it would pass now
+
+
+def test_d3_403_endorsement_required_is_stored(api):
+    pending = api.customer(birthDate=...)
+    body = {"asset": "usdc", "chain": "polygon"}
+    path = f"/customers/{pending['id']}/wallets"
+    r1 = api.post(path, body, key="k403-e")
+    assert_error(r1, 403, "endorsement_required")
+    api.ok(api.patch(f"/customers/{pending['id']}", {"birthDate": "1990-05-15"}))
+    assert _replayed(r1, api.post(path, body, key="k403-e"))
+    assert api.post(path, body, key="k403-e2").status_code == 201
+
+
+def test_d3_2xx_is_stored(api):
+    c, w = api.funded("50.00")
+    q = api.quote(c, w, amount="5.00")
+    r1 = api.post("/transactions", {"quoteId": q["id"]}, key="k201")
+    assert r1.status_code == 201
+    assert _replayed(r1, api.post("/transactions", {"quoteId": q["id"]}, key="k201"))
+    assert api.balance(w["id"]) == "45.00"  # sent once
+
+
+def test_d3_404_for_a_missing_customer_is_stored(api):
+    path = "/customers/cst_00000000000000000000000000/wallets"
+    body = {"asset": "usdc", "chain": "polygon"}
+    r1 = api.post(path, body, key="k404-c")
+    assert_error(r1, 404, "not_found")
+    assert _replayed(r1, api.post(path, body, key="k404-c"))
+
+
+@pytest.fixture
+def own_clock(fresh_sandbox):
+    """A client of a sandbox of its own: these tests move the clock."""
+    client = Api.of(fresh_sandbox)
+    yield client
+    client.close()
+
+
+def test_d3_409_quote_expired_is_stored(own_clock):
+    api = own_clock
+    c, w = api.funded("50.00")
+    q = api.quote(c, w, amount="5.00")
+    api.advance(31)  # past the 30 s quote lifetime (D5)
+    r1 = api.post("/transactions", {"quoteId": q["id"]}, key="k409-exp")
+    assert_error(r1, 409, "quote_expired")
+    assert _replayed(r1, api.post("/transactions", {"quoteId": q["id"]}, key="k409-exp"))
+
+
+def test_d3_409_quote_not_open_is_stored(api):
+    c, w = api.funded("50.00")
+    q = api.quote(c, w, amount="5.00")
+    api.ok(api.post("/transactions", {"quoteId": q["id"]}, key="first"), 201)
+    r1 = api.post("/transactions", {"quoteId": q["id"]}, key="k409-open")
+    assert_error(r1, 409, "quote_not_open")
+    assert _replayed(r1, api.post("/transactions", {"quoteId": q["id"]}, key="k409-open"))
+
+
+def test_d3_409_invalid_state_is_stored(api):
+    c = api.customer()
+    api.wallet(c["id"])
+    body = {"asset": "usdc", "chain": "polygon"}
+    r1 = api.post(f"/customers/{c['id']}/wallets", body, key="k409-state")
+    assert_error(r1, 409, "invalid_state")
+    assert _replayed(r1, api.post(f"/customers/{c['id']}/wallets", body, key="k409-state"))
+
+
+def test_d3_422_limit_exceeded_is_stored(own_clock):
+    api = own_clock
+    c = api.customer()
+    w = api.wallet(c["id"])
+    for _ in range(3):  # 3 cash-ins in 24 h is the D11 count limit
+        api.cash_in(c["id"], w["id"], "20.00")
+    body = api.cash_in_body(c["id"], w["id"], "20.00")
+    r1 = api.post("/cash-ins", body, key="k422-limit")
+    assert_error(r1, 422, "limit_exceeded")
+    api.advance(25 * 3600)  # the window has passed: a new attempt would pass
+    assert _replayed(r1, api.post("/cash-ins", body, key="k422-limit"))
+
+
+def test_d3_400_and_401_are_not_stored(api):
+    c, w = api.funded("50.00")
+    bad = api.quote_body(c, w, amount="5.001.0")
+    r1 = api.post("/quotes", bad, key="k400-q")
+    assert_error(r1, 400, "invalid_amount")
+    # The retry with the same key runs again: with the body fixed (a new body is fine, since
+    # nothing was stored) it succeeds.
+    good = api.quote_body(c, w, amount="5.00")
+    r2 = api.post("/quotes", good, key="k400-q")
+    assert r2.status_code == 201 and "Idempotent-Replayed" not in r2.headers
+    # 401: a request that never got past authentication leaves no record.
+    r = api.http.post(
+        "/quotes",
+        json=good,
+        headers={"Authorization": "Bearer expired-or-bogus", "Idempotency-Key": "k401"},
+    )
+    assert_error(r, 401, "unauthorized")
+    r = api.post("/quotes", good, key="k401")
+    assert r.status_code == 201 and "Idempotent-Replayed" not in r.headers

@@ -15,7 +15,7 @@ from tests.support.api import EXT_ADDR, Api, assert_error
 from tests.support.identity import IDENTITY
 
 PREFIX = "/v0.9"
-ERROR_STATUSES = {"400", "401", "403", "404", "405", "409", "413", "422", "429", "500"}
+ERROR_STATUSES = {"400", "401", "403", "404", "405", "409", "413", "422", "500"}
 # Served by the framework, not API routes (the document and its viewer).
 NOT_API = {f"{PREFIX}/openapi.json", f"{PREFIX}/docs", f"{PREFIX}/docs/oauth2-redirect"}
 
