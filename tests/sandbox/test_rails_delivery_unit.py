@@ -138,3 +138,19 @@ def test_worker_records_a_timeout_and_schedules_the_retry(tmp_path):
     Webhook(wd.secret_key(secret)).verify(seen[1].content, dict(seen[1].headers))
     client.close()
     store.close()
+
+
+def test_webhook_url_rule_uses_the_one_loopback_rule():
+    """http is allowed only on this computer, by the shared rule and its shared vectors."""
+    from tests.support.vectors import LOOPBACK_HOSTS, NOT_LOOPBACK_HOSTS
+
+    def url(host: str) -> str:
+        if ":" in host and not host.startswith("["):
+            host = f"[{host}]"
+        return f"http://{host}:8080/hook"
+
+    for host in LOOPBACK_HOSTS:
+        assert wd.url_problem(url(host)) is None, host
+    for host in NOT_LOOPBACK_HOSTS:
+        assert wd.url_problem(url(host)) is not None, host
+        assert wd.url_problem(url(host).replace("http:", "https:", 1)) is None, host
