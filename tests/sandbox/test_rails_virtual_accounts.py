@@ -3,6 +3,7 @@ deposits on the manual sandbox clock, over HTTP against a real sandbox process."
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from desktop.rules import routing_number_valid
@@ -297,3 +298,51 @@ def test_events_of_va_deposits(api, receiver):
             ("transaction.fiatToCrypto.failed", bad["id"]),
         ]
     )
+
+
+def test_openapi_describes_the_inbound_routes_with_their_errors(sandbox):
+    doc = httpx.get(sandbox.base_url + "/openapi.json").json()
+    expected = {
+        "/v0.9/customers/{customerId}/virtual-accounts": {"get", "post"},
+        "/v0.9/virtual-accounts/{virtualAccountId}": {"get", "patch", "delete"},
+        "/v0.9/virtual-accounts/{virtualAccountId}/simulate": {"post"},
+        "/v0.9/customers/{customerId}/deposit-addresses": {"get", "post"},
+        "/v0.9/deposit-addresses/{depositAddressId}": {"get", "delete"},
+        "/v0.9/deposit-addresses/{depositAddressId}/simulate": {"post"},
+        "/v0.9/customers/{customerId}/external-accounts/{externalAccountId}": {"get", "delete"},
+    }
+    for path, methods in expected.items():
+        assert methods <= set(doc["paths"][path]), path
+    for path in expected:
+        if "external-accounts" in path:
+            continue
+        for method, op in doc["paths"][path].items():
+            assert {"400", "401", "403", "404", "409", "422"} <= set(op["responses"]), (
+                path,
+                method,
+            )
+            assert op["responses"]["404"]["content"]["application/json"]["schema"] == {
+                "$ref": "#/components/schemas/ErrorOut"
+            }
+            assert op["security"] == [{"bearer": []}]
+    for path in (
+        "/v0.9/virtual-accounts/{virtualAccountId}/simulate",
+        "/v0.9/deposit-addresses/{depositAddressId}/simulate",
+        "/v0.9/customers/{customerId}/virtual-accounts",
+    ):
+        post = doc["paths"][path]["post"]
+        key = [p for p in post["parameters"] if p["name"] == "Idempotency-Key"]
+        assert key and key[0]["required"] is True
+    created = doc["paths"]["/v0.9/customers/{customerId}/virtual-accounts"]["post"]["responses"]
+    assert created["201"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/VirtualAccountOut"
+    }
+    sim = doc["paths"]["/v0.9/virtual-accounts/{virtualAccountId}/simulate"]["post"]
+    assert sim["responses"]["201"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/TransactionOut"
+    }
+    schemas = doc["components"]["schemas"]
+    assert {"rail", "amount"} <= set(schemas["VirtualAccountSimulate"]["properties"])
+    assert {"address", "label", "type"} <= set(schemas["ExternalAccountCreate"]["properties"])
+    ext_list = doc["paths"]["/v0.9/customers/{customerId}/external-accounts"]["get"]
+    assert "type" in {p["name"] for p in ext_list["parameters"]}
