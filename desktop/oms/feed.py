@@ -163,6 +163,13 @@ class TransactionFeed:
             c.task = asyncio.get_running_loop().create_task(self._run(c, include_existing))
         return FeedHandle(self, c, callback)
 
+    def poke(self, customer_id: str) -> None:
+        """Look at this customer now: a hint (a `transaction.*` webhook event, a simulated
+        deposit) that something may be new. Polling stays the source of truth."""
+        c = self._customers.get(customer_id)
+        if c is not None:
+            c.wake.set()
+
     def note_known(self, customer_id: str, transaction_id: str) -> None:
         """A transaction the desk started itself (e.g. a send): never report it as new."""
         self._customer(customer_id).learn(transaction_id)

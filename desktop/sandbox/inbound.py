@@ -8,7 +8,6 @@ again, its in-flight transactions still settle), but no GET, list or simulator f
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from .clock import iso_ms
@@ -172,8 +171,3 @@ def inbound_transaction(
         "updatedAt": iso_ms(now),
         "completedAt": None,
     }
-
-
-def extra_of(store: Store, kind: str, rid: str) -> dict:
-    row = store.one("SELECT extra FROM resources WHERE id=? AND kind=?", (rid, kind))
-    return json.loads(row[0] or "{}") if row else {}

@@ -191,7 +191,7 @@ async def test_feed_publishes_deposits_live_and_follows_them_to_completion(c):
     await wait_for(lambda: feed.polls >= 2, "the feed's first looks")
     bank = await c.sandbox_simulate_bank_deposit(va.id, "40.00", "ach_in")
     usdc = await c.sandbox_simulate_crypto_deposit(da.id, "3.00")
-    handle.poke()
+    feed.poke(cust.id)  # as a webhook hint would
     processing = models.TransactionStatus.PROCESSING
     await wait_for(
         lambda: {(bank.id, processing), (usdc.id, processing)} <= set(seen), "both deposits"

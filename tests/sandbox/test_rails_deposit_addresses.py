@@ -235,3 +235,42 @@ def test_ledger_invariant_after_200_mixed_inbound_deposits(api):
     assert end["failed"] == len(reversed_) > 0
     elapsed = time.monotonic() - started
     assert elapsed < 20, f"{elapsed:.1f} s"
+
+
+def test_inbound_deposits_in_flight_survive_a_kill(tmp_path):
+    """Settlement jobs of VA and DA deposits are durable: after kill -9 and a restart they
+    still settle once, and account numbers stay unique."""
+    import signal
+
+    from tests.support.sandbox import start_sandbox
+
+    data = tmp_path / "sb"
+    sb = start_sandbox(data)
+    try:
+        api = Api(sb.base_url, sb.api_key, sb.api_secret)
+        cst, wlt = customer_with_wallet(api)
+        va, da = open_va(api, cst, wlt), open_da(api, cst, wlt)
+        bank = sim_va(api, va["id"], "100.00", "wire_in")
+        usdc = sim_da(api, da["id"], "7.00")
+        api.close()
+    finally:
+        sb.stop(signal.SIGKILL)
+    sb2 = start_sandbox(data)
+    try:
+        api = Api(sb2.base_url, sb2.api_key, sb2.api_secret)
+        assert api.ok(api.get(f"/transactions/{bank['id']}"))["status"] == "processing"
+        api.advance(60)
+        assert api.ok(api.get(f"/transactions/{bank['id']}"))["status"] == "completed"
+        assert api.ok(api.get(f"/transactions/{usdc['id']}"))["status"] == "completed"
+        assert api.balance(wlt["id"]) == "96.50"
+        api.advance(600)
+        assert api.balance(wlt["id"]) == "96.50"
+        other = api.wallet(api.customer()["id"])
+        second = open_va(api, {"id": other["customerId"]}, other)
+        assert (
+            second["depositInstructions"]["accountNumber"]
+            != va["depositInstructions"]["accountNumber"]
+        )
+        api.close()
+    finally:
+        sb2.stop()
