@@ -88,8 +88,10 @@ class TransactionFeed:
         error_cap: float = 60.0,
         jitter: float = 0.2,
         page_limit: int = PAGE_LIMIT,
+        rng: random.Random | None = None,
     ) -> None:
         self._client = client
+        self._rng = rng or random.Random()
         self._tracker = tracker
         self.initial, self.factor, self.cap = initial, factor, cap
         self.error_cap, self.jitter = error_cap, jitter
@@ -227,13 +229,17 @@ class TransactionFeed:
                 log.exception("feed of %s crashed", c.id)
                 return
             errors_in_row = 0
-            if fresh:
-                interval = self.initial
-                for t in fresh:
-                    self._publish(c, t)
-            else:
-                interval = min(self.cap, interval * self.factor)
+            for t in fresh:
+                self._publish(c, t)
+            interval = self.next_interval(interval, bool(fresh))
             await self._sleep(c, interval)
+
+    def next_interval(self, interval: float, found_new: bool) -> float:
+        """Back to ``initial`` when something was new, else ×``factor`` up to ``cap``."""
+        return self.initial if found_new else min(self.cap, interval * self.factor)
+
+    def jittered(self, delay: float) -> float:
+        return delay * self._rng.uniform(1 - self.jitter, 1 + self.jitter)
 
     def _publish(self, c: _Customer, txn: models.Transaction) -> None:
         for cb in list(c.callbacks):
@@ -253,9 +259,8 @@ class TransactionFeed:
             c.watches.append(self._tracker.watch("transaction", txn.id, changed))
 
     async def _sleep(self, c: _Customer, delay: float) -> None:
-        delay *= random.uniform(1 - self.jitter, 1 + self.jitter)
         try:
-            await asyncio.wait_for(c.wake.wait(), delay)
+            await asyncio.wait_for(c.wake.wait(), self.jittered(delay))
         except TimeoutError:
             pass
 

@@ -259,3 +259,21 @@ def test_inbound_models_by_prefix_and_labels():
     txn = models.parse_transaction({"source": {"virtualAccountId": "va_1"}})
     assert txn.virtual_account_id == "va_1" and txn.is_deposit
     assert not models.parse_transaction({"depositAddressId": None}).is_deposit
+
+
+def test_feed_backoff_grows_to_the_cap_resets_on_news_and_jitters_reproducibly():
+    import random
+
+    feed = TransactionFeed(object(), initial=2.0, factor=1.5, cap=15.0, jitter=0.2)
+    seq, interval = [], 2.0
+    for _ in range(7):
+        interval = feed.next_interval(interval, found_new=False)
+        seq.append(interval)
+    assert seq == [3.0, 4.5, 6.75, 10.125, 15.0, 15.0, 15.0]
+    assert feed.next_interval(15.0, found_new=True) == 2.0
+    a = TransactionFeed(object(), jitter=0.2, rng=random.Random(7))
+    b = TransactionFeed(object(), jitter=0.2, rng=random.Random(7))
+    delays = [a.jittered(10.0) for _ in range(50)]
+    assert delays == [b.jittered(10.0) for _ in range(50)]
+    assert all(8.0 <= d <= 12.0 for d in delays) and len(set(delays)) > 1
+    assert TransactionFeed(object(), jitter=0.0).jittered(10.0) == 10.0
