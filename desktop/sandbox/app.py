@@ -24,11 +24,14 @@ from . import (
     auth,
     cashins,
     customers,
+    deposit_addresses,
     extras,
     payouts,
     quotes,
+    saved_addresses,
     testhooks,
     transactions,
+    virtual_accounts,
     wallets,
     webhooks,
 )
@@ -562,12 +565,17 @@ ROUTERS = (
     cashins.router,
     payouts.router,
     webhooks.router,
+    virtual_accounts.router,  # D22
+    deposit_addresses.router,  # D22
+    saved_addresses.router,  # D23
 )
 # Start-up steps, run by create_fastapi() once RT.store and RT.clock exist: a rail's own tables,
 # its background workers.
 STARTUP = (
     cashins.init_schema,
     webhooks.start,
+    virtual_accounts.init_schema,
+    saved_addresses._migrate,  # its start-up step (a one-off data migration)
 )
 
 

@@ -309,15 +309,20 @@ class BankDetailsOut(BaseModel):
 
 
 class ExternalAccountOut(BaseModel):
+    """A US bank account (D12: `bankDetails`) or a saved blockchain address (D23: `address`,
+    `label`)."""
+
     id: str = Field(examples=["cpUsBank_01m8n4vjhw41qk6z7f2swf1vge"])
     object: str = "externalAccount"
     customerId: str
-    type: str = "usBank"
-    status: str = "verified"
-    network: str = Field(examples=["ach"])
-    bankDetails: BankDetailsOut
+    type: str = Field(examples=["usBank"], description="usBank | blockchainAddress")
+    network: str = Field(examples=["ach"], description="ach | wire | polygon")
+    bankDetails: BankDetailsOut | None = Field(None, description="usBank only")
+    address: str | None = Field(None, description="blockchainAddress only (EIP-55)")
+    label: str | None = Field(None, description="blockchainAddress only")
+    status: str | None = Field(None, examples=["verified"])
     createdAt: str
-    updatedAt: str
+    updatedAt: str | None = None
 
 
 class ExternalAccountPage(_Page):

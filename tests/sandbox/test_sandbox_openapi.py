@@ -171,6 +171,53 @@ def _walk_every_route(api: Api) -> None:
         )
     )
     assert declined["responseCode"] == "14"
+    # saved addresses (D23), virtual accounts and deposit addresses (D22)
+    saved = api.ok(
+        api.post(
+            f"/customers/{cst['id']}/external-accounts",
+            {
+                "type": "blockchainAddress",
+                "network": "polygon",
+                "address": EXT_ADDR,
+                "label": "ext",
+            },
+        ),
+        201,
+    )
+    api.ok(api.get(f"/customers/{cst['id']}/external-accounts", type="blockchainAddress"))
+    api.ok(api.get(f"/customers/{cst['id']}/external-accounts/{saved['id']}"))
+    api.ok(api.delete(f"/customers/{cst['id']}/external-accounts/{saved['id']}"), 204)
+    va = api.ok(
+        api.post(
+            f"/customers/{cst['id']}/virtual-accounts",
+            {
+                "source": {"asset": "usd", "network": "usBank"},
+                "destination": {"wallet": {"id": wlt["id"]}, "asset": "usdc", "network": "polygon"},
+            },
+        ),
+        201,
+    )
+    api.ok(api.get(f"/customers/{cst['id']}/virtual-accounts"))
+    api.ok(api.get(f"/virtual-accounts/{va['id']}"))
+    api.ok(
+        api.post(f"/virtual-accounts/{va['id']}/simulate", {"rail": "ach_in", "amount": "5"}), 201
+    )
+    api.ok(api.patch(f"/virtual-accounts/{va['id']}", {"status": "paused"}))
+    api.ok(api.delete(f"/virtual-accounts/{va['id']}"), 204)
+    da = api.ok(
+        api.post(
+            f"/customers/{cst['id']}/deposit-addresses",
+            {
+                "source": {"asset": "usdc", "network": "polygon"},
+                "destination": {"wallet": {"id": wlt["id"]}},
+            },
+        ),
+        201,
+    )
+    api.ok(api.get(f"/customers/{cst['id']}/deposit-addresses"))
+    api.ok(api.get(f"/deposit-addresses/{da['id']}"))
+    api.ok(api.post(f"/deposit-addresses/{da['id']}/simulate", {"amount": "5.00"}), 201)
+    api.ok(api.delete(f"/deposit-addresses/{da['id']}"), 204)
     # webhooks
     hook = api.webhook("http://127.0.0.1:9/hook", ["cashIn.*"])
     api.ok(api.get("/webhooks"))
