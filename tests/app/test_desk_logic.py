@@ -279,6 +279,34 @@ def test_log_file_is_private_rotating_and_redacted(tmp_path):
     assert "token Bearer ***" in body
 
 
+def test_a_huge_record_is_cut_and_rotation_still_holds(tmp_path, monkeypatch):
+    from desktop import logs
+    from desktop.logs import BACKUPS, MAX_RECORD_CHARS
+
+    max_bytes = 200_000  # a smaller rotation size keeps the test quick; the rule is the same
+    monkeypatch.setattr(logs, "max_bytes", max_bytes)
+    f = tmp_path / "logs" / "oms-desk.log"
+    setup_logging(f)
+    log = logging.getLogger("t.huge")
+    try:
+        # 3 MB in one message, a secret right at the cut, then enough to rotate twice.
+        huge = "x" * (MAX_RECORD_CHARS - 10) + "apiSecret=hunter22-secret " + "y" * 3_000_000
+        log.warning("server said: %s", huge)
+        for i in range(2 * max_bytes // MAX_RECORD_CHARS + 10):
+            log.warning("filler %d %s", i, "z" * (MAX_RECORD_CHARS * 2))
+    finally:
+        teardown_logging()
+    files = sorted(f.parent.iterdir())
+    assert 2 <= len(files) <= BACKUPS + 1  # rotated
+    for path in files:
+        assert path.stat().st_size <= max_bytes + MAX_RECORD_CHARS + 500
+        for line in path.read_text().splitlines():
+            assert len(line) <= MAX_RECORD_CHARS + 200
+    text = "".join(p.read_text() for p in files)
+    assert "hunter22-secret" not in text and "y" * 1000 not in text
+    assert "[cut: the record had" in text
+
+
 # ---------------------------------------------------------------- tasks
 
 
