@@ -284,7 +284,7 @@ def test_a_huge_record_is_cut_and_rotation_still_holds(tmp_path, monkeypatch):
     from desktop.logs import BACKUPS, MAX_RECORD_CHARS
 
     max_bytes = 200_000  # a smaller rotation size keeps the test quick; the rule is the same
-    monkeypatch.setattr(logs, "max_bytes", max_bytes)
+    monkeypatch.setattr(logs, "MAX_BYTES", max_bytes)
     f = tmp_path / "logs" / "oms-desk.log"
     setup_logging(f)
     log = logging.getLogger("t.huge")
