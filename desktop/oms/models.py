@@ -297,6 +297,18 @@ def _flag(value: Any) -> bool | None:
     return _bool(value)
 
 
+def _short(limit: int) -> Callable[[Any], str | None]:
+    """A text parser that cuts to ``limit`` characters (with "…")."""
+
+    def parse_short(value: Any) -> str | None:
+        text = _str(value)
+        if text is None or len(text) <= limit:
+            return text
+        return text[: limit - 1] + "…"
+
+    return parse_short
+
+
 def _ident(value: Any) -> str | None:
     """A bare id, tolerating the ``{"id": …}`` object form."""
     if isinstance(value, Mapping):
@@ -720,8 +732,9 @@ parse_quote.model = Quote  # type: ignore[attr-defined]
 class AsyncError:
     """``error`` inside a failed transaction / cash-in (D10)."""
 
-    code: str | None = wire("code", default=None)
-    message: str | None = wire("message", default=None)
+    # A server's words, shown in notices: cut like every server text (errors.clip).
+    code: str | None = wire("code", _short(100), default=None)
+    message: str | None = wire("message", _short(500), default=None)
 
     def __str__(self) -> str:
         return self.message or self.code or "failed"
