@@ -88,7 +88,26 @@ def tune_gc() -> None:
     gc.set_threshold(5000, 20, 20)
 
 
-def make_client(base_url: str, api_key: str, api_secret: str):
+def account_locator(profile: Profile, base_url: str, sandbox_dir: Path) -> str:
+    """Where a profile's account lives, stable across restarts (the outbox files its
+    submissions under it): the embedded sandbox's data dir, else the server's URL."""
+    from desktop.oms.accounts import embedded_locator
+
+    if profile.kind is ProfileKind.EMBEDDED:
+        return embedded_locator(profile.data_dir or sandbox_dir)
+    return base_url
+
+
+def make_client(
+    base_url: str,
+    api_key: str,
+    api_secret: str,
+    *,
+    locator: str | None = None,
+    label: str | None = None,
+    **client_options: Any,
+):
+    from desktop.oms.accounts import account_scope_for
     from desktop.oms.client import Credentials, OmsClient, RetryPolicy
 
     register_secret(api_secret)
@@ -98,6 +117,9 @@ def make_client(base_url: str, api_key: str, api_secret: str):
         Credentials(api_key, api_secret),
         retry=RetryPolicy(attempts=3, base=0.2, cap=1.0, deadline=4.0),
         user_agent=f"OMS-Desk/{__version__}",
+        account_id=account_scope_for(locator or base_url, api_key),
+        account_label=label,
+        **client_options,
     )
 
 
@@ -246,7 +268,13 @@ class DeskApp:
                     self.sandbox = EmbeddedSandbox(data_dir, demo=True, extra=self.sandbox_extra)
                     await self.sandbox.start()
                 info = self.sandbox.info
-                client = make_client(info.base_url, info.api_key, info.api_secret)
+                client = make_client(
+                    info.base_url,
+                    info.api_key,
+                    info.api_secret,
+                    locator=account_locator(profile, info.base_url, self.paths.sandbox_dir),
+                    label=profile.name,
+                )
             else:
                 pair = await self.secrets.get(profile.name)
                 if pair is None:
@@ -256,7 +284,13 @@ class DeskApp:
                         [("Settings…", self.open_settings)],
                     )
                     return None
-                client = make_client(profile.url, pair.api_key, pair.api_secret)
+                client = make_client(
+                    profile.url,
+                    pair.api_key,
+                    pair.api_secret,
+                    locator=account_locator(profile, profile.url, self.paths.sandbox_dir),
+                    label=f"{profile.name} ({profile.url})",
+                )
         except asyncio.CancelledError:
             raise
         except (SandboxStartError, OSError, ValueError) as e:
@@ -282,6 +316,7 @@ class DeskApp:
         self._attach_money(session)
         self.session = session
         w.set_session(session)
+        self.scope.spawn(self._show_unresolved_elsewhere(session), name="outbox.elsewhere")
         log.info("session open: %s (%s) %s", profile.name, profile.environment, client.base_url)
         if os.environ.get("OMS_DESK_ANNOUNCE"):  # for process-level tests and benchmarks
             info = self.sandbox.info if self.sandbox else None
@@ -310,6 +345,27 @@ class DeskApp:
             session.tracker = Tracker(session.client)
         except Exception:
             log.exception("outbox/tracker unavailable")
+
+    async def _show_unresolved_elsewhere(self, session: Session) -> None:
+        """Submissions journalled for another account wait until that profile opens: say
+        so, never hide them (only a client of their own account may finish them)."""
+        if session.outbox is None:
+            return
+        scope = await session.client.account_scope()
+        # This account's entries of the first scope format are re-filed first.
+        await asyncio.to_thread(
+            session.outbox.adopt_legacy, scope, session.client.base_url, session.client.api_key
+        )
+        others = await asyncio.to_thread(session.outbox.unresolved_elsewhere, scope)
+        if not others or self.session is not session:
+            return
+        where = sorted({e.label or "an account no longer configured" for e in others})
+        self.window.banners.set(
+            "outbox-elsewhere",
+            f"{len(others)} money submission(s) started under {', '.join(where)} are not "
+            "finished. Open that profile to complete them; nothing is re-sent from here.",
+            "warning",
+        )
 
     async def _drain_views(self) -> None:
         await self.window.drain(2.0)

@@ -42,6 +42,7 @@ import httpx
 from desktop.rules import is_loopback_host, routing_number_valid
 
 from . import errors, models
+from .accounts import account_scope_for
 from .auth import TokenAuth
 from .ids import new_idempotency_key, valid_idempotency_key
 from .paging import iterate_items
@@ -213,8 +214,14 @@ class OmsClient:
         max_response_bytes: int = MAX_RESPONSE_BYTES,
         attempt_deadline: float = ATTEMPT_DEADLINE_S,
         rng: random.Random | None = None,
+        account_id: str | None = None,
+        account_label: str | None = None,
     ) -> None:
         self.base_url = check_base_url(base_url)
+        #: Which account this client acts for, stable across restarts (outbox scope); the
+        #: composition root sets it, see ``desktop.oms.outbox.account_scope_for``.
+        self.account_id = account_id
+        self.account_label = account_label  # for people: "Profile (URL)"
         self._credentials = credentials
         if isinstance(credentials, Credentials):
             register_secret(credentials.api_secret)
@@ -279,10 +286,13 @@ class OmsClient:
         await self._auth.renew(stale=self._auth.token, force=True)
 
     async def account_scope(self) -> str:
-        """``base_url#api_key``: which account a journalled request belongs to (outbox)."""
+        """Which account a journalled request belongs to (outbox): ``account_id`` when the
+        composition root gave one, else derived from the base URL and the API key."""
+        if self.account_id:
+            return self.account_id
         if self.api_key is None:
             await self._current_token()
-        return f"{self.base_url}#{self.api_key}"
+        return account_scope_for(self.base_url, self.api_key or "")
 
     async def _current_token(self) -> str:
         return await self._auth.current()
