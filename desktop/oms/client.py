@@ -485,11 +485,18 @@ class OmsClient:
     async def _call(self, method: str, path: str, **kw: Any) -> Any:
         return self._body(await self._send(method, path, **kw))
 
+    async def _dict(self, method: str, path: str, **kw: Any) -> dict:
+        """A 2xx body that must be a JSON object (or empty → ``{}``), else ProtocolError."""
+        resp = await self._send(method, path, **kw)
+        data = self._body(resp)
+        if data is None:
+            return {}
+        if not isinstance(data, dict):
+            raise _protocol("not an object", resp)
+        return data
+
     async def _get_resource(self, path: str, parser: Callable[[Any], Any], **kw: Any) -> Any:
         return parser(self._object(await self._send("GET", path, **kw)))
-
-    async def _post(self, path: str, body: Any, idempotency_key: str | None = None) -> Any:
-        return await self._call("POST", path, json=body, idempotency_key=_key(idempotency_key))
 
     async def _create(
         self,
@@ -890,14 +897,20 @@ class OmsClient:
     ) -> dict:
         """Sandbox only: the retail network authorises a cash deposit for a code (D11)."""
         body = {"accountReferenceNumber": code, "amount": _money(amount)}
-        return await self._post("cash-ins/simulate/barcode-auth", body, idempotency_key) or {}
+        key = _key(idempotency_key)
+        return await self._dict(
+            "POST", "cash-ins/simulate/barcode-auth", json=body, idempotency_key=key
+        )
 
     async def sandbox_auth_commit(
         self, confirmation_id: str, *, idempotency_key: str | None = None
     ) -> dict:
         """Sandbox only: commit an authorised cash deposit (→ cash-in processing, D11)."""
         body = {"originalConfirmationId": confirmation_id}
-        return await self._post("cash-ins/simulate/auth-commit", body, idempotency_key) or {}
+        key = _key(idempotency_key)
+        return await self._dict(
+            "POST", "cash-ins/simulate/auth-commit", json=body, idempotency_key=key
+        )
 
     # ------------------------------------------------------------------ sandbox extras (D17)
     # Not part of OMS: they exist only on the embedded sandbox. No idempotency keys and no
@@ -905,14 +918,14 @@ class OmsClient:
 
     async def sandbox_health(self) -> dict:
         """Sandbox only. Needs no token."""
-        return await self._call("GET", "sandbox/health", auth=False) or {}
+        return await self._dict("GET", "sandbox/health", auth=False)
 
     async def sandbox_advance_clock(self, seconds: float | int | Decimal) -> datetime | None:
         """Sandbox only: move the sandbox clock; everything due is applied before it answers."""
         if isinstance(seconds, Decimal):
             seconds = int(seconds) if seconds == seconds.to_integral_value() else float(seconds)
-        data = await self._call("POST", "sandbox/clock/advance", json={"seconds": seconds})
-        return models.parse_datetime((data or {}).get("now"))
+        data = await self._dict("POST", "sandbox/clock/advance", json={"seconds": seconds})
+        return models.parse_datetime(data.get("now"))
 
     async def sandbox_deposit(self, wallet_id: str, amount: Decimal | str) -> models.Balance:
         """Sandbox only: simulate an on-chain USDC deposit to the wallet."""
@@ -943,7 +956,7 @@ class OmsClient:
 
     async def sandbox_create_account(self) -> Credentials:
         """Sandbox only: a new, empty account (tenancy tests)."""
-        data = await self._call("POST", "sandbox/accounts", json={}) or {}
+        data = await self._dict("POST", "sandbox/accounts", json={})
         creds = Credentials(str(data.get("apiKey", "")), str(data.get("apiSecret", "")))
         register_secret(creds.api_secret)
         return creds
