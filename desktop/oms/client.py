@@ -812,13 +812,16 @@ class OmsClient:
         self,
         customer_id: str,
         *,
+        type: str | None = None,
         limit: int | None = None,
         starting_after: str | None = None,
         ending_before: str | None = None,
         created_after: datetime | str | None = None,
         created_before: datetime | str | None = None,
     ) -> models.Page[models.ExternalAccount]:
+        """``type``: ``usBank`` or ``blockchainAddress`` (D23), or both when ``None``."""
         params = self._paging(limit, starting_after, ending_before, created_after, created_before)
+        params["type"] = type
         return await self._page(
             f"customers/{_seg(customer_id)}/external-accounts",
             models.parse_external_account,
@@ -831,6 +834,178 @@ class OmsClient:
         return await self._get_resource(
             f"customers/{_seg(customer_id)}/external-accounts/{_seg(external_account_id)}",
             models.parse_external_account,
+        )
+
+    async def delete_external_account(self, customer_id: str, external_account_id: str) -> None:
+        """Delete a bank account or a saved address (D23; early access)."""
+        await self._call(
+            "DELETE",
+            f"customers/{_seg(customer_id)}/external-accounts/{_seg(external_account_id)}",
+            idempotency_key=new_idempotency_key(),
+        )
+
+    # ------------------------------------------------------------------ saved addresses (D23)
+    # Early access in OMS: against a server without them these calls raise NotFound.
+
+    async def create_saved_address(
+        self,
+        customer_id: str,
+        address: str,
+        label: str,
+        *,
+        network: str = "polygon",
+        idempotency_key: str | None = None,
+    ) -> models.ExternalAccount:
+        """Save a customer's known destination address (``cpBcAddr_…``) under a label."""
+        body = {"type": "blockchainAddress", "network": network, "address": address}
+        body["label"] = label
+        return await self.create_external_account(
+            customer_id, body, idempotency_key=idempotency_key
+        )
+
+    async def list_saved_addresses(
+        self, customer_id: str, **kw: Any
+    ) -> models.Page[models.ExternalAccount]:
+        return await self.list_external_accounts(customer_id, type="blockchainAddress", **kw)
+
+    def iter_saved_addresses(
+        self, customer_id: str, **kw: Any
+    ) -> AsyncIterator[models.ExternalAccount]:
+        kw.setdefault("limit", 100)
+        return iterate_items(lambda **p: self.list_saved_addresses(customer_id, **p), **kw)
+
+    # ------------------------------------------------------------------ virtual accounts (D22)
+    # Early access in OMS: against a server without them these calls raise NotFound.
+
+    async def create_virtual_account(
+        self,
+        customer_id: str,
+        wallet_id: str,
+        *,
+        label: str | None = None,
+        bank_memo: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> models.VirtualAccount:
+        """A routing and account number of the customer's own, paying into ``wallet_id``."""
+        body: dict[str, Any] = {
+            "source": {"asset": "usd", "network": "usBank"},
+            "destination": {"wallet": {"id": wallet_id}, "asset": "usdc", "network": "polygon"},
+        }
+        if label is not None:
+            body["label"] = label
+        if bank_memo is not None:
+            body["bankMemo"] = bank_memo
+        data = await self._post(
+            f"customers/{_seg(customer_id)}/virtual-accounts", body, idempotency_key
+        )
+        return models.parse_virtual_account(data)
+
+    async def list_virtual_accounts(
+        self,
+        customer_id: str,
+        *,
+        limit: int | None = None,
+        starting_after: str | None = None,
+        ending_before: str | None = None,
+        created_after: datetime | str | None = None,
+        created_before: datetime | str | None = None,
+    ) -> models.Page[models.VirtualAccount]:
+        params = self._paging(limit, starting_after, ending_before, created_after, created_before)
+        return await self._page(
+            f"customers/{_seg(customer_id)}/virtual-accounts",
+            models.parse_virtual_account,
+            params,
+        )
+
+    def iter_virtual_accounts(
+        self, customer_id: str, **kw: Any
+    ) -> AsyncIterator[models.VirtualAccount]:
+        kw.setdefault("limit", 100)
+        return iterate_items(lambda **p: self.list_virtual_accounts(customer_id, **p), **kw)
+
+    async def get_virtual_account(self, virtual_account_id: str) -> models.VirtualAccount:
+        data = await self._call("GET", f"virtual-accounts/{_seg(virtual_account_id)}")
+        return models.parse_virtual_account(data)
+
+    async def set_virtual_account_status(
+        self, virtual_account_id: str, status: str | models.VirtualAccountStatus
+    ) -> models.VirtualAccount:
+        """Pause (``paused``) or resume (``active``) a virtual account."""
+        data = await self._call(
+            "PATCH",
+            f"virtual-accounts/{_seg(virtual_account_id)}",
+            json={"status": str(status)},
+            idempotency_key=new_idempotency_key(),
+        )
+        return models.parse_virtual_account(data)
+
+    async def pause_virtual_account(self, virtual_account_id: str) -> models.VirtualAccount:
+        return await self.set_virtual_account_status(virtual_account_id, "paused")
+
+    async def resume_virtual_account(self, virtual_account_id: str) -> models.VirtualAccount:
+        return await self.set_virtual_account_status(virtual_account_id, "active")
+
+    async def delete_virtual_account(self, virtual_account_id: str) -> None:
+        await self._call(
+            "DELETE",
+            f"virtual-accounts/{_seg(virtual_account_id)}",
+            idempotency_key=new_idempotency_key(),
+        )
+
+    # ------------------------------------------------------------------ deposit addresses (D22)
+
+    async def create_deposit_address(
+        self,
+        customer_id: str,
+        wallet_id: str,
+        *,
+        label: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> models.DepositAddress:
+        """A fresh address receiving USDC on Polygon into ``wallet_id``."""
+        body: dict[str, Any] = {
+            "source": {"asset": "usdc", "network": "polygon"},
+            "destination": {"wallet": {"id": wallet_id}},
+        }
+        if label is not None:
+            body["label"] = label
+        data = await self._post(
+            f"customers/{_seg(customer_id)}/deposit-addresses", body, idempotency_key
+        )
+        return models.parse_deposit_address(data)
+
+    async def list_deposit_addresses(
+        self,
+        customer_id: str,
+        *,
+        limit: int | None = None,
+        starting_after: str | None = None,
+        ending_before: str | None = None,
+        created_after: datetime | str | None = None,
+        created_before: datetime | str | None = None,
+    ) -> models.Page[models.DepositAddress]:
+        params = self._paging(limit, starting_after, ending_before, created_after, created_before)
+        return await self._page(
+            f"customers/{_seg(customer_id)}/deposit-addresses",
+            models.parse_deposit_address,
+            params,
+        )
+
+    def iter_deposit_addresses(
+        self, customer_id: str, **kw: Any
+    ) -> AsyncIterator[models.DepositAddress]:
+        kw.setdefault("limit", 100)
+        return iterate_items(lambda **p: self.list_deposit_addresses(customer_id, **p), **kw)
+
+    async def get_deposit_address(self, deposit_address_id: str) -> models.DepositAddress:
+        data = await self._call("GET", f"deposit-addresses/{_seg(deposit_address_id)}")
+        return models.parse_deposit_address(data)
+
+    async def delete_deposit_address(self, deposit_address_id: str) -> None:
+        await self._call(
+            "DELETE",
+            f"deposit-addresses/{_seg(deposit_address_id)}",
+            idempotency_key=new_idempotency_key(),
         )
 
     # ------------------------------------------------------------------ webhooks
@@ -911,6 +1086,43 @@ class OmsClient:
         return await self._dict(
             "POST", "cash-ins/simulate/auth-commit", json=body, idempotency_key=key
         )
+
+    async def sandbox_simulate_bank_deposit(
+        self,
+        virtual_account_id: str,
+        amount: Decimal | str,
+        rail: str = "ach_in",
+        *,
+        sender_routing_number: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> models.Transaction:
+        """Sandbox only: an incoming ACH (``ach_in``) or wire (``wire_in``) deposit to a
+        virtual account; returns the ``fiatToCrypto`` transaction it created (D22)."""
+        body: dict[str, Any] = {"rail": rail, "amount": _money(amount)}
+        if sender_routing_number is not None:
+            body["sender"] = {"routingNumber": sender_routing_number}
+        data = await self._post(
+            f"virtual-accounts/{_seg(virtual_account_id)}/simulate", body, idempotency_key
+        )
+        return models.parse_transaction(data)
+
+    async def sandbox_simulate_crypto_deposit(
+        self,
+        deposit_address_id: str,
+        amount: Decimal | str,
+        *,
+        from_address: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> models.Transaction:
+        """Sandbox only: incoming USDC to a deposit address; returns its inbound
+        ``cryptoToCrypto`` transaction (D22)."""
+        body: dict[str, Any] = {"amount": _money(amount)}
+        if from_address is not None:
+            body["fromAddress"] = from_address
+        data = await self._post(
+            f"deposit-addresses/{_seg(deposit_address_id)}/simulate", body, idempotency_key
+        )
+        return models.parse_transaction(data)
 
     # ------------------------------------------------------------------ sandbox extras (D17)
     # Not part of OMS: they exist only on the embedded sandbox. No idempotency keys and no

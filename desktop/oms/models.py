@@ -695,6 +695,11 @@ class QuoteSide:
     cash: CashRef | None = wire("cash", if_object(parse_cash_ref), default=None)
     amount: Decimal | None = wire("amount", parse_decimal, default=None)
     indicated_amount: Decimal | None = wire("indicatedAmount", parse_decimal, default=None)
+    # Inbound legs (D22): the virtual account or deposit address a deposit came through, and
+    # the sender's address of an inbound USDC transfer.
+    virtual_account_id: str | None = wire("virtualAccountId", default=None)
+    deposit_address_id: str | None = wire("depositAddressId", default=None)
+    blockchain_address: str | None = wire("blockchainAddress", default=None)
     raw: dict = raw_field()
 
 
@@ -791,6 +796,12 @@ class Transaction:
     rates: Rates = wire("rates", parse_rates, default=Rates())
     sponsor_gas_cost: Decimal | None = wire("sponsorGasCost", parse_decimal, default=None)
     cash_in_id: str | None = wire("cashInId", default=None)
+    deposit_address_id: str | None = wire(
+        ("depositAddressId", "source.depositAddressId"), default=None
+    )
+    virtual_account_id: str | None = wire(
+        ("virtualAccountId", "source.virtualAccountId"), default=None
+    )
     error: AsyncError | None = wire("error", _parse_async_error, default=None)
     metadata: dict = wire("metadata", _obj, default_factory=dict, compare=False)
     created_at: datetime | None = wire("createdAt", parse_datetime, default=None)
@@ -801,6 +812,12 @@ class Transaction:
     @property
     def is_terminal(self) -> bool:
         return self.status in TERMINAL_TRANSACTION
+
+    @property
+    def is_deposit(self) -> bool:
+        """Money that arrived by itself (D22): a bank deposit to a virtual account or a USDC
+        transfer to a deposit address. The desk did not start it."""
+        return bool(self.virtual_account_id or self.deposit_address_id)
 
     @property
     def sub_status_enum(self) -> TransactionSubStatus:
@@ -951,6 +968,14 @@ class BankDetails:
 parse_bank_details = mapper(BankDetails)
 
 
+class ExternalAccountType(_Tolerant):
+    """D12 bank accounts and D23 saved blockchain addresses."""
+
+    US_BANK = "usBank"
+    BLOCKCHAIN_ADDRESS = "blockchainAddress"
+    UNKNOWN = "unknown"
+
+
 @dataclass(frozen=True, slots=True)
 class ExternalAccount:
     id: str = wire("id", unknown="")
@@ -959,11 +984,26 @@ class ExternalAccount:
     network: str | None = wire("network", default=None)
     status: str | None = wire("status", default=None)
     bank_details: BankDetails = wire("bankDetails", parse_bank_details, default=BankDetails())
+    # A saved blockchain address (D23): its EIP-55 address and the operator's label for it.
+    address: str | None = wire("address", default=None)
+    nickname: str | None = wire("label", default=None)
     created_at: datetime | None = wire("createdAt", parse_datetime, default=None)
     raw: dict = raw_field()
 
     @property
+    def kind(self) -> ExternalAccountType:
+        return ExternalAccountType.parse(self.type)
+
+    @property
+    def is_saved_address(self) -> bool:
+        return self.kind is ExternalAccountType.BLOCKCHAIN_ADDRESS
+
+    @property
     def label(self) -> str:
+        """How the desk names it: a saved address by its label, a bank account by bank,
+        last four digits and network."""
+        if self.is_saved_address:
+            return self.nickname or self.address or self.id
         b = self.bank_details
         tail = (b.account_number or "")[-4:]
         return " ".join(p for p in (b.bank_name, f"…{tail}" if tail else None, self.network) if p)
@@ -1007,6 +1047,109 @@ class Deposit:
 parse_deposit = mapper(Deposit)
 
 
+# ---------------------------------------------------------------------------
+# Virtual accounts and deposit addresses (D22, early access)
+
+
+@dataclass(frozen=True, slots=True)
+class BankDepositInstructions:
+    """Where the customer's bank sends money: shown unmasked (it is the customer's own)."""
+
+    bank_name: str | None = wire("bankName", default=None)
+    routing_number: str | None = wire("routingNumber", default=None)
+    account_number: str | None = wire("accountNumber", default=None, repr=False)
+    account_holder_name: str | None = wire("accountHolderName", default=None)
+    bank_memo: str | None = wire("bankMemo", default=None)
+
+    def as_text(self) -> str:
+        """ "Copy all": the instructions as lines a customer can paste into their bank."""
+        rows = (
+            ("Bank", self.bank_name),
+            ("Routing number", self.routing_number),
+            ("Account number", self.account_number),
+            ("Account holder", self.account_holder_name),
+            ("Memo", self.bank_memo),
+        )
+        return "\n".join(f"{k}: {v}" for k, v in rows if v)
+
+
+parse_bank_deposit_instructions = mapper(BankDepositInstructions)
+
+
+@dataclass(frozen=True, slots=True)
+class VirtualAccount:
+    id: str = wire("id", unknown="")
+    customer_id: str | None = wire("customerId", default=None)
+    status: VirtualAccountStatus = wire(
+        "status", VirtualAccountStatus.parse, default=VirtualAccountStatus.UNKNOWN
+    )
+    source_asset: str | None = wire("source.asset", default=None)
+    source_network: str | None = wire("source.network", default=None)
+    wallet: WalletRef = wire("destination.wallet", parse_wallet_ref, default=WalletRef())
+    destination_asset: str | None = wire("destination.asset", default=None)
+    destination_network: str | None = wire("destination.network", default=None)
+    deposit_instructions: BankDepositInstructions = wire(
+        "depositInstructions",
+        parse_bank_deposit_instructions,
+        default=BankDepositInstructions(),
+    )
+    label: str | None = wire("label", default=None)
+    created_at: datetime | None = wire("createdAt", parse_datetime, default=None)
+    raw: dict = raw_field()
+
+    @property
+    def wallet_id(self) -> str | None:
+        return self.wallet.id
+
+    @property
+    def is_active(self) -> bool:
+        return self.status is VirtualAccountStatus.ACTIVE
+
+
+parse_virtual_account = mapper(VirtualAccount)
+
+
+@dataclass(frozen=True, slots=True)
+class CryptoDepositInstructions:
+    address: str | None = wire("address", default=None)
+    asset: str | None = wire("asset", default=None)
+    network: str | None = wire("network", default=None)
+
+
+parse_crypto_deposit_instructions = mapper(CryptoDepositInstructions)
+
+
+@dataclass(frozen=True, slots=True)
+class DepositAddress:
+    id: str = wire("id", unknown="")
+    customer_id: str | None = wire("customerId", default=None)
+    status: DepositAddressStatus = wire(
+        "status", DepositAddressStatus.parse, default=DepositAddressStatus.UNKNOWN
+    )
+    source_asset: str | None = wire("source.asset", default=None)
+    source_network: str | None = wire("source.network", default=None)
+    wallet: WalletRef = wire("destination.wallet", parse_wallet_ref, default=WalletRef())
+    deposit_instructions: CryptoDepositInstructions = wire(
+        "depositInstructions",
+        parse_crypto_deposit_instructions,
+        default=CryptoDepositInstructions(),
+    )
+    label: str | None = wire("label", default=None)
+    created_at: datetime | None = wire("createdAt", parse_datetime, default=None)
+    raw: dict = raw_field()
+
+    @property
+    def wallet_id(self) -> str | None:
+        return self.wallet.id
+
+    @property
+    def address(self) -> str | None:
+        return self.deposit_instructions.address
+
+
+parse_deposit_address = mapper(DepositAddress)
+
+
 _BY_OBJECT = {
     "customer": parse_customer,
     "wallet": parse_wallet,
@@ -1018,6 +1161,8 @@ _BY_OBJECT = {
     "externalAccount": parse_external_account,
     "webhook": parse_webhook,
     "deposit": parse_deposit,
+    "virtualAccount": parse_virtual_account,
+    "depositAddress": parse_deposit_address,
 }
 
 _PREFIXES = {
@@ -1028,6 +1173,9 @@ _PREFIXES = {
     "ci_": parse_cash_in,
     "loc_": parse_cash_location,
     "cpUsBank_": parse_external_account,
+    "cpBcAddr_": parse_external_account,
+    "va_": parse_virtual_account,
+    "da_": parse_deposit_address,
     "whk_": parse_webhook,
 }
 
