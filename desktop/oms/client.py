@@ -895,10 +895,12 @@ class OmsClient:
             body["label"] = label
         if bank_memo is not None:
             body["bankMemo"] = bank_memo
-        data = await self._post(
-            f"customers/{_seg(customer_id)}/virtual-accounts", body, idempotency_key
+        return await self._create(
+            f"customers/{_seg(customer_id)}/virtual-accounts",
+            body,
+            models.parse_virtual_account,
+            idempotency_key,
         )
-        return models.parse_virtual_account(data)
 
     async def list_virtual_accounts(
         self,
@@ -924,20 +926,20 @@ class OmsClient:
         return iterate_items(lambda **p: self.list_virtual_accounts(customer_id, **p), **kw)
 
     async def get_virtual_account(self, virtual_account_id: str) -> models.VirtualAccount:
-        data = await self._call("GET", f"virtual-accounts/{_seg(virtual_account_id)}")
-        return models.parse_virtual_account(data)
+        return await self._get_resource(
+            f"virtual-accounts/{_seg(virtual_account_id)}", models.parse_virtual_account
+        )
 
     async def set_virtual_account_status(
         self, virtual_account_id: str, status: str | models.VirtualAccountStatus
     ) -> models.VirtualAccount:
         """Pause (``paused``) or resume (``active``) a virtual account."""
-        data = await self._call(
-            "PATCH",
+        return await self._create(
             f"virtual-accounts/{_seg(virtual_account_id)}",
-            json={"status": str(status)},
-            idempotency_key=new_idempotency_key(),
+            {"status": str(status)},
+            models.parse_virtual_account,
+            method="PATCH",
         )
-        return models.parse_virtual_account(data)
 
     async def pause_virtual_account(self, virtual_account_id: str) -> models.VirtualAccount:
         return await self.set_virtual_account_status(virtual_account_id, "paused")
@@ -969,10 +971,12 @@ class OmsClient:
         }
         if label is not None:
             body["label"] = label
-        data = await self._post(
-            f"customers/{_seg(customer_id)}/deposit-addresses", body, idempotency_key
+        return await self._create(
+            f"customers/{_seg(customer_id)}/deposit-addresses",
+            body,
+            models.parse_deposit_address,
+            idempotency_key,
         )
-        return models.parse_deposit_address(data)
 
     async def list_deposit_addresses(
         self,
@@ -998,8 +1002,9 @@ class OmsClient:
         return iterate_items(lambda **p: self.list_deposit_addresses(customer_id, **p), **kw)
 
     async def get_deposit_address(self, deposit_address_id: str) -> models.DepositAddress:
-        data = await self._call("GET", f"deposit-addresses/{_seg(deposit_address_id)}")
-        return models.parse_deposit_address(data)
+        return await self._get_resource(
+            f"deposit-addresses/{_seg(deposit_address_id)}", models.parse_deposit_address
+        )
 
     async def delete_deposit_address(self, deposit_address_id: str) -> None:
         await self._call(
@@ -1101,10 +1106,12 @@ class OmsClient:
         body: dict[str, Any] = {"rail": rail, "amount": _money(amount)}
         if sender_routing_number is not None:
             body["sender"] = {"routingNumber": sender_routing_number}
-        data = await self._post(
-            f"virtual-accounts/{_seg(virtual_account_id)}/simulate", body, idempotency_key
+        return await self._create(
+            f"virtual-accounts/{_seg(virtual_account_id)}/simulate",
+            body,
+            models.parse_transaction,
+            idempotency_key,
         )
-        return models.parse_transaction(data)
 
     async def sandbox_simulate_crypto_deposit(
         self,
@@ -1119,10 +1126,12 @@ class OmsClient:
         body: dict[str, Any] = {"amount": _money(amount)}
         if from_address is not None:
             body["fromAddress"] = from_address
-        data = await self._post(
-            f"deposit-addresses/{_seg(deposit_address_id)}/simulate", body, idempotency_key
+        return await self._create(
+            f"deposit-addresses/{_seg(deposit_address_id)}/simulate",
+            body,
+            models.parse_transaction,
+            idempotency_key,
         )
-        return models.parse_transaction(data)
 
     # ------------------------------------------------------------------ sandbox extras (D17)
     # Not part of OMS: they exist only on the embedded sandbox. No idempotency keys and no
