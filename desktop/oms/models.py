@@ -297,6 +297,18 @@ def _flag(value: Any) -> bool | None:
     return _bool(value)
 
 
+def _short(limit: int) -> Callable[[Any], str | None]:
+    """A text parser that cuts to ``limit`` characters (with "…")."""
+
+    def parse_short(value: Any) -> str | None:
+        text = _str(value)
+        if text is None or len(text) <= limit:
+            return text
+        return text[: limit - 1] + "…"
+
+    return parse_short
+
+
 def _ident(value: Any) -> str | None:
     """A bare id, tolerating the ``{"id": …}`` object form."""
     if isinstance(value, Mapping):
@@ -329,6 +341,7 @@ class WireSpec:
     names: tuple[tuple[str, ...], ...]
     parse: Callable[[Any], Any]
     unknown: Callable[[], Any]
+    factory: bool = False  # ``unknown`` makes a fresh value each time (else a constant)
 
     def read(self, d: Mapping) -> Any:
         last = len(self.names) - 1
@@ -361,6 +374,7 @@ def wire(
     ``unknown``: the value then; by default the field's ``default`` (or ``default_factory()``).
     """
     names = (name,) if isinstance(name, str) else tuple(name)
+    factory = False
     if unknown is not _NOTHING:
         value = unknown
 
@@ -368,13 +382,14 @@ def wire(
             return value
     elif default_factory is not _NOTHING:
         make_unknown = default_factory
+        factory = True
     elif default is not _NOTHING:
 
         def make_unknown() -> Any:
             return default
     else:
         raise TypeError(f"wire({name!r}) needs a default, default_factory or unknown value")
-    spec = WireSpec(tuple(tuple(n.split(".")) for n in names), parse, make_unknown)
+    spec = WireSpec(tuple(tuple(n.split(".")) for n in names), parse, make_unknown, factory)
     return field(
         default=default, default_factory=default_factory, metadata={_WIRE: spec}, **field_kw
     )
@@ -394,15 +409,34 @@ def mapper(cls: type[T], *, coerce: Callable[[Any], Any] | None = None) -> Calla
     """
     specs = [(f.name, f.metadata[_WIRE]) for f in dataclasses.fields(cls) if _WIRE in f.metadata]
     keeps_raw = any(f.name == "raw" for f in dataclasses.fields(cls))
+    # The common case (one plain wire name) is read inline: parsing is on every poll's path.
+    simple = [
+        (name, spec.names[0][0], spec.parse, spec.unknown if spec.factory else None,
+         None if spec.factory else spec.unknown())
+        for name, spec in specs
+        if len(spec.names) == 1 and len(spec.names[0]) == 1
+    ]  # fmt: skip
+    general = [
+        (name, spec) for name, spec in specs if len(spec.names) > 1 or len(spec.names[0]) > 1
+    ]
 
     def parse(value: Any = None, **extra: Any) -> T:
         if coerce is not None:
             value = coerce(value)
-        d = _obj(value)
-        kw = {name: spec.read(d) for name, spec in specs}
+        d = dict(value) if isinstance(value, Mapping) else {}
+        kw: dict[str, Any] = {}
+        get = d.get
+        for name, key, parse_value, make, constant in simple:
+            got = parse_value(get(key))
+            if got is None:
+                got = constant if make is None else make()
+            kw[name] = got
+        for name, spec in general:
+            kw[name] = spec.read(d)
         if keeps_raw:
             kw["raw"] = d
-        kw.update(extra)
+        if extra:
+            kw.update(extra)
         return cls(**kw)
 
     snake = re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).lower()
@@ -725,8 +759,9 @@ parse_quote.model = Quote  # type: ignore[attr-defined]
 class AsyncError:
     """``error`` inside a failed transaction / cash-in (D10)."""
 
-    code: str | None = wire("code", default=None)
-    message: str | None = wire("message", default=None)
+    # A server's words, shown in notices: cut like every server text (errors.clip).
+    code: str | None = wire("code", _short(100), default=None)
+    message: str | None = wire("message", _short(500), default=None)
 
     def __str__(self) -> str:
         return self.message or self.code or "failed"

@@ -163,3 +163,10 @@ def test_amounts_up_to_the_digit_cap_are_exact():
     assert m.parse_decimal(forty) == Decimal(forty)
     assert m.parse_signed_decimal("-73.985") == Decimal("-73.985")
     assert m.parse_signed_decimal("--1") is None
+
+
+def test_a_failed_transactions_error_text_is_cut_for_notices():
+    error = {"code": "c" * 5000, "message": "m" * 10_000_000}
+    t = m.parse_transaction({"id": "txn_1", "status": "failed", "error": error})
+    assert len(t.error.message) == 500 and t.error.message.endswith("…")
+    assert len(t.error.code) == 100 and len(str(t.error)) == 500
