@@ -18,9 +18,8 @@ import signal
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop import __version__
 from desktop.config import (
@@ -39,6 +38,9 @@ from desktop.logs import register_secret, setup_logging
 from desktop.secrets import ApiKeyPair, SecretStore
 from desktop.tasks import TaskScope
 
+if TYPE_CHECKING:  # Qt is imported after the sandbox has started (start-up time)
+    from desktop.ui.session import Session
+
 log = logging.getLogger(__name__)
 
 _T0 = time.perf_counter()
@@ -48,31 +50,6 @@ MARKS: dict[str, float] = {}  # start-up phases, seconds since this module was i
 
 def mark(name: str) -> None:
     MARKS.setdefault(name, round(time.perf_counter() - _T0, 3))
-
-
-@dataclass
-class Session:
-    """What the window and the wizards see of the current connection."""
-
-    profile: Profile
-    client: Any
-    scope: TaskScope
-    is_sandbox: bool
-    tracker: Any = None
-    outbox: Any = None
-    sandbox: EmbeddedSandbox | None = None
-    app: Any = field(default=None, repr=False)
-
-    async def probe(self) -> object:
-        if self.profile.kind is ProfileKind.EMBEDDED:
-            if self.sandbox is not None:
-                await self.sandbox.restart_if_dead()  # the child crashed: bring it back
-            return await self.client.sandbox_health()
-        return await self.client.list_customers(limit=1)
-
-    @property
-    def current_profile(self) -> Profile:
-        return self.profile
 
 
 def tune_gc() -> None:
@@ -138,8 +115,7 @@ class DeskApp:
         self._initial = (profile_name, sandbox_data)
 
         self.qsettings = QSettings(str(paths.qsettings_file), QSettings.Format.IniFormat)
-        self.window = MainWindow(self.qsettings)
-        self.window.profile_names = self.profile_names
+        self.window = MainWindow(self.qsettings, profile_names=self.profile_names)
         self.window.closed.connect(self.request_quit)
         self.window.settings_requested.connect(self.open_settings)
         self.window.profile_switch_requested.connect(self.switch_profile)
@@ -270,18 +246,11 @@ class DeskApp:
                 ],
             )
             return None
-        session = Session(
-            profile=profile,
-            client=client,
-            scope=TaskScope(f"session:{profile.name}"),
-            is_sandbox=profile.is_sandbox,
-            sandbox=self.sandbox if profile.kind is ProfileKind.EMBEDDED else None,
-            app=self,
-        )
+        session = self._build_session(profile, client)
         mark("connected")
-        self._attach_money(session)
         self.session = session
         w.set_session(session)
+        session.resume()  # recovery is the session's: outbox replay, in-flight work
         log.info("session open: %s (%s) %s", profile.name, profile.environment, client.base_url)
         if os.environ.get("OMS_DESK_ANNOUNCE"):  # for process-level tests and benchmarks
             info = self.sandbox.info if self.sandbox else None
@@ -297,19 +266,32 @@ class DeskApp:
             )
         return session
 
-    def _attach_money(self, session: Session) -> None:
-        try:
-            from desktop.oms.outbox import Outbox
-            from desktop.oms.tracker import Tracker
-        except ImportError:  # pragma: no cover
-            return
-        try:
-            if self.outbox is None:
-                self.outbox = Outbox(self.paths.data_dir / "outbox.sqlite3")
-            session.outbox = self.outbox
-            session.tracker = Tracker(session.client)
-        except Exception:
-            log.exception("outbox/tracker unavailable")
+    def _build_session(self, profile: Profile, client) -> Session:
+        """The one session of this profile: client, tracker, outbox, scope and change hub."""
+        from desktop.oms.outbox import Outbox
+        from desktop.oms.tracker import Tracker
+        from desktop.ui.session import Session
+
+        if self.outbox is None:
+            self.outbox = Outbox(self.paths.data_dir / "outbox.sqlite3")
+        embedded = profile.kind is ProfileKind.EMBEDDED
+
+        async def probe() -> object:
+            if embedded:
+                if self.sandbox is not None:
+                    await self.sandbox.restart_if_dead()  # the child crashed: bring it back
+                return await client.sandbox_health()
+            return await client.list_customers(limit=1)
+
+        return Session(
+            client=client,
+            tracker=Tracker(client),
+            outbox=self.outbox,
+            scope=TaskScope(f"session:{profile.name}"),
+            is_sandbox=profile.is_sandbox,
+            profile=profile,
+            probe_fn=probe,
+        )
 
     async def _drain_views(self) -> None:
         await self.window.drain(2.0)
@@ -318,13 +300,7 @@ class DeskApp:
         s, self.session = self.session, None
         if s is not None:
             await self._drain_views()
-            await s.scope.aclose()
-            if s.tracker is not None:
-                try:
-                    await s.tracker.aclose()
-                except Exception:
-                    log.exception("tracker close failed")
-            await s.client.aclose()
+            await s.aclose()
         keep = (
             keep_sandbox_for is not None
             and keep_sandbox_for.kind is ProfileKind.EMBEDDED
