@@ -47,6 +47,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.display import money
 from desktop.oms import errors
 from desktop.tasks import TaskScope
 from desktop.ui.paged_model import Fetch, PagedModel
@@ -54,7 +55,6 @@ from desktop.ui.widgets.copyable import CopyableValue
 from desktop.ui.wizards.base import Banner
 from desktop.ui.wizards.context import MoneyContext, money_context_from
 from desktop.ui.wizards.quote_page import explain_error
-from desktop.ui.wizards.validators import format_money
 
 PAGE_SIZE = 100
 COALESCE_MS = 250  # at most four redraws a second from live updates
@@ -90,7 +90,7 @@ def counterparty(t: Any) -> str:
 
 
 def _money(amount: Any, asset: str | None) -> str:
-    return format_money(amount, asset or "") if amount is not None else ""
+    return money(amount, asset or "") if amount is not None else ""
 
 
 def row_values(t: Any) -> tuple[str, ...]:
