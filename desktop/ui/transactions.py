@@ -47,6 +47,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.display import money
 from desktop.oms import errors
 from desktop.tasks import TaskScope
 from desktop.ui import theme
@@ -56,7 +57,6 @@ from desktop.ui.session import Session
 from desktop.ui.widgets.banner import BannerArea
 from desktop.ui.widgets.copyable import CopyableValue
 from desktop.ui.wizards.quote_page import explain_error
-from desktop.ui.wizards.validators import format_money
 
 PAGE_SIZE = 100
 
@@ -97,7 +97,7 @@ def counterparty(t: Any) -> str:
 
 
 def _money(amount: Any, asset: str | None) -> str:
-    return format_money(amount, asset or "") if amount is not None else ""
+    return money(amount, asset or "") if amount is not None else ""
 
 
 def row_values(t: Any) -> tuple[str, ...]:

@@ -18,7 +18,7 @@ from desktop.ui.wizards.state import (
     estimate_cash_in,
     new_idempotency_key,
 )
-from desktop.ui.wizards.timing import Deadline, format_remaining
+from desktop.ui.wizards.timing import Deadline
 
 ADDR = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
 
@@ -75,23 +75,6 @@ def test_deadline_property(lifetime, elapsed):
     d = Deadline.from_server(server_now + timedelta(seconds=lifetime), server_now, 0.0, clock)
     clock.t = elapsed
     assert d.remaining() == pytest.approx(max(0.0, lifetime - elapsed), abs=1e-6)
-
-
-@pytest.mark.parametrize(
-    "s,text",
-    [
-        (0, "0:00"),
-        (0.2, "0:01"),
-        (9.0, "0:09"),
-        (30, "0:30"),
-        (59.5, "1:00"),
-        (3599.1, "1:00:00"),
-        (3600, "1:00:00"),
-        (-3, "0:00"),
-    ],
-)
-def test_format_remaining(s, text):
-    assert format_remaining(s) == text
 
 
 def test_send_state_body_address_source_fixed():

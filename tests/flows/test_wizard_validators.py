@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from desktop.display import money
 from desktop.ui.wizards.validators import (
     CashInRecord,
     check_account_number,
@@ -18,7 +19,6 @@ from desktop.ui.wizards.validators import (
     check_cash_in_limits,
     check_routing_number,
     check_typed_confirmation,
-    format_money,
     needs_typed_confirmation,
     to_checksum_address,
 )
@@ -136,21 +136,13 @@ def test_amount_roundtrip_usdc(value):
     res = check_amount(text, "usdc")
     assert res.ok and res.value == value
     # The formatted form (with grouping) parses back to the same Decimal.
-    assert check_amount(format_money(value), "usdc").value == value
+    assert check_amount(money(value), "usdc").value == value
 
 
 @given(st.decimals(min_value=Decimal("0.01"), max_value=Decimal("10") ** 9, places=2))
 def test_usd_never_more_than_two_places(value):
     res = check_amount(format(value, "f") + "1", "usd")
     assert not res.ok
-
-
-def test_format_money():
-    assert format_money(Decimal("1234.5"), "usdc") == "1,234.50 USDC"
-    assert format_money(Decimal("99.421234")) == "99.421234"
-    assert format_money(Decimal("0.1")) == "0.10"
-    assert format_money(Decimal("10000")) == "10,000.00"
-    assert format_money(None) == "—"
 
 
 @pytest.mark.parametrize(

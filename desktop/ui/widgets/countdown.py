@@ -11,7 +11,8 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QLabel, QWidget
 
-from desktop.ui.wizards.timing import Deadline, format_remaining
+from desktop.display import remaining
+from desktop.ui.wizards.timing import Deadline
 
 URGENT_SECONDS = 10.0
 _NORMAL = "color: palette(text);"
@@ -72,7 +73,7 @@ class CountdownLabel(QLabel):
                 self._fired = True
                 self.expired.emit()
             return
-        self.setText(f"{self.prefix} {format_remaining(left)}")
+        self.setText(f"{self.prefix} {remaining(left)}")
         self.setStyleSheet(_URGENT if left <= URGENT_SECONDS else _NORMAL)
         self.ticked.emit(left)
         # Aim just past the next whole-second boundary; never slower than 1 s.

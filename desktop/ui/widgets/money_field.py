@@ -10,7 +10,8 @@ from decimal import Decimal
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
-from desktop.ui.wizards.validators import Check, check_amount, format_money
+from desktop.display import money
+from desktop.ui.wizards.validators import Check, check_amount
 
 _ERR = "color: #c81e1e;"
 
@@ -97,4 +98,4 @@ class MoneyField(QWidget):
 
     @staticmethod
     def describe(amount: Decimal | None, asset: str) -> str:
-        return format_money(amount, asset)
+        return money(amount, asset)

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from desktop.display import dollars, money
 from desktop.oms import errors
 from desktop.ui.widgets.copyable import CopyableValue
 from desktop.ui.widgets.countdown import CountdownLabel
@@ -50,7 +51,6 @@ from desktop.ui.wizards.validators import (
     CashInRecord,
     check_cash_in_amount,
     check_cash_in_limits,
-    format_money,
 )
 from desktop.ui.wizards.zip_centroids import lookup_zip
 
@@ -73,7 +73,7 @@ def describe_schedule(entries: list[dict]) -> str:
         if e.get("type") == "percentage":
             parts.append(f"{format((Decimal(str(e['rate'])) * 100).normalize(), 'f')} %")
         elif e.get("type") == "fixed":
-            parts.append(f"${Decimal(str(e['amount'])):,.2f}")
+            parts.append(dollars(e["amount"]))
     return " + ".join(parts) or "none"
 
 
@@ -115,7 +115,9 @@ class AmountPage(QWizardPage):
         lay.addStretch(1)
         self.limits.setText(
             "$20.00–$500.00 per deposit; "
-            + "; ".join(f"{lab}: ${tot:,.0f} / {n} deposits" for lab, _, tot, n in CASH_IN_WINDOWS)
+            + "; ".join(
+                f"{lab}: {dollars(tot)} / {n} deposits" for lab, _, tot, n in CASH_IN_WINDOWS
+            )
         )
         self.picker.changed.connect(self._changed)
         self.picker.loaded.connect(self._load_history)
@@ -158,7 +160,7 @@ class AmountPage(QWizardPage):
         if amount:
             est = estimate_cash_in(amount.value, entries)
             self.estimate.setText(
-                f"≈ {format_money(est.net_usdc, 'usdc')} (fee {format_money(est.fee, 'usd')}); "
+                f"≈ {money(est.net_usdc, 'usdc')} (fee {money(est.fee, 'usd')}); "
                 "final figures depend on the cash actually handed over"
             )
         else:
@@ -170,7 +172,8 @@ class AmountPage(QWizardPage):
             if r.status not in ("expired", "failed") and r.created_at > now - timedelta(hours=24)
         ]
         self.usage.setText(
-            f"last 24 h: ${sum((r.amount for r in day), Decimal(0)):,.2f} in {len(day)} deposit(s)"
+            f"last 24 h: {dollars(sum((r.amount for r in day), Decimal(0)))} "
+            f"in {len(day)} deposit(s)"
             if self.history_loaded_for
             else "—"
         )
@@ -397,7 +400,7 @@ class CodePage(QWizardPage):
         self.details.setText(
             f"Cash-in {ci.id} · status {status}"
             f" · fee {describe_schedule(entries)} · estimated "
-            f"{format_money(est, 'usdc') if est is not None else '—'}"
+            f"{money(est, 'usdc') if est is not None else '—'}"
         )
         if status == "pending" and di.expires_at is not None:
             if first or di.code != old_code or self.countdown.deadline is None:
@@ -478,7 +481,7 @@ class CodePage(QWizardPage):
                     return
                 await client.sandbox_auth_commit(auth["confirmationId"])
                 self.sim_result.setText(
-                    f"Approved: ${Decimal(str(auth.get('authorizedAmount'))):,.2f} deposited."
+                    f"Approved: {dollars(auth.get('authorizedAmount'))} deposited."
                 )
                 wiz.hub.publish_cash_in(await client.get_cash_in(ci.id))
                 wiz.hub.track_cash_in(ci.id)
@@ -548,7 +551,7 @@ class FundStatusPage(QWizardPage):
             if known is not None:
                 self._on_txn(known)
         src = ci.source
-        self.cash_label.setText(format_money(src.amount or src.indicated_amount, "usd"))
+        self.cash_label.setText(money(src.amount or src.indicated_amount, "usd"))
         if self.txn is None:
             status = str(ci.status)
             sub = {"processing": "fundsReceived", "completed": "settled"}.get(status)
@@ -564,21 +567,21 @@ class FundStatusPage(QWizardPage):
         self.txn = txn
         self.txn_label.set_value(txn.id)
         self.timeline.update_from("fiatToCrypto", str(txn.status), txn.sub_status)
-        self.fee_label.setText(format_money(txn.source.fees.total, "usd"))
+        self.fee_label.setText(money(txn.source.fees.total, "usd"))
         self._outcome(str(txn.status), txn.destination, txn.error)
 
     def _outcome(self, status: str, dest: Any, error: Any) -> None:
         if status == "completed":
-            self.headline.setText(f"Completed: {format_money(dest.amount_net, 'usdc')} credited.")
+            self.headline.setText(f"Completed: {money(dest.amount_net, 'usdc')} credited.")
             self.headline.setStyleSheet("color:#057a55;")
-            self.credit_label.setText(format_money(dest.amount_net, "usdc"))
+            self.credit_label.setText(money(dest.amount_net, "usdc"))
         elif status == "failed":
             self.headline.setText("Failed — no USDC was credited.")
             self.headline.setStyleSheet("color:#9b1c1c;")
             self.problem.setText(explain_error(error) if error else "The deposit failed.")
         else:
             self.credit_label.setText(
-                f"≈ {format_money(dest.amount_net, 'usdc')} (pending)" if dest.amount_net else "—"
+                f"≈ {money(dest.amount_net, 'usdc')} (pending)" if dest.amount_net else "—"
             )
         self.form.setRowVisible(self.problem, status == "failed")
 

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.display import money
 from desktop.oms import errors
-from desktop.ui.wizards.validators import format_money
 
 
 class WalletPicker(QWidget):
@@ -127,7 +127,7 @@ class WalletPicker(QWidget):
         for w in wallets:
             bal = balances.get(w.id)
             text = f"{w.id}  ·  {(w.asset or '').upper()} on {w.chain or ''}  ·  " + (
-                format_money(bal, w.asset or "usdc") if bal is not None else "balance unknown"
+                money(bal, w.asset or "usdc") if bal is not None else "balance unknown"
             )
             self.combo.addItem(text, w.id)
         if select:

@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 from html import escape
 from typing import Any
 
@@ -29,21 +28,13 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from desktop.display import delta, money, rate
 from desktop.oms import errors
 from desktop.ui.widgets.countdown import CountdownLabel
 from desktop.ui.wizards.state import ConfirmState, FieldChange, diff_quotes, new_idempotency_key
 from desktop.ui.wizards.timing import Deadline
-from desktop.ui.wizards.validators import format_money
 
 _EMPTY = "—"
-
-
-def _fmt(value: Decimal | None, asset: str | None) -> str:
-    return format_money(value, asset or "") if value is not None else _EMPTY
-
-
-def _rate(value: Decimal | None) -> str:
-    return _EMPTY if value is None else format(value, "f")
 
 
 class QuotePage(QWizardPage):
@@ -261,7 +252,7 @@ class QuotePage(QWizardPage):
         self.confirm_box.setVisible(self.confirm.required)
         if self.confirm.required:
             self.confirm_hint.setText(
-                f"Type {format_money(gross)} to confirm sending {format_money(gross, 'usdc')}:"
+                f"Type {money(gross)} to confirm sending {money(gross, 'usdc')}:"
             )
         self.countdown.set_deadline(self.deadline)
         self.completeChanged.emit()
@@ -270,19 +261,19 @@ class QuotePage(QWizardPage):
         s, d = q.source, q.destination
         sa, da = s.asset or "usdc", d.asset or ""
         f = self.fields
-        f["src_gross"].setText(_fmt(s.amount_gross, sa))
-        f["fee_oms"].setText(_fmt(s.fees.oms, sa))
-        f["fee_gas"].setText(_fmt(s.fees.gas, sa))
-        f["fee_developer"].setText(_fmt(s.fees.developer, sa))
-        f["fee_rail"].setText(_fmt(s.fees.rail, sa))
-        f["fee_total"].setText(_fmt(s.fees.total, sa))
-        f["src_net"].setText(_fmt(s.amount_net, sa))
-        f["dst_gross"].setText(_fmt(d.amount_gross, da))
-        f["dst_fees"].setText(_fmt(d.fees.total, da))
-        f["dst_net"].setText(_fmt(d.amount_net, da))
+        f["src_gross"].setText(money(s.amount_gross, sa))
+        f["fee_oms"].setText(money(s.fees.oms, sa))
+        f["fee_gas"].setText(money(s.fees.gas, sa))
+        f["fee_developer"].setText(money(s.fees.developer, sa))
+        f["fee_rail"].setText(money(s.fees.rail, sa))
+        f["fee_total"].setText(money(s.fees.total, sa))
+        f["src_net"].setText(money(s.amount_net, sa))
+        f["dst_gross"].setText(money(d.amount_gross, da))
+        f["dst_fees"].setText(money(d.fees.total, da))
+        f["dst_net"].setText(money(d.amount_net, da))
         f["dst_to"].setText(f"<b>To:</b> {escape(describe_destination(d))}")
-        f["rate_x"].setText(_rate(q.rates.exchange_rate))
-        f["rate_eff"].setText(_rate(q.rates.effective_rate))
+        f["rate_x"].setText(rate(q.rates.exchange_rate))
+        f["rate_eff"].setText(rate(q.rates.effective_rate))
         self.dest_box.setTitle(f"Recipient gets ({(d.network or '').upper()})")
 
     def show_changes(self, old: Any, changes: list[FieldChange]) -> None:
@@ -294,9 +285,9 @@ class QuotePage(QWizardPage):
             self.changes.show()
             return
         rows = "".join(
-            f"<tr><td>{escape(c.label)}</td><td align='right'>{_cell(c.old)}</td>"
-            f"<td align='right'><b>{_cell(c.new)}</b></td>"
-            f"<td align='right'>{_delta(c.delta)}</td></tr>"
+            f"<tr><td>{escape(c.label)}</td><td align='right'>{escape(money(c.old))}</td>"
+            f"<td align='right'><b>{escape(money(c.new))}</b></td>"
+            f"<td align='right'>{escape(delta(c.delta))}</td></tr>"
             for c in changes
         )
         self.changes.setText(
@@ -317,17 +308,6 @@ class QuotePage(QWizardPage):
             "This quote has expired. Get a new quote to continue — nothing was sent.", "warning"
         )
         self.completeChanged.emit()
-
-
-def _cell(v: Decimal | None) -> str:
-    return _EMPTY if v is None else escape(format(v, "f"))
-
-
-def _delta(v: Decimal | None) -> str:
-    if v is None:
-        return ""
-    sign = "+" if v > 0 else ""
-    return escape(f"{sign}{format(v, 'f')}")
 
 
 def describe_destination(d: Any) -> str:

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from desktop.display import money
 from desktop.ui.widgets.address_field import AddressField
 from desktop.ui.widgets.money_field import MoneyField
 from desktop.ui.wizards.base import MoneyWizard, choice_row
@@ -20,7 +21,6 @@ from desktop.ui.wizards.pickers import WalletPicker
 from desktop.ui.wizards.quote_page import QuotePage
 from desktop.ui.wizards.state import SendState
 from desktop.ui.wizards.status_page import StatusPage
-from desktop.ui.wizards.validators import format_money
 
 
 class SourcePage(QWizardPage):
@@ -90,7 +90,7 @@ class DestinationPage(QWizardPage):
 
     def initializePage(self) -> None:
         bal = self.wiz.source_page.picker.balance()
-        self.balance_label.setText(format_money(bal, "usdc") if bal is not None else "unknown")
+        self.balance_label.setText(money(bal, "usdc") if bal is not None else "unknown")
         self._changed()
 
     def _changed(self, *_: Any) -> None:

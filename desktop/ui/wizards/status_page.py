@@ -23,12 +23,12 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from desktop.display import money
 from desktop.oms import errors
 from desktop.ui.widgets.copyable import CopyableValue
 from desktop.ui.wizards.base import Banner
 from desktop.ui.wizards.quote_page import describe_destination, explain_error
 from desktop.ui.wizards.state import timeline_rows
-from desktop.ui.wizards.validators import format_money
 
 _ICONS = {"done": "✔", "current": "●", "todo": "○", "failed": "✘"}
 _COLORS = {"done": "#057a55", "current": "#1e429f", "todo": "#9ca3af", "failed": "#c81e1e"}
@@ -192,8 +192,7 @@ class StatusPage(QWizardPage):
         self.status_label.setText(f"{status}" + (f" · {txn.sub_status}" if txn.sub_status else ""))
         s, d = txn.source, txn.destination
         self.amount_label.setText(
-            f"{format_money(s.amount_gross, s.asset or 'usdc')} → "
-            f"{format_money(d.amount_net, d.asset or '')}"
+            f"{money(s.amount_gross, s.asset or 'usdc')} → {money(d.amount_net, d.asset or '')}"
         )
         self.to_label.setText(describe_destination(d))
         crypto = str(txn.type) == "cryptoToCrypto"
@@ -212,16 +211,14 @@ class StatusPage(QWizardPage):
         self._set_row_visible(self.bank_label, bool(bank) and not crypto)
         failed = status == "failed"
         if status == "completed":
-            self.headline.setText(
-                f"Completed: {format_money(d.amount_net, d.asset or '')} delivered."
-            )
+            self.headline.setText(f"Completed: {money(d.amount_net, d.asset or '')} delivered.")
             self.headline.setStyleSheet("color:#057a55;")
         elif failed:
             self.headline.setText("Failed — the money was returned to the wallet.")
             self.headline.setStyleSheet("color:#9b1c1c;")
             self.error_label.setText(explain_error(txn.error) if txn.error else "Failed.")
             self.refund_label.setText(
-                f"{format_money(s.amount_gross, s.asset or 'usdc')} refunded to wallet "
+                f"{money(s.amount_gross, s.asset or 'usdc')} refunded to wallet "
                 f"{s.wallet_id or ''}".strip()
             )
         else:

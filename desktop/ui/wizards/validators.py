@@ -17,6 +17,8 @@ from typing import Any
 
 from Crypto.Hash import keccak
 
+from desktop.display import dollars, money
+
 __all__ = [
     "ASSET_PLACES",
     "CASH_IN_MAX",
@@ -32,7 +34,6 @@ __all__ = [
     "check_cash_in_limits",
     "check_routing_number",
     "check_typed_confirmation",
-    "format_money",
     "needs_typed_confirmation",
     "quantize",
     "to_checksum_address",
@@ -83,26 +84,6 @@ def quantize(amount: Decimal, asset: str) -> Decimal:
     return amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
-def format_money(amount: Decimal | str | None, asset: str = "") -> str:
-    """Human form with thousands separators, at least 2 places, trailing zeros trimmed.
-
-    ``format_money(Decimal("1234.5"), "usdc") == "1,234.50 USDC"``; never rounds.
-    """
-    if amount is None or amount == "":
-        return "—"
-    value = Decimal(str(amount))
-    exp = value.as_tuple().exponent
-    places = max(2, -exp if isinstance(exp, int) and exp < 0 else 0)
-    text = f"{value:,.{places}f}"
-    if "." in text:
-        whole, frac = text.split(".")
-        frac = frac.rstrip("0")
-        frac = frac + "0" * (2 - len(frac)) if len(frac) < 2 else frac
-        text = f"{whole}.{frac}"
-    suffix = f" {_asset_label(asset)}" if asset else ""
-    return text + suffix
-
-
 def check_amount(
     text: str,
     asset: str,
@@ -140,7 +121,7 @@ def check_amount(
     if -value.as_tuple().exponent > places:  # only zeros beyond the asset's places
         value = quantize(value, asset)
     if maximum is not None and value > maximum:
-        return _fail(f"More than {maximum_label} ({format_money(maximum, asset)}).")
+        return _fail(f"More than {maximum_label} ({money(maximum, asset)}).")
     return Check(True, "", value)
 
 
@@ -151,7 +132,9 @@ def check_cash_in_amount(text: str) -> Check:
         return base
     value: Decimal = base.value
     if value < CASH_IN_MIN or value > CASH_IN_MAX:
-        return _fail(f"A cash deposit must be between ${CASH_IN_MIN:,.2f} and ${CASH_IN_MAX:,.2f}.")
+        return _fail(
+            f"A cash deposit must be between {dollars(CASH_IN_MIN)} and {dollars(CASH_IN_MAX)}."
+        )
     return base
 
 
@@ -183,7 +166,8 @@ def check_cash_in_limits(amount: Decimal, history: Iterable[CashInRecord], now: 
         if total + amount > max_total:
             left = max(Decimal(0), max_total - total)
             return _fail(
-                f"Over the {label} limit of ${max_total:,.2f}: ${left:,.2f} left in this window."
+                f"Over the {label} limit of {dollars(max_total)}: "
+                f"{dollars(left)} left in this window."
             )
     return Check(True, "", amount)
 
@@ -270,5 +254,5 @@ def check_typed_confirmation(typed: str, amount: Decimal, asset: str = "usdc") -
     """The typed figure must equal the amount (grouping and trailing zeros do not matter)."""
     parsed = check_amount(typed, asset)
     if not parsed or parsed.value != amount:
-        return _fail(f"Type {format_money(amount)} to confirm.")
+        return _fail(f"Type {money(amount)} to confirm.")
     return Check(True, "", amount)

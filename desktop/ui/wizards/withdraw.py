@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from desktop.display import money
 from desktop.oms import errors
 from desktop.ui.widgets.money_field import MoneyField
 from desktop.ui.wizards.base import Banner, MoneyWizard, choice_row
@@ -32,7 +33,6 @@ from desktop.ui.wizards.status_page import StatusPage
 from desktop.ui.wizards.validators import (
     check_account_number,
     check_routing_number,
-    format_money,
 )
 
 _ERR = "color:#9b1c1c;"
@@ -184,7 +184,7 @@ class AccountPage(QWizardPage):
         self.register_box.setVisible(sandbox)
         self.manual_row_label.setText("Or account id" if sandbox else "Account id (early access)")
         bal = self.wiz.source_page.picker.balance()
-        self.balance_label.setText(format_money(bal, "usdc") if bal is not None else "unknown")
+        self.balance_label.setText(money(bal, "usdc") if bal is not None else "unknown")
         # cryptoToFiat amounts have 2 places: Max is the balance rounded down to cents.
         self.amount.set_maximum(
             bal.quantize(Decimal("0.01"), rounding=ROUND_DOWN) if bal is not None else None
