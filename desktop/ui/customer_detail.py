@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.display import money
 from desktop.oms import errors, models
 from desktop.tasks import TaskScope
 from desktop.ui import theme
@@ -43,7 +44,7 @@ from desktop.ui.customers import ROLE_ID, ROLE_OBJECT, format_when
 from desktop.ui.hub import Changes
 from desktop.ui.paged_model import RowsTableModel
 from desktop.ui.session import Session
-from desktop.ui.wallets import WalletCard, format_amount
+from desktop.ui.wallets import WalletCard
 from desktop.ui.widgets.banner import BannerArea
 from desktop.ui.widgets.copyable import CopyableValue
 
@@ -118,7 +119,7 @@ class CustomerTransactionsModel(RowsTableModel):
                 return f"{t.status}" + (f" · {t.sub_status}" if t.sub_status else "")
             if col == 3:
                 side = t.source
-                return format_amount(side.amount_gross or side.amount, side.asset)
+                return money(side.amount_gross or side.amount, side.asset)
             if col == 4:
                 return t.id
             return None

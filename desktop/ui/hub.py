@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from desktop.display import money
 from desktop.oms import errors, models
 
 if TYPE_CHECKING:
@@ -69,8 +70,7 @@ def _amount(side: Any) -> str:
     amount = getattr(side, "amount_gross", None) or getattr(side, "amount", None)
     if amount is None:
         return "an amount"
-    asset = (getattr(side, "asset", None) or "").upper()
-    return f"{amount} {asset}".strip()
+    return money(amount, getattr(side, "asset", None) or "")
 
 
 def _reason(exc_or_error: Any) -> str:
