@@ -211,11 +211,13 @@ class CustomerDetail(QWidget):
         self.customer_id = CopyableValue("")
         idrow.addWidget(self.customer_id)
         idrow.addStretch(1)
-        self.edit_button = QPushButton(theme.icon("edit"), "Edit…")
+        self.edit_button = QPushButton("Edit…")
+        theme.set_icon(self.edit_button, "edit")
         self.edit_button.clicked.connect(
             lambda: self.customer and self.edit_requested.emit(self.customer)
         )
-        self.wallet_button = QPushButton(theme.icon("add-wallet"), "New wallet")
+        self.wallet_button = QPushButton("New wallet")
+        theme.set_icon(self.wallet_button, "add-wallet")
         self.wallet_button.clicked.connect(
             lambda: self.customer and self.new_wallet_requested.emit(self.customer)
         )

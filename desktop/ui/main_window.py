@@ -23,7 +23,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -125,7 +125,7 @@ class MainWindow(QMainWindow):
     ) -> QAction:
         a = QAction(text, self)
         if icon:
-            a.setIcon(theme.icon(icon))
+            theme.set_icon(a, icon)
         if shortcut is not None:
             a.setShortcut(QKeySequence(shortcut))
         a.triggered.connect(lambda _checked=False: slot())
@@ -197,7 +197,9 @@ class MainWindow(QMainWindow):
         self.search_box = QLineEdit()
         self.search_box.setObjectName("searchBox")
         self.search_box.setClearButtonEnabled(True)
-        self.search_box.addAction(theme.icon("search"), QLineEdit.ActionPosition.LeadingPosition)
+        theme.set_icon(
+            self.search_box.addAction(QIcon(), QLineEdit.ActionPosition.LeadingPosition), "search"
+        )
         self.search_box.setPlaceholderText("Search customers  (Ctrl+F)")
         self.search_box.setMinimumWidth(240)
         self.search_box.setAccessibleName("Search customers")
@@ -228,15 +230,24 @@ class MainWindow(QMainWindow):
     def _build_central(self) -> None:
         central = QWidget()
         lay = QVBoxLayout(central)
-        lay.setContentsMargins(6, 4, 6, 0)
+        lay.setContentsMargins(6, 4, 6, 4)
         lay.setSpacing(4)
-        self.banners = BannerArea()
-        self.banners.setObjectName("windowBanners")
-        lay.addWidget(self.banners)
+        # A production session shows this strip across the window as well as the badge.
+        self.production_strip = QLabel()
+        self.production_strip.setObjectName("productionStrip")
+        self.production_strip.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.production_strip.setAccessibleName("Production environment")
+        self.production_strip.setVisible(False)
+        lay.addWidget(self.production_strip)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
         self.tabs.setDocumentMode(True)
         lay.addWidget(self.tabs, 1)
+        # Banners sit below the content: one appearing shrinks the tabs from below, so
+        # nothing under the pointer moves (see widgets/banner.py for the policy).
+        self.banners = BannerArea()
+        self.banners.setObjectName("windowBanners")
+        lay.addWidget(self.banners)
 
         self.customers_page = QWidget()
         cp = QVBoxLayout(self.customers_page)
@@ -474,6 +485,34 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"OMS Desk — {name} — {env}")
         self.badge.set_environment(env, self.profile_name)
         self.profile_label.setText(self.profile_name)
+        production = env == "PRODUCTION" and bool(self.profile_name)
+        self.production_strip.setVisible(production)
+        if production:
+            bg, fg = theme.colors().production_badge
+            self.production_strip.setText(f"PRODUCTION — “{self.profile_name}” moves real money")
+            self.production_strip.setStyleSheet(
+                f"QLabel#productionStrip {{ background: {bg}; color: {fg}; font-weight: 700;"
+                " letter-spacing: 1px; padding: 3px; border-radius: 3px; }"
+            )
+
+    def confirm_production(self, profile_name: str, proceed: Callable[[], None]) -> QMessageBox:
+        """Switching into a production profile asks first (window-modal, never exec())."""
+        box = QMessageBox(self)
+        box.setObjectName("confirmProduction")
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Switch to production?")
+        box.setText(
+            f"“{profile_name}” is a PRODUCTION profile: payments made there move real money."
+        )
+        box.setInformativeText("Switch to it?")
+        switch = box.addButton("Switch to production", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.buttonClicked.connect(lambda b: proceed() if b is switch else None)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        box.open()
+        self.last_confirmation = box
+        return box
 
     def current_customer(self) -> models.Customer | None:
         return self.detail.customer
@@ -953,10 +992,19 @@ class MainWindow(QMainWindow):
     def set_theme(self, mode: str) -> None:
         self.settings.setValue("theme", mode)
         theme.apply_theme(QApplication.instance(), mode)
-        self.badge.set_environment(self.environment, self.profile_name)
+        self.restyle()
+        self.theme_changed.emit(mode)
+
+    def restyle(self) -> None:
+        """Redraw what holds colours of the old palette: icons, badge, strip, detail."""
+        idx = self.tabs.indexOf(self.customers_page)
+        if idx >= 0:
+            self.tabs.setTabIcon(idx, theme.icon("customer"))
+        if self.transactions_view is not None:
+            self.tabs.setTabIcon(self.tabs.indexOf(self.transactions_view), theme.icon("send"))
+        self._update_title()
         if self.detail.customer is not None:
             self.detail.show_customer(self.detail.customer, reload=True)
-        self.theme_changed.emit(mode)
 
     def open_log_folder(self) -> None:
         from PySide6.QtCore import QUrl

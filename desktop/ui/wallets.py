@@ -74,9 +74,15 @@ class WalletCard(QFrame):
         right.addLayout(grid)
 
         buttons = QHBoxLayout()
-        self.fund_button = QPushButton(theme.icon("fund"), "Fund")
-        self.send_button = QPushButton(theme.icon("send"), "Send")
-        self.withdraw_button = QPushButton(theme.icon("withdraw"), "Withdraw")
+        self.fund_button = QPushButton("Fund")
+        self.send_button = QPushButton("Send")
+        self.withdraw_button = QPushButton("Withdraw")
+        for b, name in (
+            (self.fund_button, "fund"),
+            (self.send_button, "send"),
+            (self.withdraw_button, "withdraw"),
+        ):
+            theme.set_icon(b, name)
         for b, sig in (
             (self.fund_button, self.fund_requested),
             (self.send_button, self.send_requested),

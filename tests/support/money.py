@@ -113,8 +113,11 @@ class MoneyEnv:
 
 
 def make_context(sb, client: OmsClient, outbox_path: Path, clock) -> Session:
+    from desktop.config import Profile, ProfileKind
+
     tracker = Tracker(client, initial=0.05, factor=1.5, cap=0.3, jitter=0.0)
     return Session(
+        profile=Profile("Test sandbox", ProfileKind.CUSTOM, base_url=sb.base_url),
         client=client,
         tracker=tracker,
         outbox=Outbox(outbox_path),

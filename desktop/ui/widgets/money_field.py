@@ -11,9 +11,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from desktop.display import money
+from desktop.ui import theme
 from desktop.ui.wizards.validators import Check, check_amount
-
-_ERR = "color: #c81e1e;"
 
 
 class MoneyField(QWidget):
@@ -49,7 +48,7 @@ class MoneyField(QWidget):
         row.addWidget(self.max_button)
         outer.addLayout(row)
         self.message = QLabel()
-        self.message.setStyleSheet(_ERR)
+        self.message.setStyleSheet(theme.text_style("error"))
         self.message.setWordWrap(True)
         outer.addWidget(self.message)
         self.edit.textChanged.connect(self._on_text)
