@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from desktop import __version__
 from desktop.config import (
     EMBEDDED_PROFILE_NAME,
+    Environment,
     Paths,
     Profile,
     ProfileError,
@@ -179,9 +180,14 @@ class DeskApp:
         names = self.store.names()
         return names if EMBEDDED_PROFILE_NAME in names else [EMBEDDED_PROFILE_NAME, *names]
 
-    def switch_profile(self, name: str) -> None:
+    def switch_profile(self, name: str, *, confirmed: bool = False) -> None:
         p = self.store.get(name) or (embedded_profile() if name == EMBEDDED_PROFILE_NAME else None)
         if p is None:
+            return
+        current = self.session.profile.name if self.session is not None else None
+        if p.environment is Environment.PRODUCTION and not confirmed and current != name:
+            # Real money: one click is not enough. Nothing changes until confirmed.
+            self.window.confirm_production(name, lambda: self.switch_profile(name, confirmed=True))
             return
         self.store.active = name
         try:

@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
+from desktop.rules import is_loopback_host
+
 APP_NAME = "oms-desk"
 APP_AUTHOR = "OMS Desk"
 PROFILES_FILE = "profiles.json"
@@ -174,7 +176,7 @@ class Profile:
 
 
 def _is_loopback(host: str) -> bool:
-    return host in ("localhost", "127.0.0.1", "::1") or host.startswith("127.")
+    return is_loopback_host(host)  # the one loopback rule (127.evil.example is not)
 
 
 def embedded_profile(data_dir: str | Path = "") -> Profile:

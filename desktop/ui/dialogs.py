@@ -332,7 +332,7 @@ class CustomerFormDialog(ScopedDialog):
         self._refresh_errors()
 
     def _refresh_errors(self) -> dict[str, str]:
-        errs = validation.validate(self.values())
+        errs = validation.validate(self.values(), creating=not self.edit_mode)
         for key in self.fields:
             show = key in self._touched or self._attempted
             self.show_field_error(key, errs.get(key) if show else None)

@@ -356,8 +356,6 @@ class SettingsDialog(ScopedDialog):
 
     async def _use(self) -> None:
         if await self._save():
-            name = self.name_edit.text().strip()
-            self.store.active = name
-            self.store.save()
-            self.switch_requested.emit(name)
+            # The application records the choice once it is made (production asks first).
+            self.switch_requested.emit(self.name_edit.text().strip())
             self.accept()

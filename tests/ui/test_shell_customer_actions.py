@@ -190,3 +190,19 @@ def test_fund_send_withdraw_buttons_open_the_wizard_for_that_wallet(qtbot, windo
     assert calls and calls[0][0].id == c.id and calls[0][1].id == card.wallet.id
     assert calls[0][2] == "send"
     assert window.send_action.isEnabled()
+
+
+def test_empty_new_customer_form_sends_nothing_and_names_the_required_fields(qtbot, window):
+    requests_before = window.api.requests_sent
+    dlg = window.new_customer()
+    dlg.save_button.click()  # Create on an empty form
+    assert dlg.isVisible() and window.api.requests_sent == requests_before
+    assert dlg.field_error("firstName") == "Required." == dlg.field_error("lastName")
+    # An ID type without a number is a field error, not silently dropped.
+    dlg.set_value("firstName", "Ada")
+    dlg.set_value("lastName", "Lovelace")
+    dlg.set_value("identifyingInformation.type", "passport")
+    dlg.save_button.click()
+    assert "number" in dlg.field_error("identifyingInformation.number")
+    assert window.api.requests_sent == requests_before
+    dlg.reject()
