@@ -78,15 +78,22 @@ class CustomerTransactionsModel(RowsTableModel):
         self._rows = list(txns)
         self.endResetModel()
 
-    def upsert(self, txns: Sequence[models.Transaction]) -> None:
-        """Replace rows in place; new transactions go on top (newest first)."""
+    def upsert(self, txns: Sequence[models.Transaction]) -> list[models.Transaction]:
+        """Replace rows in place; new transactions go on top (newest first). Returns the
+        transactions that are new or whose status moved."""
         where = {t.id: n for n, t in enumerate(self._rows)}
-        new = []
+        new: list[models.Transaction] = []
+        moved: list[models.Transaction] = []
         for t in txns:
             row = where.get(t.id)
             if row is None:
                 new.append(t)
                 continue
+            old = self._rows[row]
+            if (old.status, old.sub_status) == (t.status, t.sub_status) and old.raw == t.raw:
+                continue
+            if (old.status, old.sub_status) != (t.status, t.sub_status):
+                moved.append(t)
             self._rows[row] = t
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.columns) - 1))
         if new:
@@ -94,6 +101,7 @@ class CustomerTransactionsModel(RowsTableModel):
             self.beginInsertRows(QModelIndex(), 0, len(new) - 1)
             self._rows[0:0] = new
             self.endInsertRows()
+        return new + moved
 
     def transaction(self, row: int) -> models.Transaction | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
@@ -330,13 +338,11 @@ class CustomerDetail(QWidget):
         mine = [t for t in changes.transactions.values() if self._concerns(t)]
         if not mine:
             return
-        self.tx_model.upsert(mine)
+        moved = self.tx_model.upsert(mine)
         self.no_tx.setVisible(self.tx_model.rowCount() == 0)
         self.tx_view.setVisible(self.tx_model.rowCount() > 0)
-        # Money moved on one of these wallets: read the balances once (not a poll).
-        if any(t.is_terminal and (t.source.wallet_id or "") in self.cards for t in mine) or any(
-            str(t.status) == "processing" for t in mine
-        ):
+        # Money moved on one of these wallets: read their balances once (not a poll).
+        if moved:
             self.refresh_balances(force=True)
 
     def clear(self) -> None:

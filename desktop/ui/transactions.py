@@ -52,6 +52,7 @@ from desktop.oms import errors
 from desktop.tasks import TaskScope
 from desktop.ui import theme
 from desktop.ui.hub import COALESCE_MS
+from desktop.ui.op import Op
 from desktop.ui.paged_model import Fetch, PagedModel
 from desktop.ui.session import Session
 from desktop.ui.widgets.banner import BannerArea
@@ -588,8 +589,11 @@ class TransactionsView(QWidget):
             return n
 
         progress.show()
-        return self.scope.spawn(
-            run(), name="export csv", on_error=lambda e: self._export_failed(e, progress)
+        return (
+            Op(self.scope, run, name="export csv")
+            .busy(self.export_button)
+            .failure(lambda e: self._export_failed(e, progress), catch=(Exception,))
+            .run()
         )
 
     def _export_failed(self, exc: BaseException, progress: QProgressDialog) -> None:
