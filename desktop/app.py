@@ -66,7 +66,26 @@ def tune_gc() -> None:
     gc.set_threshold(5000, 20, 20)
 
 
-def make_client(base_url: str, api_key: str, api_secret: str):
+def account_locator(profile: Profile, base_url: str, sandbox_dir: Path) -> str:
+    """Where a profile's account lives, stable across restarts (the outbox files its
+    submissions under it): the embedded sandbox's data dir, else the server's URL."""
+    from desktop.oms.accounts import embedded_locator
+
+    if profile.kind is ProfileKind.EMBEDDED:
+        return embedded_locator(profile.data_dir or sandbox_dir)
+    return base_url
+
+
+def make_client(
+    base_url: str,
+    api_key: str,
+    api_secret: str,
+    *,
+    locator: str | None = None,
+    label: str | None = None,
+    **client_options: Any,
+):
+    from desktop.oms.accounts import account_scope_for
     from desktop.oms.client import Credentials, OmsClient, RetryPolicy
 
     register_secret(api_secret)
@@ -76,6 +95,9 @@ def make_client(base_url: str, api_key: str, api_secret: str):
         Credentials(api_key, api_secret),
         retry=RetryPolicy(attempts=3, base=0.2, cap=1.0, deadline=4.0),
         user_agent=f"OMS-Desk/{__version__}",
+        account_id=account_scope_for(locator or base_url, api_key),
+        account_label=label,
+        **client_options,
     )
 
 
@@ -228,7 +250,13 @@ class DeskApp:
                     self.sandbox = EmbeddedSandbox(data_dir, demo=True, extra=self.sandbox_extra)
                     await self.sandbox.start()
                 info = self.sandbox.info
-                client = make_client(info.base_url, info.api_key, info.api_secret)
+                client = make_client(
+                    info.base_url,
+                    info.api_key,
+                    info.api_secret,
+                    locator=account_locator(profile, info.base_url, self.paths.sandbox_dir),
+                    label=profile.name,
+                )
             else:
                 pair = await self.secrets.get(profile.name)
                 if pair is None:
@@ -238,7 +266,13 @@ class DeskApp:
                         [("Settings…", self.open_settings)],
                     )
                     return None
-                client = make_client(profile.url, pair.api_key, pair.api_secret)
+                client = make_client(
+                    profile.url,
+                    pair.api_key,
+                    pair.api_secret,
+                    locator=account_locator(profile, profile.url, self.paths.sandbox_dir),
+                    label=f"{profile.name} ({profile.url})",
+                )
         except asyncio.CancelledError:
             raise
         except (SandboxStartError, OSError, ValueError) as e:
@@ -256,7 +290,9 @@ class DeskApp:
         mark("connected")
         self.session = session
         w.set_session(session)
-        session.resume()  # recovery is the session's: outbox replay, in-flight work
+        # Recovery is the session's: re-file this account's legacy outbox entries and say
+        # which belong to other accounts, then replay and follow what is still in flight.
+        self.scope.spawn(self._recover(session), name="session.recover")
         log.info("session open: %s (%s) %s", profile.name, profile.environment, client.base_url)
         if os.environ.get("OMS_DESK_ANNOUNCE"):  # for process-level tests and benchmarks
             info = self.sandbox.info if self.sandbox else None
@@ -297,6 +333,34 @@ class DeskApp:
             is_sandbox=profile.is_sandbox,
             profile=profile,
             probe_fn=probe,
+        )
+
+    async def _recover(self, session: Session) -> None:
+        try:
+            await self._show_unresolved_elsewhere(session)
+        finally:
+            if self.session is session:
+                session.resume()
+
+    async def _show_unresolved_elsewhere(self, session: Session) -> None:
+        """Submissions journalled for another account wait until that profile opens: say
+        so, never hide them (only a client of their own account may finish them)."""
+        if session.outbox is None:
+            return
+        scope = await session.client.account_scope()
+        # This account's entries of the first scope format are re-filed first.
+        await asyncio.to_thread(
+            session.outbox.adopt_legacy, scope, session.client.base_url, session.client.api_key
+        )
+        others = await asyncio.to_thread(session.outbox.unresolved_elsewhere, scope)
+        if not others or self.session is not session:
+            return
+        where = sorted({e.label or "an account no longer configured" for e in others})
+        self.window.banners.set(
+            "outbox-elsewhere",
+            f"{len(others)} money submission(s) started under {', '.join(where)} are not "
+            "finished. Open that profile to complete them; nothing is re-sent from here.",
+            "warning",
         )
 
     async def _drain_views(self) -> None:
