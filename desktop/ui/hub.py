@@ -141,8 +141,14 @@ class ChangeHub(QObject):
     def publish_balance(self, balance: Any) -> None:
         self._put("balances", getattr(balance, "wallet_id", ""), balance)
 
-    def publish_transaction(self, txn: Any) -> None:
-        if self._put("transactions", getattr(txn, "id", ""), txn):
+    def publish_transaction(self, txn: Any, *, immediate: bool = True) -> None:
+        """``immediate=False`` for a page a view just loaded: other views learn it through
+        the coalesced batch, and the loading view is not told what it already shows.
+        A stale copy (a page read before the tracker saw the end) never undoes an end."""
+        known = self.transactions.get(getattr(txn, "id", ""))
+        if known is not None and known.is_terminal and not getattr(txn, "is_terminal", False):
+            return
+        if self._put("transactions", getattr(txn, "id", ""), txn) and immediate:
             self.transactionChanged.emit(txn)
 
     def publish_cash_in(self, ci: Any) -> None:
