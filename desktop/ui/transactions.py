@@ -48,13 +48,13 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.display import money
+from desktop.flows.explain import explain_error
 from desktop.oms import errors
 from desktop.tasks import TaskScope
 from desktop.ui.paged_model import Fetch, PagedModel
 from desktop.ui.widgets.copyable import CopyableValue
 from desktop.ui.wizards.base import Banner
 from desktop.ui.wizards.context import MoneyContext, money_context_from
-from desktop.ui.wizards.quote_page import explain_error
 
 PAGE_SIZE = 100
 COALESCE_MS = 250  # at most four redraws a second from live updates

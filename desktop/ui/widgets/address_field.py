@@ -6,7 +6,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from desktop.ui.wizards.validators import Check, check_address
+from desktop.flows.validators import Check, check_address
 
 _ERR = "color: #c81e1e;"
 _OK = "color: #057a55;"

@@ -11,7 +11,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from desktop.display import money
-from desktop.ui.wizards.validators import Check, check_amount
+from desktop.flows.validators import Check, check_amount
 
 _ERR = "color: #c81e1e;"
 

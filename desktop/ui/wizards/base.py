@@ -6,6 +6,7 @@ money-moving POSTs go through ``MoneyHub`` in the application's scope.
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -13,15 +14,24 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QRadioButton, QWidget, QWizard
 
+from desktop.flows.money_flow import MoneyFlow
+from desktop.oms.client import new_idempotency_key
 from desktop.tasks import TaskScope
+from desktop.ui import theme
 from desktop.ui.wizards.context import MoneyContext, money_context_from
 
-BANNER_STYLES = {
-    "error": "background:#fde8e8; color:#9b1c1c; padding:6px; border-radius:4px;",
-    "warning": "background:#fdf6b2; color:#723b13; padding:6px; border-radius:4px;",
-    "info": "background:#e1effe; color:#1e429f; padding:6px; border-radius:4px;",
-    "success": "background:#def7ec; color:#03543f; padding:6px; border-radius:4px;",
-}
+_TONES = ("error", "warning", "info", "success")
+
+
+def tone(kind: str) -> str:
+    """Style sheet for text in one of the theme's tones (``error``, ``success``…), read from
+    the current palette when applied, so the dark theme keeps its contrast."""
+    return f"color:{getattr(theme.colors(), kind if kind in _TONES else 'info')[1]};"
+
+
+def banner_style(kind: str) -> str:
+    bg, fg = getattr(theme.colors(), kind if kind in _TONES else "info")
+    return f"background:{bg}; color:{fg}; padding:6px; border-radius:4px;"
 
 
 def choice_row(owner: QWidget, *labels: str) -> tuple[QHBoxLayout, list[QRadioButton]]:
@@ -47,7 +57,7 @@ class Banner(QLabel):
         self.hide()
 
     def show_message(self, text: str, kind: str = "info") -> None:
-        self.setStyleSheet(BANNER_STYLES.get(kind, BANNER_STYLES["info"]))
+        self.setStyleSheet(banner_style(kind))
         self.setText(text)
         self.setVisible(bool(text))
 
@@ -59,10 +69,18 @@ class Banner(QLabel):
 class MoneyWizard(QWizard):
     """A QWizard with a MoneyContext, its own TaskScope, and sane buttons."""
 
-    def __init__(self, app_ctx: Any, title: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        app_ctx: Any,
+        title: str,
+        make_flow: Callable[..., MoneyFlow],
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.ctx: MoneyContext = money_context_from(app_ctx)
         self.hub = self.ctx.hub
+        # The state of this money action: pages render from it and write into it.
+        self.flow: MoneyFlow = make_flow(new_idempotency_key, self.ctx.clock)
         self.scope = TaskScope(f"wizard {title}")
         self.setWindowTitle(title)
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
@@ -80,17 +98,38 @@ class MoneyWizard(QWizard):
         signal.connect(slot)
         self._links.append((signal, slot))
 
-    def spawn(
+    def run(
         self,
         coro: Coroutine[Any, Any, Any],
+        success: Callable[[Any], None] | None = None,
+        failure: Callable[[BaseException], None] | None = None,
         *,
-        on_error: Callable[[BaseException], None] | None = None,
         name: str | None = None,
     ):
-        if self.scope.closed:
+        """Run ``coro`` in the wizard's scope; route its result to ``success`` and any
+        exception to ``failure`` (else the excepthook). A closed wizard runs nothing, and
+        a cancelled run calls neither."""
+        if self.closed or self.scope.closed:
             coro.close()
             return None
-        return self.scope.spawn(coro, name=name, on_error=on_error or _excepthook)
+
+        def failed(exc: BaseException) -> None:
+            if failure is None:
+                _excepthook(exc)
+            elif not self.closed:  # a closed wizard's pages show nothing any more
+                failure(exc)
+
+        task = self.scope.spawn(coro, name=name, on_error=failed)
+        if success is not None:
+
+            def routed(t: asyncio.Task) -> None:
+                # Only a result reaches ``success``; failures went to ``failure`` above and
+                # a cancelled run (the wizard closed) tells nobody.
+                if not t.cancelled() and t.exception() is None and not self.closed:
+                    success(t.result())
+
+            task.add_done_callback(routed)
+        return task
 
     def done(self, result: int) -> None:  # the one path for accept/reject/Escape/close
         self.closed = True
