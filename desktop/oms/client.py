@@ -32,6 +32,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from . import errors, models
+from .accounts import account_scope_for
 from .paging import iterate_items
 from .redact import RedactingFilter, redact_obj, redact_text, register_secret
 
@@ -166,8 +167,14 @@ class OmsClient:
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
         user_agent: str = "OMS-Desk/0.1",
+        account_id: str | None = None,
+        account_label: str | None = None,
     ) -> None:
         self.base_url = check_base_url(base_url)
+        #: Which account this client acts for, stable across restarts (outbox scope); the
+        #: composition root sets it, see ``desktop.oms.outbox.account_scope_for``.
+        self.account_id = account_id
+        self.account_label = account_label  # for people: "Profile (URL)"
         self._credentials = credentials
         if isinstance(credentials, Credentials):
             register_secret(credentials.api_secret)
@@ -220,10 +227,13 @@ class OmsClient:
         await self._renew(stale=self._token, force=True)
 
     async def account_scope(self) -> str:
-        """``base_url#api_key``: which account a journalled request belongs to (outbox)."""
+        """Which account a journalled request belongs to (outbox): ``account_id`` when the
+        composition root gave one, else derived from the base URL and the API key."""
+        if self.account_id:
+            return self.account_id
         if self.api_key is None:
             await self._current_token()
-        return f"{self.base_url}#{self.api_key}"
+        return account_scope_for(self.base_url, self.api_key or "")
 
     async def _current_token(self) -> str:
         if self._token is not None and self._monotonic() < self._renew_at:

@@ -17,6 +17,7 @@ from keyring.backends import fail
 
 from desktop import embedded
 from desktop.config import (
+    EMBEDDED_PROFILE_NAME,
     OMS_PRODUCTION_URL,
     Environment,
     Profile,
@@ -69,9 +70,10 @@ def test_profile_store_roundtrip_is_private_and_has_no_secrets(tmp_path):
     with pytest.raises(ProfileError, match="already exists"):
         t.upsert(Profile("B", ProfileKind.OMS_SANDBOX), old_name="C")
     t.remove("B")
-    assert t.active == "C"
+    # Removing the active profile never promotes another saved one (it could be production).
+    assert t.active is None
     assert "secret" not in path.read_text().lower()
-    assert resolve_profile(t, None, None).name == "C"
+    assert resolve_profile(t, None, None).kind is ProfileKind.EMBEDDED
     assert resolve_profile(t, None, "/x").kind is ProfileKind.EMBEDDED
     with pytest.raises(ProfileError, match="No profile"):
         resolve_profile(t, "nope", None)
@@ -79,6 +81,37 @@ def test_profile_store_roundtrip_is_private_and_has_no_secrets(tmp_path):
         resolve_profile(ProfileStore(tmp_path / "none.json"), None, None).kind
         is ProfileKind.EMBEDDED
     )
+
+
+def test_the_last_explicit_choice_opens_next_and_never_falls_back_to_production(tmp_path):
+    """Issue 13 (2): profiles.json said "active": "Embedded sandbox" (never a saved profile),
+    and the app restarted into the first saved profile — production."""
+    path = tmp_path / "profiles.json"
+    s = ProfileStore.load(path)
+    s.upsert(Profile("Live", ProfileKind.OMS_PRODUCTION))
+    s.upsert(Profile("Staging", ProfileKind.OMS_SANDBOX))
+    for choice, expected in (
+        ("Staging", "Staging"),
+        ("Live", "Live"),
+        (EMBEDDED_PROFILE_NAME, EMBEDDED_PROFILE_NAME),
+        ("Deleted meanwhile", EMBEDDED_PROFILE_NAME),
+        (None, EMBEDDED_PROFILE_NAME),
+    ):
+        s.active = choice
+        s.save()
+        opened = resolve_profile(ProfileStore.load(path), None, None)
+        assert opened.name == expected, choice
+        if expected == EMBEDDED_PROFILE_NAME:
+            assert opened.kind is ProfileKind.EMBEDDED
+            assert opened.environment is Environment.SANDBOX
+
+
+def test_profile_form_uses_the_one_loopback_rule():
+    for host in ("127.evil.example", "localhost.evil.example"):
+        with pytest.raises(ProfileError, match="this computer"):
+            Profile("p", ProfileKind.CUSTOM, base_url=f"http://{host}:9/v0.9").validate()
+    for host in ("127.0.0.2", "[::1]", "localhost"):
+        Profile("p", ProfileKind.CUSTOM, base_url=f"http://{host}:9/v0.9").validate()
 
 
 # ---------------------------------------------------------------- validators
@@ -213,22 +246,38 @@ def test_field_for_param():
     assert v.field_for_param(None, known) is None
 
 
+FUZZED = (
+    "email",
+    "phone",
+    "birthDate",
+    "nationality",
+    "ipAddress",
+    "residentialAddress.country",
+    "identifyingInformation.number",
+)
+
+
 @given(st.text(max_size=30))
-def test_validators_never_raise(text):
-    v.validate(
-        {
-            k: text
-            for k in (
-                "email",
-                "phone",
-                "birthDate",
-                "nationality",
-                "ipAddress",
-                "residentialAddress.country",
-                "identifyingInformation.number",
-            )
-        }
-    )
+def test_validators_never_raise_and_refuse_what_is_not_an_email(text):
+    errs = v.validate({k: text for k in FUZZED})
+    # Errors name fields of the form, each with a message a person can read ...
+    related = {f"residentialAddress.{f}" for f in v.ADDRESS_FIELDS}
+    related |= {f"identifyingInformation.{f}" for f in v.DOC_FIELDS}
+    assert set(errs) <= set(FUZZED) | related
+    assert all(isinstance(m, str) and m.strip() for m in errs.values())
+    # ... and a validator that accepted everything would fail here.
+    if text.strip() and "@" not in text:
+        assert "email" in errs
+    if text.strip():  # a number without a document type is never silently dropped
+        assert "identifyingInformation.type" in errs
+
+
+def test_new_customer_needs_a_name_and_an_id_type_needs_a_number():
+    assert v.validate({}, creating=True) == {"firstName": "Required.", "lastName": "Required."}
+    assert v.validate({}) == {}  # editing: the server keeps what it has
+    errs = v.validate({"identifyingInformation.type": "ssn"})
+    assert "identifyingInformation.number" in errs
+    assert "identifyingInformation.issuingCountry" in errs
 
 
 # ---------------------------------------------------------------- go to

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from desktop.display import remaining
+from desktop.ui import theme
 from desktop.ui.wizards.send import SendWizard
 
 ADDR = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
@@ -68,7 +69,7 @@ def test_quote_expires_before_confirm_and_new_quote_shows_changes(money_env, qtb
     first = q.quote
     env.clock.advance(20.5)  # UI clock only: ~9 s left → red
     q.countdown.refresh()
-    assert q.countdown.is_urgent() and "#c81e1e" in q.countdown.styleSheet()
+    assert q.countdown.is_urgent() and theme.colors().error[1] in q.countdown.styleSheet()
     assert q.isComplete()
     with qtbot.waitSignal(q.completeChanged, timeout=2000):
         env.clock.advance(10)

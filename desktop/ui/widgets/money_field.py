@@ -12,8 +12,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBox
 
 from desktop.display import money
 from desktop.flows.validators import Check, check_amount
-
-_ERR = "color: #c81e1e;"
+from desktop.ui import theme
 
 
 class MoneyField(QWidget):
@@ -49,7 +48,7 @@ class MoneyField(QWidget):
         row.addWidget(self.max_button)
         outer.addLayout(row)
         self.message = QLabel()
-        self.message.setStyleSheet(_ERR)
+        self.message.setStyleSheet(theme.text_style("error"))
         self.message.setWordWrap(True)
         outer.addWidget(self.message)
         self.edit.textChanged.connect(self._on_text)

@@ -1,7 +1,7 @@
 """Common base of the money wizards: one TaskScope per dialog, cancelled in ``done()``.
 
 Only the dialog's own work (loading wallets, fetching quotes) lives in its scope; the
-money-moving POSTs go through ``MoneyHub`` in the application's scope.
+money-moving POSTs go through the session's ``ChangeHub`` in the session's scope.
 """
 
 from __future__ import annotations
@@ -12,13 +12,16 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QRadioButton, QWidget, QWizard
+from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QRadioButton, QWidget, QWizard
 
 from desktop.flows.money_flow import MoneyFlow
 from desktop.oms.client import new_idempotency_key
 from desktop.tasks import TaskScope
 from desktop.ui import theme
-from desktop.ui.wizards.context import MoneyContext, money_context_from
+from desktop.ui.session import Session
+from desktop.ui.widgets.banner import BannerArea as Banner  # the one banner (theme colours)
+
+__all__ = ["Banner", "MoneyWizard", "choice_row", "tone"]
 
 _TONES = ("error", "warning", "info", "success")
 
@@ -27,11 +30,6 @@ def tone(kind: str) -> str:
     """Style sheet for text in one of the theme's tones (``error``, ``success``…), read from
     the current palette when applied, so the dark theme keeps its contrast."""
     return f"color:{getattr(theme.colors(), kind if kind in _TONES else 'info')[1]};"
-
-
-def banner_style(kind: str) -> str:
-    bg, fg = getattr(theme.colors(), kind if kind in _TONES else "info")
-    return f"background:{bg}; color:{fg}; padding:6px; border-radius:4px;"
 
 
 def choice_row(owner: QWidget, *labels: str) -> tuple[QHBoxLayout, list[QRadioButton]]:
@@ -47,40 +45,21 @@ def choice_row(owner: QWidget, *labels: str) -> tuple[QHBoxLayout, list[QRadioBu
     return row, buttons
 
 
-class Banner(QLabel):
-    """A one-line coloured message inside a page (hidden when empty)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWordWrap(True)
-        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.hide()
-
-    def show_message(self, text: str, kind: str = "info") -> None:
-        self.setStyleSheet(banner_style(kind))
-        self.setText(text)
-        self.setVisible(bool(text))
-
-    def clear_message(self) -> None:
-        self.setText("")
-        self.hide()
-
-
 class MoneyWizard(QWizard):
-    """A QWizard with a MoneyContext, its own TaskScope, and sane buttons."""
+    """A QWizard with the profile's Session, its own TaskScope, and sane buttons."""
 
     def __init__(
         self,
-        app_ctx: Any,
+        session: Session,
         title: str,
         make_flow: Callable[..., MoneyFlow],
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.ctx: MoneyContext = money_context_from(app_ctx)
-        self.hub = self.ctx.hub
+        self.ctx: Session = session
+        self.hub = session.hub
         # The state of this money action: pages render from it and write into it.
-        self.flow: MoneyFlow = make_flow(new_idempotency_key, self.ctx.clock)
+        self.flow: MoneyFlow = make_flow(new_idempotency_key, session.clock)
         self.scope = TaskScope(f"wizard {title}")
         self.setWindowTitle(title)
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
