@@ -6,9 +6,8 @@ money-moving POSTs go through the session's ``ChangeHub`` in the session's scope
 
 from __future__ import annotations
 
-import asyncio
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -76,39 +75,6 @@ class MoneyWizard(QWizard):
             return
         signal.connect(slot)
         self._links.append((signal, slot))
-
-    def run(
-        self,
-        coro: Coroutine[Any, Any, Any],
-        success: Callable[[Any], None] | None = None,
-        failure: Callable[[BaseException], None] | None = None,
-        *,
-        name: str | None = None,
-    ):
-        """Run ``coro`` in the wizard's scope; route its result to ``success`` and any
-        exception to ``failure`` (else the excepthook). A closed wizard runs nothing, and
-        a cancelled run calls neither."""
-        if self.closed or self.scope.closed:
-            coro.close()
-            return None
-
-        def failed(exc: BaseException) -> None:
-            if failure is None:
-                _excepthook(exc)
-            elif not self.closed:  # a closed wizard's pages show nothing any more
-                failure(exc)
-
-        task = self.scope.spawn(coro, name=name, on_error=failed)
-        if success is not None:
-
-            def routed(t: asyncio.Task) -> None:
-                # Only a result reaches ``success``; failures went to ``failure`` above and
-                # a cancelled run (the wizard closed) tells nobody.
-                if not t.cancelled() and t.exception() is None and not self.closed:
-                    success(t.result())
-
-            task.add_done_callback(routed)
-        return task
 
     def done(self, result: int) -> None:  # the one path for accept/reject/Escape/close
         self.closed = True

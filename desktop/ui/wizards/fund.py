@@ -46,6 +46,7 @@ from desktop.flows.validators import (
 from desktop.flows.zips import customer_zip, lookup_zip
 from desktop.oms.client import new_idempotency_key
 from desktop.oms.models import CashInStatus
+from desktop.ui.op import Op
 from desktop.ui.widgets.copyable import CopyableValue
 from desktop.ui.widgets.countdown import CountdownLabel
 from desktop.ui.widgets.money_field import MoneyField
@@ -159,7 +160,7 @@ class AmountPage(QWizardPage):
                 f"Could not load earlier deposits ({exc}); limits are checked by the server."
             )
 
-        self.wiz.run(run(), loaded, failed, name="cash-in history")
+        Op(self.wiz.scope, run, name="cash-in history").success(loaded).failure(failed).run()
 
     def _changed(self, *_: Any) -> None:
         flow = self.flow
@@ -354,7 +355,13 @@ class StorePage(QWizardPage):
             self.message.setStyleSheet(tone("error"))
             self.message.setText(explain_error(exc))
 
-        self.wiz.run(run(), found, failed, name="cash locations")
+        Op(self.wiz.scope, run, name="cash locations").busy(self._searching).success(found).failure(
+            failed
+        ).run()
+
+    def _searching(self, on: bool) -> None:
+        # Shown, not blocking: a newer search may start; the flow ignores the older answer.
+        self.find_button.setText("Searching…" if on else "Find stores")
 
     def _picked(self, row: int) -> None:
         self.flow.choose_store(row)
@@ -444,7 +451,10 @@ class CodePage(QWizardPage):
             self.flow.cash_in_refused(exc)
             self.banner.show_message(explain_error(exc), "error")
 
-        wiz.run(wait(), self._on_cash_in, refused, name="await cash-in")
+        # Any error ends the wait (the page must not stay on "Creating…"); a bug is shown too.
+        Op(wiz.scope, wait(), name="await cash-in").success(self._on_cash_in).failure(
+            refused, catch=(Exception,)
+        ).run()
 
     def isComplete(self) -> bool:
         return self.flow.cash_received()
@@ -511,7 +521,6 @@ class CodePage(QWizardPage):
         if ci is None:
             return
         wiz = self.wiz
-        self.refresh_button.setEnabled(False)
 
         async def run() -> Any:
             return await wiz.ctx.client.refresh_cash_in(
@@ -519,17 +528,17 @@ class CodePage(QWizardPage):
             )
 
         def refreshed(new: Any) -> None:
-            self.refresh_button.setEnabled(True)
             wiz.hub.stamp(new.id)
             self.countdown.set_deadline(None)
             self.banner.show_message("New code issued.", "success")
             wiz.hub.publish_cash_in(new)
 
         def failed(exc: BaseException) -> None:
-            self.refresh_button.setEnabled(True)
             self.banner.show_message(explain_error(exc), "error")
 
-        wiz.run(run(), refreshed, failed, name="refresh code")
+        Op(wiz.scope, run, name="refresh code").busy(self.refresh_button).success(
+            refreshed
+        ).failure(failed).run()
 
     def simulate(self) -> None:
         ci = self.flow.cash_in
@@ -539,7 +548,6 @@ class CodePage(QWizardPage):
             return
         wiz = self.wiz
         client = wiz.ctx.client
-        self.sim_button.setEnabled(False)
 
         async def run() -> tuple[dict, Any]:
             auth = await client.sandbox_barcode_auth(
@@ -552,7 +560,6 @@ class CodePage(QWizardPage):
 
         def done(result: tuple[dict, Any]) -> None:
             auth, fresh = result
-            self.sim_button.setEnabled(True)
             if fresh is None:
                 self.sim_result.setText(
                     f"Declined {auth.get('responseCode')}: {auth.get('responseText')}"
@@ -563,10 +570,11 @@ class CodePage(QWizardPage):
             wiz.hub.track_cash_in(ci.id)
 
         def failed(exc: BaseException) -> None:
-            self.sim_button.setEnabled(True)
             self.sim_result.setText(explain_error(exc))
 
-        wiz.run(run(), done, failed, name="simulate deposit")
+        Op(wiz.scope, run, name="simulate deposit").busy(self.sim_button).success(done).failure(
+            failed
+        ).run()
 
 
 class FundStatusPage(QWizardPage):

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from desktop.display import money
 from desktop.oms import errors
+from desktop.ui.op import Op
 from desktop.ui.wizards.base import tone
 
 
@@ -106,7 +107,10 @@ class WalletPicker(QWidget):
             if gen == self._generation:
                 self._fail(str(exc))
 
-        self.wizard.run(run(), loaded, failed, name="load wallets")
+        # Not busy-blocking: a later load (another customer id) supersedes this one.
+        Op(self.wizard.scope, run, name="load wallets").success(loaded).failure(
+            failed, catch=(Exception,)
+        ).run()
 
     def _fail(self, text: str) -> None:
         self.loading = False

@@ -32,6 +32,7 @@ from desktop.flows.explain import describe_destination, explain_error
 from desktop.flows.money_flow import FlowError, Kind, MoneyFlow, Step
 from desktop.flows.state import FieldChange
 from desktop.oms.client import new_idempotency_key
+from desktop.ui.op import Op
 from desktop.ui.widgets.countdown import CountdownLabel
 from desktop.ui.wizards.base import Banner
 
@@ -41,10 +42,11 @@ class QuotePage(QWizardPage):
     operator's confirmation into it. The quote, its deadline and the submit key live in
     the :class:`MoneyFlow`, never on the page or the wizard."""
 
-    def __init__(self, flow: MoneyFlow, run: Any) -> None:
+    def __init__(self, wiz: Any) -> None:
         super().__init__()
-        self.flow = flow
-        self.run = run  # the wizard's way to run work in its scope
+        self.wiz = wiz
+        self.flow: MoneyFlow = wiz.flow
+        flow = self.flow
         self.setTitle("Review the quote")
         self.setSubTitle("Rates and fees are locked until the quote expires.")
         self.setButtonText(
@@ -179,11 +181,10 @@ class QuotePage(QWizardPage):
         note = flow.note
         body = flow.start_quote(note)
         flow.note = ""
-        self.new_quote_button.setEnabled(False)
         self.banner.show_message(note or "Getting a quote…", "warning" if note else "info")
         self.countdown.set_deadline(None)
         self.completeChanged.emit()
-        client = self.wizard().ctx.client
+        client = self.wiz.ctx.client
 
         async def run() -> Any:
             return await client.create_quote(body, idempotency_key=new_idempotency_key())
@@ -196,10 +197,14 @@ class QuotePage(QWizardPage):
             if flow.quote_failed(exc, body):
                 self._on_error(exc)
 
-        self.run(run(), arrived, failed, name="create quote")
+        # Any error ends the wait ("Getting a quote…" must not stay), shown with Try again.
+        # Busy shown, not blocking: a newer request (Back, edit, Next) must always start; the
+        # flow ignores the answer to an older one.
+        Op(self.wiz.scope, run, name="create quote").busy(
+            self.new_quote_button.setDisabled
+        ).success(arrived).failure(failed, catch=(Exception,)).run()
 
     def _on_error(self, exc: BaseException) -> None:
-        self.new_quote_button.setEnabled(True)
         self.new_quote_button.setText("Try again")
         self.new_quote_button.show()
         self.banner.show_message(explain_error(exc), "error")
@@ -220,7 +225,6 @@ class QuotePage(QWizardPage):
             self.banner.show_message(note, "warning")
         else:
             self.banner.clear_message()
-        self.new_quote_button.setEnabled(True)
         self.new_quote_button.setText("Get new quote")
         self.new_quote_button.setVisible(flow.deadline is None)
         confirm = flow.confirmation()

@@ -147,8 +147,8 @@ class SendWizard(MoneyWizard):
         super().__init__(app_ctx, "Send USDC", MoneyFlow.send, parent)
         self.source_page = SourcePage(self)
         self.destination_page = DestinationPage(self)
-        self.quote_page = QuotePage(self.flow, self.run)
-        self.status_page = StatusPage(self.flow, self.run)
+        self.quote_page = QuotePage(self)
+        self.status_page = StatusPage(self)
         for page in (self.source_page, self.destination_page, self.quote_page, self.status_page):
             self.addPage(page)
         if customer_id:

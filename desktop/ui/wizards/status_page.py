@@ -29,6 +29,7 @@ from desktop.flows.money_flow import Kind, MoneyFlow, Outcome, Step
 from desktop.flows.state import timeline_rows
 from desktop.oms.models import TransactionType
 from desktop.ui import theme
+from desktop.ui.op import Op
 from desktop.ui.widgets.copyable import CopyableValue
 from desktop.ui.wizards.base import Banner, tone
 
@@ -67,10 +68,10 @@ def _val(v: Any) -> str:
 class StatusPage(QWizardPage):
     """Last page of Send and Withdraw. ``txn`` is the latest Transaction seen."""
 
-    def __init__(self, flow: MoneyFlow, run: Any) -> None:
+    def __init__(self, wiz: Any) -> None:
         super().__init__()
-        self.flow = flow
-        self.run = run
+        self.wiz = wiz
+        self.flow: MoneyFlow = wiz.flow
         self.setTitle("Status")
         self.setFinalPage(True)
         self.setButtonText(QWizard.WizardButton.FinishButton, "Close")
@@ -150,7 +151,10 @@ class StatusPage(QWizardPage):
         async def wait() -> Any:
             return await asyncio.shield(task)
 
-        self.run(wait(), self._on_txn, self._failed, name="await submission")
+        # Any error ends the wait: the flow decides what it means (never "sent" by mistake).
+        Op(wiz.scope, wait(), name="await submission").success(self._on_txn).failure(
+            self._failed, catch=(Exception,)
+        ).run()
 
     def isComplete(self) -> bool:
         return True  # closing is always safe: the submission lives in the app's scope

@@ -30,6 +30,7 @@ from desktop.flows.validators import (
     check_routing_number,
 )
 from desktop.oms.client import new_idempotency_key
+from desktop.ui.op import Op
 from desktop.ui.widgets.money_field import MoneyField
 from desktop.ui.wizards.base import Banner, MoneyWizard, choice_row, tone
 from desktop.ui.wizards.quote_page import QuotePage
@@ -96,7 +97,6 @@ class RegisterAccountBox(QGroupBox):
             },
         }
         customer_id = wiz.flow.request.customer_id
-        self.register_button.setEnabled(False)
         client = wiz.ctx.client
 
         async def run() -> Any:
@@ -114,7 +114,9 @@ class RegisterAccountBox(QGroupBox):
             self._validate()
             self.page.banner.show_message(str(exc), "error")
 
-        wiz.run(run(), done, failed, name="register account")
+        Op(wiz.scope, run, name="register account").busy(self.register_button).success(
+            done
+        ).failure(failed).run()
 
 
 class AccountPage(QWizardPage):
@@ -225,7 +227,9 @@ class AccountPage(QWizardPage):
             self.account_combo.blockSignals(False)
             self._changed()
 
-        wiz.run(run(), listed, failed, name="list accounts")
+        Op(wiz.scope, run, name="list accounts").busy(self.account_combo).success(listed).failure(
+            failed
+        ).run()
 
     def _changed(self, *_: Any) -> None:
         self.wiz.flow.update(
@@ -255,8 +259,8 @@ class WithdrawWizard(MoneyWizard):
         super().__init__(app_ctx, "Withdraw to bank", MoneyFlow.withdraw, parent)
         self.source_page = SourcePage(self, "Withdraw from")
         self.account_page = AccountPage(self)
-        self.quote_page = QuotePage(self.flow, self.run)
-        self.status_page = StatusPage(self.flow, self.run)
+        self.quote_page = QuotePage(self)
+        self.status_page = StatusPage(self)
         for page in (self.source_page, self.account_page, self.quote_page, self.status_page):
             self.addPage(page)
         if customer_id:
