@@ -48,6 +48,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.display import money
+from desktop.flows.explain import explain_error
 from desktop.oms import errors
 from desktop.tasks import TaskScope
 from desktop.ui import theme
@@ -57,7 +58,6 @@ from desktop.ui.paged_model import Fetch, PagedModel
 from desktop.ui.session import Session
 from desktop.ui.widgets.banner import BannerArea
 from desktop.ui.widgets.copyable import CopyableValue
-from desktop.ui.wizards.quote_page import explain_error
 
 PAGE_SIZE = 100
 

@@ -6,8 +6,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
+from desktop.flows.validators import Check, check_address
 from desktop.ui import theme
-from desktop.ui.wizards.validators import Check, check_address
 
 
 class AddressField(QWidget):

@@ -12,8 +12,8 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QLabel, QWidget
 
 from desktop.display import remaining
+from desktop.flows.timing import Deadline
 from desktop.ui import theme
-from desktop.ui.wizards.timing import Deadline
 
 URGENT_SECONDS = 10.0
 _NORMAL = "color: palette(text);"

@@ -11,8 +11,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from desktop.display import money
+from desktop.flows.validators import Check, check_amount
 from desktop.ui import theme
-from desktop.ui.wizards.validators import Check, check_amount
 
 
 class MoneyField(QWidget):

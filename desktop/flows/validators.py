@@ -1,4 +1,4 @@
-"""Pure validators for the money-moving wizards (no Qt, no I/O).
+"""Pure validators of the money flows (no Qt, no I/O).
 
 Every validator takes what the operator typed and returns a :class:`Check`: ``ok``,
 a message fit to show next to the field, and the normalised ``value`` (a ``Decimal``
@@ -17,6 +17,7 @@ from typing import Any
 
 from Crypto.Hash import keccak
 
+from desktop import rules
 from desktop.display import dollars, money
 
 __all__ = [
@@ -53,7 +54,6 @@ CASH_IN_WINDOWS: tuple[tuple[str, timedelta, Decimal, int], ...] = (
     ("30 days", timedelta(days=30), Decimal("5000"), 20),
 )
 
-_PLAIN = re.compile(r"^[0-9]+(\.[0-9]+)?$")
 _GROUPED = re.compile(r"^[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$")
 _HEX40 = re.compile(r"^[0-9a-fA-F]{40}$")
 
@@ -106,8 +106,10 @@ def check_amount(
         raw = raw.replace(",", "")
     if "," in raw:
         return _fail("Use a dot for decimals, e.g. 12.50 (no commas).")
-    if not _PLAIN.match(raw):
+    if not rules.AMOUNT_PATTERN.fullmatch(raw):
         return _fail(f"Type digits only, e.g. 25 or 25.50 {label}.")
+    if not rules.amount_text_ok(raw):
+        return _fail(f"That amount has more than {rules.MAX_AMOUNT_DIGITS} digits.")
     try:
         value = Decimal(raw)
     except InvalidOperation:  # pragma: no cover - the regex already excludes it
@@ -226,9 +228,7 @@ def check_routing_number(text: str) -> Check:
         return _fail("A routing number has digits only.")
     if len(raw) != 9:
         return _fail(f"A routing number has 9 digits (this has {len(raw)}).")
-    d = [int(c) for c in raw]
-    total = 3 * (d[0] + d[3] + d[6]) + 7 * (d[1] + d[4] + d[7]) + (d[2] + d[5] + d[8])
-    if total % 10:
+    if not rules.routing_number_valid(raw):  # the one ABA rule of form, client and sandbox
         return _fail("That routing number fails its checksum: check each digit.")
     return Check(True, "", raw)
 
