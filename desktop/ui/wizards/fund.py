@@ -46,11 +46,12 @@ from desktop.flows.validators import (
 from desktop.flows.zips import customer_zip, lookup_zip
 from desktop.oms.client import new_idempotency_key
 from desktop.oms.models import CashInStatus
+from desktop.ui import theme
 from desktop.ui.op import Op
 from desktop.ui.widgets.copyable import CopyableValue
 from desktop.ui.widgets.countdown import CountdownLabel
 from desktop.ui.widgets.money_field import MoneyField
-from desktop.ui.wizards.base import Banner, MoneyWizard, tone
+from desktop.ui.wizards.base import Banner, MoneyWizard
 from desktop.ui.wizards.pickers import WalletPicker
 from desktop.ui.wizards.status_page import Timeline
 
@@ -110,7 +111,7 @@ class AmountPage(QWizardPage):
         form.addRow("Estimated USDC", self.estimate)
         self.limit_msg = QLabel()
         self.limit_msg.setWordWrap(True)
-        self.limit_msg.setStyleSheet(tone("error"))
+        self.limit_msg.setStyleSheet(theme.text_style("error"))
         form.addRow("", self.limit_msg)
         lay.addWidget(box)
         lay.addStretch(1)
@@ -313,7 +314,7 @@ class StorePage(QWizardPage):
         """Search only: never issues a code."""
         pt = self.point()
         if pt is None:
-            self.message.setStyleSheet(tone("error"))
+            self.message.setStyleSheet(theme.text_style("error"))
             self.message.setText(
                 "Not a US ZIP code — type 5 digits (e.g. 95814), or coordinates as “lat, lon”."
             )
@@ -352,7 +353,7 @@ class StorePage(QWizardPage):
             self._update_button()
 
         def failed(exc: BaseException) -> None:
-            self.message.setStyleSheet(tone("error"))
+            self.message.setStyleSheet(theme.text_style("error"))
             self.message.setText(explain_error(exc))
 
         Op(self.wiz.scope, run, name="cash locations").busy(self._searching).success(found).failure(
@@ -610,7 +611,7 @@ class FundStatusPage(QWizardPage):
         self.form.addRow("USDC credited", self.credit_label)
         self.problem = QLabel()
         self.problem.setWordWrap(True)
-        self.problem.setStyleSheet(tone("error"))
+        self.problem.setStyleSheet(theme.text_style("error"))
         self.form.addRow("Problem", self.problem)
         lay.addWidget(box)
         lay.addStretch(1)
@@ -665,11 +666,11 @@ class FundStatusPage(QWizardPage):
         outcome, error = self.flow.outcome, self.flow.error
         if outcome is Outcome.COMPLETED:
             self.headline.setText(f"Completed: {money(dest.amount_net, 'usdc')} credited.")
-            self.headline.setStyleSheet(tone("success"))
+            self.headline.setStyleSheet(theme.text_style("success"))
             self.credit_label.setText(money(dest.amount_net, "usdc"))
         elif outcome is Outcome.FAILED:
             self.headline.setText("Failed — no USDC was credited.")
-            self.headline.setStyleSheet(tone("error"))
+            self.headline.setStyleSheet(theme.text_style("error"))
             self.problem.setText(explain_error(error) if error else "The deposit failed.")
         else:
             self.credit_label.setText(

@@ -31,7 +31,7 @@ from desktop.oms.models import TransactionType
 from desktop.ui import theme
 from desktop.ui.op import Op
 from desktop.ui.widgets.copyable import CopyableValue
-from desktop.ui.wizards.base import Banner, tone
+from desktop.ui.wizards.base import Banner
 
 _ICONS = {"done": "✔", "current": "●", "todo": "○", "failed": "✘"}
 
@@ -109,7 +109,7 @@ class StatusPage(QWizardPage):
         self.form.addRow("Bank", self.bank_label)
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet(tone("error"))
+        self.error_label.setStyleSheet(theme.text_style("error"))
         self.form.addRow("Problem", self.error_label)
         self.refund_label = QLabel()
         self.form.addRow("Refund", self.refund_label)
@@ -210,10 +210,10 @@ class StatusPage(QWizardPage):
         failed = outcome is Outcome.FAILED
         if outcome is Outcome.COMPLETED:
             self.headline.setText(f"Completed: {money(d.amount_net, d.asset or '')} delivered.")
-            self.headline.setStyleSheet(tone("success"))
+            self.headline.setStyleSheet(theme.text_style("success"))
         elif failed:
             self.headline.setText("Failed — the money was returned to the wallet.")
-            self.headline.setStyleSheet(tone("error"))
+            self.headline.setStyleSheet(theme.text_style("error"))
             error = self.flow.error
             self.error_label.setText(explain_error(error) if error else "Failed.")
             self.refund_label.setText(

@@ -30,9 +30,10 @@ from desktop.flows.validators import (
     check_routing_number,
 )
 from desktop.oms.client import new_idempotency_key
+from desktop.ui import theme
 from desktop.ui.op import Op
 from desktop.ui.widgets.money_field import MoneyField
-from desktop.ui.wizards.base import Banner, MoneyWizard, choice_row, tone
+from desktop.ui.wizards.base import Banner, MoneyWizard, choice_row
 from desktop.ui.wizards.quote_page import QuotePage
 from desktop.ui.wizards.send import SourcePage
 from desktop.ui.wizards.status_page import StatusPage
@@ -54,9 +55,9 @@ class RegisterAccountBox(QGroupBox):
         self.account.setPlaceholderText("4–17 digits")
         self.account.setAccessibleName("account number")
         self.routing_msg = QLabel()
-        self.routing_msg.setStyleSheet(tone("error"))
+        self.routing_msg.setStyleSheet(theme.text_style("error"))
         self.account_msg = QLabel()
-        self.account_msg.setStyleSheet(tone("error"))
+        self.account_msg.setStyleSheet(theme.text_style("error"))
         form.addRow("Bank name", self.bank_name)
         form.addRow("Account holder", self.holder)
         form.addRow("Routing number", self.routing)
