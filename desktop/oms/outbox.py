@@ -21,6 +21,7 @@ Outcome rules: 2xx → ``done``; a definitive refusal (4xx other than 409
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import sqlite3
 import threading
@@ -123,10 +124,21 @@ class ReplayReport:
         return bool(self.stale or self.failed or self.still_pending)
 
 
+def _disk_full(exc: BaseException) -> bool:
+    """SQLite's SQLITE_FULL ("database or disk is full") or an OS ENOSPC."""
+    if isinstance(exc, sqlite3.OperationalError):
+        text = str(exc).lower()
+        return "disk is full" in text or "disk full" in text
+    return isinstance(exc, OSError) and exc.errno == errno.ENOSPC
+
+
 def _definitive(err: errors.OmsError) -> bool:
     """True when the server has decided (a retry with the same key would get the same)."""
-    if isinstance(err, errors.NetworkError | errors.ServerError | errors.RateLimited):
-        return False
+    if isinstance(
+        err,
+        errors.NetworkError | errors.ServerError | errors.RateLimited | errors.ProtocolError,
+    ):
+        return False  # no decision we can read: the outcome is unknown
     if isinstance(err, errors.IdempotencyError) and err.in_use:
         return False
     if isinstance(err, errors.AuthError):
@@ -245,6 +257,16 @@ class Outbox:
     def _journal(
         self, key: str, scope: str, kind: str, body: dict, label: str | None = None
     ) -> None:
+        try:
+            self._journal_tx(key, scope, kind, body, label)
+        except (sqlite3.OperationalError, OSError) as exc:
+            if _disk_full(exc):
+                raise errors.DiskFull() from exc
+            raise
+
+    def _journal_tx(
+        self, key: str, scope: str, kind: str, body: dict, label: str | None = None
+    ) -> None:
         now = self._clock()
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
@@ -267,7 +289,13 @@ class Outbox:
                 )
                 self._db.execute("COMMIT")  # synchronous=FULL: durable before the POST leaves
             except BaseException:
-                self._db.execute("ROLLBACK")
+                # A failed statement or COMMIT (disk full) may already have rolled back: a
+                # second ROLLBACK would fail and hide the real error behind "cannot rollback".
+                if self._db.in_transaction:
+                    try:
+                        self._db.execute("ROLLBACK")
+                    except sqlite3.Error:
+                        pass
                 raise
 
     def _record(self, key: str, state: EntryState, **cols: Any) -> None:
@@ -277,7 +305,15 @@ class Outbox:
             sets.append(f"{col} = ?")
             args.append(json.dumps(value) if col == "result" else value)
         args.append(key)
-        self._exec(f"UPDATE outbox SET {', '.join(sets)} WHERE key = ?", tuple(args))
+        try:
+            self._exec(f"UPDATE outbox SET {', '.join(sets)} WHERE key = ?", tuple(args))
+        except (sqlite3.OperationalError, OSError) as exc:
+            if _disk_full(exc):
+                raise errors.DiskFull(
+                    "The disk is full, so the outcome could not be recorded here. The payments"
+                    " service has it; free some disk space and restart to check it again."
+                ) from exc
+            raise
 
     def acknowledge(self, key: str) -> None:
         """A person checked a stale/failed entry: stop surfacing it."""

@@ -464,6 +464,11 @@ def create_fastapi() -> FastAPI:
         router = getattr(module, "router", None)
         if router is not None:
             app.include_router(router, prefix=PREFIX)
+    # bank-sbx: virtual accounts, deposit addresses (D22), saved addresses (D23)
+    from . import deposit_addresses, saved_addresses, virtual_accounts
+
+    for module in (virtual_accounts, deposit_addresses, saved_addresses):
+        app.include_router(module.router, prefix=PREFIX, responses=ERROR_RESPONSES)
     _add_security_scheme(app)
     return app
 

@@ -14,7 +14,8 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import Field
 
 from .aba import mask_account_number, routing_number_valid
 from .api import Body, Paging, account_of, envelope, json_response, paging, respond
@@ -49,9 +50,15 @@ _ACCOUNT_RE = re.compile(r"^[0-9]{4,17}$")
 
 # -- external accounts ----------------------------------------------------------------------
 class ExternalAccountCreate(Body):
-    type: Any = None
-    network: Any = None
-    bankDetails: Any = None
+    type: Any = Field(None, description="usBank | blockchainAddress (D23)")
+    network: Any = Field(None, description="ach | wire (usBank); polygon (blockchainAddress)")
+    bankDetails: Any = Field(None, description="usBank only")
+    address: Any = Field(None, description="blockchainAddress only: EVM address (D16)")
+    label: Any = Field(None, description="blockchainAddress only: 1-64 characters")
+
+
+# bank-sbx: other types of external account register their create here (saved_addresses.py).
+EXTERNAL_ACCOUNT_CREATORS: dict[str, Any] = {}
 
 
 def _text(value: Any, param: str, max_len: int = 140) -> str:
@@ -70,8 +77,10 @@ def _text(value: Any, param: str, max_len: int = 140) -> str:
 async def create_external_account(customerId: str, body: ExternalAccountCreate, request: Request):
     account = account_of(request)
     store = RT.store
+    if isinstance(body.type, str) and body.type in EXTERNAL_ACCOUNT_CREATORS:  # bank-sbx
+        return EXTERNAL_ACCOUNT_CREATORS[body.type](customerId, body, request)
     if body.type != "usBank":
-        raise ApiError(400, "invalid_request", "type must be usBank", "type")
+        raise ApiError(400, "invalid_request", "type must be usBank or blockchainAddress", "type")
     if body.network not in NETWORKS:
         raise ApiError(400, "invalid_request", "network must be ach or wire", "network")
     details = body.bankDetails
@@ -123,17 +132,24 @@ async def create_external_account(customerId: str, body: ExternalAccountCreate, 
             created_ms=now,
             customer_id=customer["id"],
             status="verified",
-            type=body.network,
+            type="usBank",  # bank-sbx: the ?type= filter (was the network)
             extra={"accountNumber": number},
         )
         return respond(request, out, 201, tx)
 
 
 @router.get("/customers/{customerId}/external-accounts", summary="List external accounts (D9)")
-async def list_external_accounts(customerId: str, request: Request, p: Paging = Depends(paging)):
+async def list_external_accounts(
+    customerId: str,
+    request: Request,
+    p: Paging = Depends(paging),
+    type: str | None = Query(None, description="usBank | blockchainAddress (D23)"),
+):
     account = account_of(request)
+    if type is not None and type not in ("usBank", "blockchainAddress"):  # bank-sbx
+        raise ApiError(400, "invalid_request", "type must be usBank or blockchainAddress", "type")
     customer_or_404(RT.store, account, customerId, "customerId")
-    rows, has_more = RT.store.page(KIND, account, customer_id=customerId, **p.kwargs())
+    rows, has_more = RT.store.page(KIND, account, customer_id=customerId, type=type, **p.kwargs())
     return json_response(envelope(rows, has_more))
 
 

@@ -130,6 +130,9 @@ def _price_crypto_quote(
     )
 
 
+price_crypto_destination = _price_crypto_quote  # bank-sbx: used by saved_addresses.py
+
+
 def _wallet_and_balance(tx: Store, account: str, wallet_id: object) -> tuple[dict, int | None]:
     """The source wallet (404 not_found on source.walletId) and its balance, in one query."""
     row = None
@@ -181,7 +184,12 @@ def create_quote_json(tx: Store, account: str, req: dict, now: int) -> tuple[dic
             "destination.wallet needs exactly one of id, blockchainAddress, externalAccount",
             "destination.wallet",
         )
-    if kinds[0] == "externalAccount" or dest["asset"] in FIAT_ASSETS:
+    saved = kinds[0] == "externalAccount" and str(w["externalAccount"]).startswith("cpBcAddr_")
+    if saved:  # bank-sbx (D23): a saved blockchain address, priced by saved_addresses.py
+        priced: PricedQuote = DESTINATION_PRICERS["savedAddress"](
+            tx, account, customer, wallet, req, now
+        )
+    elif kinds[0] == "externalAccount" or dest["asset"] in FIAT_ASSETS:
         pricer = DESTINATION_PRICERS.get("externalAccount")
         if pricer is None or kinds[0] != "externalAccount":
             raise ApiError(
@@ -190,7 +198,7 @@ def create_quote_json(tx: Store, account: str, req: dict, now: int) -> tuple[dic
                 "Bank payouts need destination.wallet.externalAccount",
                 "destination.wallet.externalAccount" if pricer is None else "destination.asset",
             )
-        priced: PricedQuote = pricer(tx, account, customer, wallet, req, now)
+        priced = pricer(tx, account, customer, wallet, req, now)
     else:
         priced = _price_crypto_quote(tx, account, customer, wallet, req)
     if balance_minor is None or balance_minor < priced.gross_minor:

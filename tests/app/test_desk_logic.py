@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from keyring.backend import KeyringBackend
-from keyring.backends import fail
+from keyring.backends import SecretService, chainer, fail, null
 
 from desktop import embedded
 from desktop.config import (
@@ -328,6 +328,34 @@ def test_log_file_is_private_rotating_and_redacted(tmp_path):
     assert "token Bearer ***" in body
 
 
+def test_a_huge_record_is_cut_and_rotation_still_holds(tmp_path, monkeypatch):
+    from desktop import logs
+    from desktop.logs import BACKUPS, MAX_RECORD_CHARS
+
+    max_bytes = 200_000  # a smaller rotation size keeps the test quick; the rule is the same
+    monkeypatch.setattr(logs, "MAX_BYTES", max_bytes)
+    f = tmp_path / "logs" / "oms-desk.log"
+    setup_logging(f)
+    log = logging.getLogger("t.huge")
+    try:
+        # 3 MB in one message, a secret right at the cut, then enough to rotate twice.
+        huge = "x" * (MAX_RECORD_CHARS - 10) + "apiSecret=hunter22-secret " + "y" * 3_000_000
+        log.warning("server said: %s", huge)
+        for i in range(2 * max_bytes // MAX_RECORD_CHARS + 10):
+            log.warning("filler %d %s", i, "z" * (MAX_RECORD_CHARS * 2))
+    finally:
+        teardown_logging()
+    files = sorted(f.parent.iterdir())
+    assert 2 <= len(files) <= BACKUPS + 1  # rotated
+    for path in files:
+        assert path.stat().st_size <= max_bytes + MAX_RECORD_CHARS + 500
+        for line in path.read_text().splitlines():
+            assert len(line) <= MAX_RECORD_CHARS + 200
+    text = "".join(p.read_text() for p in files)
+    assert "hunter22-secret" not in text and "y" * 1000 not in text
+    assert "[cut: the record had" in text
+
+
 # ---------------------------------------------------------------- tasks
 
 
@@ -361,7 +389,10 @@ async def test_task_scope_cancels_and_routes_errors(monkeypatch):
 # ---------------------------------------------------------------- secrets
 
 
-class _Mem(KeyringBackend):
+class _Mem(SecretService.Keyring):
+    """An in-memory stand-in for an OS keyring (a Secret Service keyring, as far as the
+    app's rule can tell: only OS keyrings count)."""
+
     priority = 1  # type: ignore[assignment]
 
     def __init__(self):
@@ -407,6 +438,81 @@ async def test_secret_store_falls_back_when_the_backend_breaks():
     s = SecretStore(backend=Broken())
     assert await s.set("p", ApiKeyPair("k", "v")) is False
     assert not s.persistent and (await s.get("p")).api_secret == "v"
+
+
+async def test_a_keyring_whose_read_raises_falls_back_to_memory_with_the_banner():
+    class ReadBroken(_Mem):
+        def get_password(self, s, u):
+            raise keyring.errors.KeyringLocked("the wallet is locked")
+
+    s = SecretStore(backend=ReadBroken())
+    banner: list[bool] = []
+    s.on_persistence_changed(banner.append)
+    assert await s.get("p") is None  # no crash
+    assert banner[-1] is False and not s.persistent  # memory mode, banner shown
+    # the session goes on in memory
+    assert await s.set("p", ApiKeyPair("k", "v")) is False
+    assert (await s.get("p")).api_secret == "v"
+
+
+class _Plaintext(KeyringBackend):
+    """Looks like keyrings.alt's PlaintextKeyring: a file on disk, secret base64-encoded."""
+
+    priority = 0.5  # type: ignore[assignment]
+
+    def __init__(self):
+        super().__init__()
+        self.d = {}
+
+    def get_password(self, s, u):
+        return self.d.get((s, u))
+
+    def set_password(self, s, u, p):
+        self.d[(s, u)] = p
+
+    def delete_password(self, s, u):
+        self.d.pop((s, u))
+
+
+_Plaintext.__module__ = "keyrings.alt.file"
+_Plaintext.__qualname__ = _Plaintext.__name__ = "PlaintextKeyring"
+
+
+class _Chain(chainer.ChainerBackend):
+    def __init__(self, members):
+        super().__init__()
+        self._members = members
+
+    @property
+    def backends(self):  # type: ignore[override]
+        return self._members
+
+
+@pytest.mark.parametrize(
+    ("backend", "usable"),
+    [
+        pytest.param(_Mem(), True, id="secret-service"),
+        pytest.param(_Plaintext(), False, id="keyrings.alt-plaintext"),
+        pytest.param(fail.Keyring(), False, id="fail"),
+        pytest.param(null.Keyring(), False, id="null"),
+        pytest.param(_Chain([_Mem(), _Mem()]), True, id="chainer-of-os-keyrings"),
+        pytest.param(_Chain([_Mem(), _Plaintext()]), False, id="chainer-with-plaintext"),
+        pytest.param(_Chain([]), False, id="empty-chainer"),
+    ],
+)  # fmt: skip
+def test_only_os_keyrings_count(backend, usable):
+    assert backend_usable(backend) is usable
+
+
+async def test_a_plaintext_keyring_means_memory_mode_and_the_banner():
+    plain = _Plaintext()
+    s = SecretStore(backend=plain)
+    banner: list[bool] = []
+    s.on_persistence_changed(banner.append)
+    assert await s.set("p", ApiKeyPair("k", "the-api-secret")) is False
+    assert plain.d == {}  # nothing written to the plaintext file
+    assert banner == [False] and not s.persistent
+    assert (await s.get("p")).api_secret == "the-api-secret"
 
 
 # ---------------------------------------------------------------- embedded launch

@@ -21,13 +21,14 @@ from types import SimpleNamespace
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
+from keyring.backends import SecretService
 
 from tests.support.sandbox import start_sandbox
 
 
-class MemoryKeyring(KeyringBackend):
-    """A keyring that lives in a dict (tests never touch the real one)."""
+class MemoryKeyring(SecretService.Keyring):
+    """A keyring that lives in a dict (tests never touch the real one). It stands in for an
+    OS keyring (Secret Service): the app trusts only OS keyrings (desktop.secrets)."""
 
     priority = 1  # type: ignore[assignment]
 
