@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QRadioButton, QWidget, QWizard
 
 from desktop.flows.money_flow import MoneyFlow
-from desktop.oms.client import new_idempotency_key
+from desktop.oms import new_idempotency_key
 from desktop.tasks import TaskScope
 from desktop.ui.session import Session
 from desktop.ui.widgets.banner import BannerArea as Banner  # the one banner (theme colours)

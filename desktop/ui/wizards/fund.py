@@ -44,7 +44,7 @@ from desktop.flows.validators import (
     check_cash_in_limits,
 )
 from desktop.flows.zips import customer_zip, lookup_zip
-from desktop.oms.client import new_idempotency_key
+from desktop.oms import new_idempotency_key
 from desktop.oms.models import CashInStatus
 from desktop.ui import theme
 from desktop.ui.op import Op

@@ -29,7 +29,7 @@ from desktop.flows.validators import (
     check_account_number,
     check_routing_number,
 )
-from desktop.oms.client import new_idempotency_key
+from desktop.oms import new_idempotency_key
 from desktop.ui import theme
 from desktop.ui.op import Op
 from desktop.ui.widgets.money_field import MoneyField
