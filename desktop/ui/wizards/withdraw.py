@@ -125,6 +125,7 @@ class AccountPage(QWizardPage):
         super().__init__()
         self.wiz = wiz
         self.accounts: list[Any] = []
+        self._listing = 0  # only the newest listing fills the list
         self.setTitle("Withdraw to")
         self.setSubTitle("The customer's bank account, the rail and the amount.")
         lay = QVBoxLayout(self)
@@ -201,6 +202,8 @@ class AccountPage(QWizardPage):
         wiz = self.wiz
         customer_id = wiz.flow.request.customer_id
         client = wiz.ctx.client
+        self._listing += 1
+        listing = self._listing
 
         async def run() -> Any:
             return await client.list_external_accounts(customer_id, limit=100)
@@ -213,6 +216,8 @@ class AccountPage(QWizardPage):
             )
 
         def listed(page: Any) -> None:
+            if listing != self._listing:
+                return  # a newer listing (after a registration) is on its way
             self.accounts = list(page.data)
             self.account_combo.blockSignals(True)
             self.account_combo.clear()
@@ -228,9 +233,10 @@ class AccountPage(QWizardPage):
             self.account_combo.blockSignals(False)
             self._changed()
 
-        Op(wiz.scope, run, name="list accounts").busy(self.account_combo).success(listed).failure(
-            failed
-        ).run()
+        # Busy shown, not blocking: the listing after a registration must always start.
+        Op(wiz.scope, run, name="list accounts").busy(self.account_combo.setDisabled).success(
+            listed
+        ).failure(failed).run()
 
     def _changed(self, *_: Any) -> None:
         self.wiz.flow.update(
