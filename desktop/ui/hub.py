@@ -123,42 +123,37 @@ class ChangeHub(QObject):
             self.batches += 1
             self.changed.emit(batch)
 
-    def publish_customer(self, customer: Any) -> None:
-        if customer is None or not getattr(customer, "id", ""):
-            return
-        self.customers[customer.id] = customer
-        self._batch.customers[customer.id] = customer
+    def _put(self, kind: str, key: str, obj: Any) -> bool:
+        """Keep the newest ``obj`` under ``key`` in store ``kind``, queue it for views."""
+        if obj is None or not key:
+            return False
+        getattr(self, kind)[key] = obj
+        getattr(self._batch, kind)[key] = obj
         self._queue()
+        return True
+
+    def publish_customer(self, customer: Any) -> None:
+        self._put("customers", getattr(customer, "id", ""), customer)
 
     def publish_wallet(self, wallet: Any) -> None:
-        if wallet is None or not getattr(wallet, "id", ""):
-            return
-        self.wallets[wallet.id] = wallet
-        self._batch.wallets[wallet.id] = wallet
-        self._queue()
+        self._put("wallets", getattr(wallet, "id", ""), wallet)
 
     def publish_balance(self, balance: Any) -> None:
-        wid = getattr(balance, "wallet_id", "")
-        if not wid:
-            return
-        self.balances[wid] = balance
-        self._batch.balances[wid] = balance
-        self._queue()
+        self._put("balances", getattr(balance, "wallet_id", ""), balance)
 
-    def publish_transaction(self, txn: Any) -> None:
-        if txn is None or not getattr(txn, "id", ""):
+    def publish_transaction(self, txn: Any, *, immediate: bool = True) -> None:
+        """``immediate=False`` for a page a view just loaded: other views learn it through
+        the coalesced batch, and the loading view is not told what it already shows.
+        A stale copy (a page read before the tracker saw the end) never undoes an end."""
+        known = self.transactions.get(getattr(txn, "id", ""))
+        if known is not None and known.is_terminal and not getattr(txn, "is_terminal", False):
             return
-        self.transactions[txn.id] = txn
-        self._batch.transactions[txn.id] = txn
-        self._queue()
-        self.transactionChanged.emit(txn)
+        if self._put("transactions", getattr(txn, "id", ""), txn) and immediate:
+            self.transactionChanged.emit(txn)
 
     def publish_cash_in(self, ci: Any) -> None:
-        if ci is None or not getattr(ci, "id", ""):
+        if not self._put("cash_ins", getattr(ci, "id", ""), ci):
             return
-        self.cash_ins[ci.id] = ci
-        self._batch.cash_ins[ci.id] = ci
-        self._queue()
         self.cashInChanged.emit(ci)
         if getattr(ci, "transaction_id", None):
             self.track_transaction(ci.transaction_id)

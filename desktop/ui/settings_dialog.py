@@ -261,8 +261,7 @@ class SettingsDialog(ScopedDialog):
     # ---- actions ------------------------------------------------------------------
 
     def save_current(self) -> None:
-        if not self.busy:
-            self.op(self._save, "settings.save").run()
+        self.op(self._save, "settings.save").run()  # refused while busy: no double submit
 
     async def _save(self) -> bool:
         self.form_error.clear()
@@ -314,8 +313,7 @@ class SettingsDialog(ScopedDialog):
         self.profiles_changed.emit()
 
     def test_current(self) -> None:
-        if not self.busy:
-            self.op(self._test, "settings.test").run()
+        self.op(self._test, "settings.test").run()  # refused while busy: no double submit
 
     async def _test(self) -> None:
         self.test_result.clear()
@@ -351,8 +349,7 @@ class SettingsDialog(ScopedDialog):
         self.test_result.setText(("✓ " if ok else "✗ ") + message)
 
     def use_current(self) -> None:
-        if not self.busy:
-            self.op(self._use, "settings.use").run()
+        self.op(self._use, "settings.use").run()  # refused while busy: no double submit
 
     async def _use(self) -> None:
         if await self._save():

@@ -503,6 +503,8 @@ class TransactionsView(QWidget):
         self.count_label.setText(f"{self.model.rowCount()}{more} transactions")
 
     def _track_in_flight(self, rows: list) -> None:
+        for t in rows:  # a page is a fact too: the customer pane may show these
+            self.hub.publish_transaction(t, immediate=False)
         self.hub.track_many([t.id for t in rows if str(t.status) == "processing"])
         self._count()
 

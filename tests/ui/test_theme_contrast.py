@@ -81,9 +81,9 @@ def test_text_style_follows_the_current_theme(qapp):
 
 
 def test_views_and_widgets_take_colours_from_the_theme():
-    """No hex colour literal outside theme.py in the shell's views and widgets."""
+    """No hex colour literal outside theme.py in views, widgets and wizards."""
     ui = Path(theme.__file__).parent
-    files = [*ui.glob("*.py"), *(ui / "widgets").glob("*.py")]
+    files = [*ui.glob("*.py"), *(ui / "widgets").glob("*.py"), *(ui / "wizards").glob("*.py")]
     literal = re.compile(r"#[0-9a-fA-F]{6}\b")
     found = [
         f"{f.name}:{n}"
