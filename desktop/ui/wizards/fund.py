@@ -45,7 +45,7 @@ from desktop.flows.validators import (
 )
 from desktop.flows.zips import customer_zip, lookup_zip
 from desktop.oms import new_idempotency_key
-from desktop.oms.models import CashInStatus
+from desktop.oms.models import CashInStatus, TransactionStatus, TransactionType
 from desktop.ui import theme
 from desktop.ui.op import Op
 from desktop.ui.widgets.copyable import CopyableValue
@@ -185,7 +185,8 @@ class AmountPage(QWizardPage):
         day = [
             r
             for r in self.history
-            if r.status not in ("expired", "failed") and r.created_at > now - timedelta(hours=24)
+            if CashInStatus.parse(r.status) not in (CashInStatus.EXPIRED, CashInStatus.FAILED)
+            and r.created_at > now - timedelta(hours=24)
         ]
         self.usage.setText(
             f"last 24 h: {dollars(sum((r.amount for r in day), Decimal(0)))} "
@@ -646,9 +647,14 @@ class FundStatusPage(QWizardPage):
         src = ci.source
         self.cash_label.setText(money(src.amount or src.indicated_amount, "usd"))
         if flow.txn is None:
-            status = str(ci.status)
-            sub = {"processing": "fundsReceived", "completed": "settled"}.get(status)
-            self.timeline.update_from("fiatToCrypto", status, sub)
+            status = CashInStatus.parse(ci.status)
+            sub = {CashInStatus.PROCESSING: "fundsReceived", CashInStatus.COMPLETED: "settled"}
+            # The cash-in's status mapped onto its transaction's timeline (D10, D11).
+            txn_status = {
+                CashInStatus.COMPLETED: TransactionStatus.COMPLETED,
+                CashInStatus.FAILED: TransactionStatus.FAILED,
+            }.get(status, TransactionStatus.PROCESSING)
+            self.timeline.update_from(TransactionType.FIAT_TO_CRYPTO, txn_status, sub.get(status))
             self._outcome(ci.destination)
 
     def _on_txn(self, seen: Any) -> None:
@@ -658,7 +664,7 @@ class FundStatusPage(QWizardPage):
         if txn is None:
             return
         self.txn_label.set_value(txn.id)
-        self.timeline.update_from("fiatToCrypto", str(txn.status), txn.sub_status)
+        self.timeline.update_from(TransactionType.FIAT_TO_CRYPTO, txn.status, txn.sub_status)
         self.fee_label.setText(money(txn.source.fees.total, "usd"))
         self._outcome(txn.destination)
 
