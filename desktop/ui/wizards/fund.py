@@ -144,7 +144,7 @@ class AmountPage(QWizardPage):
             async for ci in client.iter_cash_ins(customer_id=cid, created_after=since):
                 amt = ci.source.amount or ci.source.indicated_amount or Decimal(0)
                 if ci.created_at:
-                    recs.append(CashInRecord(ci.created_at, amt, str(ci.status)))
+                    recs.append(CashInRecord(ci.created_at, amt, ci.status))
             return recs
 
         def loaded(recs: list[CashInRecord]) -> None:
