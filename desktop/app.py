@@ -512,10 +512,8 @@ def _install_signal_handlers(desk: DeskApp, qapp) -> None:
 
 
 def _prestart_sandbox(paths: Paths, profile_name, sandbox_data, extra):
-    """Start the embedded sandbox in a thread before Qt is imported (it starts in parallel)."""
-    import concurrent.futures
-    import threading
-
+    """Start the embedded sandbox before Qt is imported (it starts in parallel); used when
+    ``desktop.__main__`` did not already (the self-test, callers of ``run``)."""
     try:
         profile = resolve_profile(
             ProfileStore.load(paths.profiles_file), profile_name, sandbox_data
@@ -527,16 +525,7 @@ def _prestart_sandbox(paths: Paths, profile_name, sandbox_data, extra):
     sb = EmbeddedSandbox(
         Path(profile.data_dir) if profile.data_dir else paths.sandbox_dir, demo=True, extra=extra
     )
-    fut: concurrent.futures.Future = concurrent.futures.Future()
-
-    def work() -> None:
-        try:
-            fut.set_result(sb.start_blocking())
-        except BaseException as e:
-            fut.set_exception(e)
-
-    threading.Thread(target=work, name="sandbox-start", daemon=True).start()
-    return sb, fut
+    return sb, sb.start_in_background()
 
 
 def _install_excepthook() -> None:
@@ -549,8 +538,9 @@ def _install_excepthook() -> None:
     sys.excepthook = hook
 
 
-def run(args) -> int:
-    """Start the GUI. ``args`` comes from ``desktop.__main__``'s parser."""
+def run(args, prestarted: tuple[EmbeddedSandbox, Any] | None = None) -> int:
+    """Start the GUI. ``args`` comes from ``desktop.__main__``'s parser; ``prestarted`` is
+    the embedded sandbox it launched before importing us (start-up overlap), if any."""
     tmp = None
     if args.self_test:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
@@ -564,12 +554,15 @@ def run(args) -> int:
     import qasync
 
     sandbox_data = str(Path(tmp.name) / "sandbox") if args.self_test else args.sandbox_data
-    prestarted = _prestart_sandbox(
-        paths,
-        None if args.self_test else args.profile,
-        sandbox_data,
-        tuple(getattr(args, "sandbox_args", ()) or ()),
-    )
+    if prestarted is None:
+        prestarted = _prestart_sandbox(
+            paths,
+            None if args.self_test else args.profile,
+            sandbox_data,
+            tuple(getattr(args, "sandbox_args", ()) or ()),
+        )
+    else:
+        log.info("embedded sandbox launched at start-up, before Qt")
 
     from PySide6.QtWidgets import QApplication  # Qt before qasync
 

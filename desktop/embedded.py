@@ -12,7 +12,6 @@ No Qt in here.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import os
@@ -22,8 +21,13 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from desktop.sandbox.__main__ import pid_alive
+if TYPE_CHECKING:
+    import concurrent.futures
+
+# Light on purpose: ``desktop.__main__`` imports this module to launch the child before
+# Qt and the UI are imported (start-up time); asyncio and the sandbox come when used.
 
 log = logging.getLogger(__name__)
 
@@ -77,9 +81,37 @@ class EmbeddedSandbox:
     # ---- start -------------------------------------------------------------------
 
     async def start(self) -> SandboxInfo:
+        import asyncio
+
         return await asyncio.to_thread(self.start_blocking)
 
     def start_blocking(self) -> SandboxInfo:
+        self.launch()
+        return self.wait_ready()
+
+    def start_in_background(self) -> concurrent.futures.Future[SandboxInfo]:
+        """Launch the child now and wait for its ready line in a thread: the returned
+        future holds the ``SandboxInfo`` or the ``SandboxStartError``."""
+        import concurrent.futures
+
+        fut: concurrent.futures.Future[SandboxInfo] = concurrent.futures.Future()
+        try:
+            self.launch()
+        except BaseException as e:  # e.g. OSError: the interpreter could not be run
+            fut.set_exception(e)
+            return fut
+
+        def work() -> None:
+            try:
+                fut.set_result(self.wait_ready())
+            except BaseException as e:
+                fut.set_exception(e)
+
+        threading.Thread(target=work, name="sandbox-ready", daemon=True).start()
+        return fut
+
+    def launch(self) -> subprocess.Popen[str]:
+        """Start the child process; does not wait for it."""
         self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         if os.name != "nt":
             os.chmod(self.data_dir, 0o700)
@@ -102,6 +134,13 @@ class EmbeddedSandbox:
             env=env,
         )
         self.proc = proc
+        return proc
+
+    def wait_ready(self) -> SandboxInfo:
+        """Read the child's ready line (with a timeout); reuse another live instance (exit 3)."""
+        proc = self.proc
+        if proc is None:
+            raise SandboxStartError("the embedded sandbox was not launched")
         box: list[str] = []
         reader = threading.Thread(target=lambda: box.append(proc.stdout.readline()), daemon=True)
         reader.start()
@@ -156,6 +195,8 @@ class EmbeddedSandbox:
                 return False
             why = f"embedded sandbox exited (code {self.proc.poll() if self.proc else None})"
         else:
+            from desktop.sandbox.__main__ import pid_alive
+
             if pid_alive(self.info.pid):
                 return False
             why = f"the adopted sandbox (pid {self.info.pid}) is gone"
@@ -177,6 +218,8 @@ class EmbeddedSandbox:
         return self.proc is not None and self.proc.poll() is None
 
     async def stop(self, timeout: float = 10.0) -> int | None:
+        import asyncio
+
         return await asyncio.to_thread(self.stop_blocking, timeout)
 
     def stop_blocking(self, timeout: float = 10.0) -> int | None:
