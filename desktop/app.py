@@ -10,7 +10,6 @@ raises: we re-enter the loop so the cleanup still runs.
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 import logging
 import os
@@ -54,16 +53,10 @@ def mark(name: str) -> None:
 
 
 def tune_gc() -> None:
-    """Keep the cyclic GC from stalling the GUI thread.
+    """The GC policy once the first screen is up: one place, ``desktop.gc_policy``."""
+    from desktop import gc_policy
 
-    Everything alive once the window is up (Qt bindings, modules, the window) goes to
-    the permanent generation, so full collections no longer walk hundreds of thousands
-    of objects (measured: 50–260 ms pauses while paging 100,000 customers); a larger
-    first threshold makes collections rarer while pages are parsed.
-    """
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(5000, 20, 20)
+    gc_policy.apply_after_startup()
 
 
 def account_locator(profile: Profile, base_url: str, sandbox_dir: Path) -> str:
@@ -463,11 +456,28 @@ class DeskApp:
         self.first_rows_at = time.perf_counter()
         mark("first_page")
         tune_gc()
+        self._start_idle_gc()
         if self.secrets._persistent is None:  # not needed to start: check it now, off-thread
             self.scope.spawn(self._probe_keyring(), name="keyring.probe")
         log.info("first customers loaded %.3fs after start", self.first_rows_at - _T0)
         if self.self_test:
             self.scope.spawn(self._finish_self_test(), name="self-test")
+
+    def _start_idle_gc(self) -> None:
+        """Now and then, while the user is elsewhere (no active window of ours), let the GC
+        policy run its full collection of long-lived objects (a pause nobody sees)."""
+        from PySide6.QtCore import QTimer
+
+        from desktop import gc_policy
+
+        def tick() -> None:
+            if self.qapp.activeWindow() is None:
+                gc_policy.collect_when_idle()
+
+        self._gc_timer = QTimer(self.window)
+        self._gc_timer.setInterval(30_000)
+        self._gc_timer.timeout.connect(tick)
+        self._gc_timer.start()
 
     async def _finish_self_test(self) -> None:
         rows = self.window.model.rowCount()

@@ -1,6 +1,6 @@
 """Benchmark: the tracker following 500 in-flight transactions against a real sandbox.
 
-Run:  python -m tests.perf.bench_tracker [--n 500] [--ramp 50] [--steady 30] [--gc-freeze]
+Run:  python -m tests.perf.bench_tracker [--n 500] [--ramp 50] [--steady 30] [--no-gc-policy]
 
 Creates N sends on a manual-clock sandbox (they stay ``processing`` until the clock moves),
 tracks all of them with the default backoff (1 s ×1.5 → 15 s), measures a steady phase, then
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import tempfile
 import time
@@ -130,7 +131,9 @@ class LagProbe:
         )
 
 
-async def main(n: int, ramp: float, steady: float, concurrency: int, freeze: bool = False) -> None:
+async def main(
+    n: int, ramp: float, steady: float, concurrency: int, gc_policy_on: bool = True
+) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench-tracker-"))
     sb = start_sandbox(tmp / "sb", "--quote-ttl", "3600")
     sb_proc = psutil.Process(sb.pid)
@@ -176,12 +179,12 @@ async def main(n: int, ramp: float, steady: float, concurrency: int, freeze: boo
             await probe.stop()
             print(f"control (idle loop, 5 s): unrelated 10 ms timer {probe.summary()}")
 
-            if freeze:
-                import gc
+            if gc_policy_on:
+                from desktop import gc_policy
 
-                gc.collect()
-                gc.freeze()  # start-up objects leave the GC's generations (an app can do this)
-                print("gc.freeze() after start-up")
+                # what the app does once its window is up (BENCH_GC_NO_REFREEZE: A/B only)
+                gc_policy.apply_after_startup(refreeze=not os.environ.get("BENCH_GC_NO_REFREEZE"))
+                print(f"app GC policy (desktop.gc_policy, thresholds {gc_policy.THRESHOLDS})")
             gc_pauses.clear()
             tracker = Tracker(c, concurrency=concurrency)
             print(f"tracker: concurrency {concurrency}, initial 1 s ×1.5 → 15 s, jitter ±20 %")
@@ -263,10 +266,12 @@ if __name__ == "__main__":
     ap.add_argument("--ramp", type=float, default=50.0, help="seconds until intervals hit 15 s")
     ap.add_argument("--steady", type=float, default=30.0, help="seconds measured at the cap")
     ap.add_argument("--concurrency", type=int, default=4)
-    ap.add_argument("--gc-freeze", action="store_true", help="gc.freeze() before tracking")
+    ap.add_argument(
+        "--no-gc-policy", action="store_true", help="the interpreter's GC defaults, not the app's"
+    )
     args = ap.parse_args()
     IterationMeter.install()
     import gc
 
     gc.callbacks.append(_gc_cb)
-    asyncio.run(main(args.n, args.ramp, args.steady, args.concurrency, args.gc_freeze))
+    asyncio.run(main(args.n, args.ramp, args.steady, args.concurrency, not args.no_gc_policy))

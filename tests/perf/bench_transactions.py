@@ -187,10 +187,10 @@ async def amain(n: int) -> None:
             is_sandbox=True,
         )
         if not os.environ.get("BENCH_NO_GC_TUNE"):
-            from desktop.app import tune_gc
+            from desktop import gc_policy
 
-            tune_gc()  # what the app does once its window is up
-            print("app GC tuning (gc.freeze + thresholds) after set-up")
+            gc_policy.apply_after_startup()  # what the app does once its window is up
+            print(f"app GC policy (desktop.gc_policy, thresholds {gc_policy.THRESHOLDS})")
         gcm = GcMeter()
         meter = StallMeter()
         # Idle floor first: the same meter with nothing to do.

@@ -237,9 +237,9 @@ def child_scroll_ours(base_url: str, key: str, secret: str) -> dict:
     w.show()
     while w.model.rowCount() == 0:
         app.processEvents()
-    from desktop.app import tune_gc
+    from desktop import gc_policy
 
-    tune_gc()  # as the app does once the first customers are shown
+    gc_policy.apply_after_startup()  # as the app does once the first customers are shown
     res = _scroll_driver(
         app,
         w.table,
