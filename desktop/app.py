@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import linecache
 import logging
 import os
 import signal
@@ -45,6 +46,7 @@ log = logging.getLogger(__name__)
 
 _T0 = time.perf_counter()
 _WALL0 = time.time()
+KEYRING_PROBE_DELAY_S = 2.0  # after the first rows, when the profile needs no secret
 MARKS: dict[str, float] = {}  # start-up phases, seconds since this module was imported
 
 
@@ -163,7 +165,11 @@ class DeskApp:
         await self.shutdown()
         return self.exit_code
 
-    async def _probe_keyring(self) -> None:
+    async def _probe_keyring(self, delay: float = 0.0) -> None:
+        if delay:
+            # Importing keyring and its D-Bus backend costs ~10 MB and CPU: not while the
+            # first rows are being painted, when no profile of this session needs it.
+            await asyncio.sleep(delay)
         ok = await self.secrets.probe()
         self.window.set_keyring_warning(not ok)
 
@@ -455,10 +461,11 @@ class DeskApp:
             return
         self.first_rows_at = time.perf_counter()
         mark("first_page")
+        linecache.clearcache()  # module sources read at import (PySide6's import hook)
         tune_gc()
         self._start_idle_gc()
-        if self.secrets._persistent is None:  # not needed to start: check it now, off-thread
-            self.scope.spawn(self._probe_keyring(), name="keyring.probe")
+        if self.secrets._persistent is None:  # not needed to start: check it soon, off-thread
+            self.scope.spawn(self._probe_keyring(delay=KEYRING_PROBE_DELAY_S), name="keyring.probe")
         log.info("first customers loaded %.3fs after start", self.first_rows_at - _T0)
         if self.self_test:
             self.scope.spawn(self._finish_self_test(), name="self-test")
@@ -538,6 +545,28 @@ def _prestart_sandbox(paths: Paths, profile_name, sandbox_data, extra):
     return sb, sb.start_in_background()
 
 
+def _import_before_qt() -> None:
+    """Import the Qt-free modules the first screen needs before PySide6 is loaded.
+
+    Once PySide6 is imported, its import hook reads the source of every module imported
+    after it (looking for ``from __feature__``) and leaves it in ``linecache``: measured
+    13 MB of source lines and CPU time for nothing. httpx's command-line client (click,
+    rich, pygments) is never used by the app: its import is skipped.
+    """
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+    try:
+        import httpx  # noqa: F401
+    finally:
+        if sys.modules.get("httpx._main", False) is None:
+            del sys.modules["httpx._main"]
+    import desktop.display
+    import desktop.flows.explain
+    import desktop.oms.accounts
+    import desktop.oms.client
+    import desktop.oms.outbox
+    import desktop.oms.tracker  # noqa: F401
+
+
 def _install_excepthook() -> None:
     previous = sys.excepthook
 
@@ -561,7 +590,8 @@ def run(args, prestarted: tuple[EmbeddedSandbox, Any] | None = None) -> int:
     setup_logging(paths.log_file)
     log.info("OMS Desk %s starting (python %s)", __version__, sys.version.split()[0])
 
-    import qasync
+    _import_before_qt()
+    import qasync  # imports PySide6
 
     sandbox_data = str(Path(tmp.name) / "sandbox") if args.self_test else args.sandbox_data
     if prestarted is None:

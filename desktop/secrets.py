@@ -21,8 +21,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import keyring
-import keyring.errors
+# keyring (and its backends, D-Bus) is imported when a secret is first needed: the first
+# screen of an embedded-sandbox profile never needs one (start-up time and memory).
 
 SERVICE = "oms-desk"
 log = logging.getLogger(__name__)
@@ -60,7 +60,11 @@ def is_os_keyring(backend: object) -> bool:
 def backend_usable(backend: object | None = None) -> bool:
     """True when the keyring backend is an OS keyring that can really store secrets."""
     try:
-        kr = backend if backend is not None else keyring.get_keyring()
+        if backend is None:
+            import keyring
+
+            backend = keyring.get_keyring()
+        kr = backend
         if not is_os_keyring(kr):
             return False
         if any(c.__module__ == "keyring.backends.chainer" for c in type(kr).__mro__):
@@ -102,7 +106,11 @@ class SecretStore:
                 cb(value)
 
     def _kr(self):
-        return self._backend if self._backend is not None else keyring.get_keyring()
+        if self._backend is not None:
+            return self._backend
+        import keyring
+
+        return keyring.get_keyring()
 
     async def probe(self) -> bool:
         """Check the backend once (off the GUI thread); returns ``persistent``."""
@@ -153,6 +161,8 @@ class SecretStore:
         self._memory.pop(profile, None)
         if not self.persistent:
             return
+        import keyring.errors
+
         try:
             await asyncio.to_thread(self._kr().delete_password, self.service, profile)
         except keyring.errors.PasswordDeleteError:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QByteArray,
@@ -59,7 +59,6 @@ from desktop.ui.customers import (
     customers_fetch,
     detect_search_mode,
 )
-from desktop.ui.dialogs import CustomerFormDialog, NewWalletDialog, ResourceDialog
 from desktop.ui.goto import GoToBox, Target, parse_target
 from desktop.ui.hub import Changes, Notice
 from desktop.ui.op import Op, error_text
@@ -67,9 +66,9 @@ from desktop.ui.session import Session
 from desktop.ui.transactions import TransactionsView
 from desktop.ui.widgets.badge import EnvironmentBadge
 from desktop.ui.widgets.banner import BannerArea
-from desktop.ui.wizards.fund import FundWizard
-from desktop.ui.wizards.send import SendWizard
-from desktop.ui.wizards.withdraw import WithdrawWizard
+
+if TYPE_CHECKING:  # the dialogs and wizards are imported when first opened (start-up)
+    from desktop.ui.dialogs import CustomerFormDialog, NewWalletDialog, ResourceDialog
 
 log = logging.getLogger(__name__)
 
@@ -767,6 +766,8 @@ class MainWindow(QMainWindow):
     def new_customer(self) -> CustomerFormDialog | None:
         if self.api is None:
             return None
+        from desktop.ui.dialogs import CustomerFormDialog
+
         api = self.api
         dlg = CustomerFormDialog(
             lambda body, key: api.create_customer(body, idempotency_key=key), parent=self
@@ -785,6 +786,8 @@ class MainWindow(QMainWindow):
         customer = customer or self.current_customer()
         if customer is None or self.api is None:
             return None
+        from desktop.ui.dialogs import CustomerFormDialog
+
         api = self.api
         dlg = CustomerFormDialog(
             lambda body, key: api.update_customer(customer.id, body, idempotency_key=key),
@@ -804,6 +807,8 @@ class MainWindow(QMainWindow):
         customer = customer or self.current_customer()
         if customer is None or self.api is None:
             return None
+        from desktop.ui.dialogs import NewWalletDialog
+
         api = self.api
         dlg = NewWalletDialog(
             customer,
@@ -827,6 +832,10 @@ class MainWindow(QMainWindow):
         if self.session is None:
             self.statusBar().showMessage("Connect to a profile first.", 5000)
             return None
+        from desktop.ui.wizards.fund import FundWizard  # when first opened (start-up)
+        from desktop.ui.wizards.send import SendWizard
+        from desktop.ui.wizards.withdraw import WithdrawWizard
+
         cls = {"fund": FundWizard, "send": SendWizard, "withdraw": WithdrawWizard}[kind]
         wiz = cls(
             self.session,
@@ -947,6 +956,8 @@ class MainWindow(QMainWindow):
             self.show_resource(f"Transaction {txn.id}", txn)
 
     def show_resource(self, title: str, obj: Any) -> ResourceDialog:
+        from desktop.ui.dialogs import ResourceDialog
+
         dlg = ResourceDialog(title, dict(getattr(obj, "raw", {}) or {}), parent=self)
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dlg.open()

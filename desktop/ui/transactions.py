@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import csv
 import os
 from collections.abc import Callable
 from datetime import UTC, datetime, time
@@ -536,6 +535,8 @@ class TransactionsView(QWidget):
 
     def export_csv(self, path: str, on_done: Callable[[int], None] | None = None):
         """Write every transaction of the current filter to ``path`` (all pages)."""
+        import csv  # only when exporting
+
         filters = dict(self.model.filters)
         progress = QProgressDialog("Exporting transactions…", "Cancel", 0, 0, self)
         progress.setWindowTitle("Export CSV")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 
-import segno
 from PySide6.QtCore import QByteArray, QRectF, QSize
 from PySide6.QtGui import QPainter
 from PySide6.QtSvg import QSvgRenderer
@@ -12,6 +11,8 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 
 def qr_svg(text: str, *, dark: str = "#000000", light: str = "#ffffff", border: int = 2) -> bytes:
+    import segno  # when a wallet card first shows a code, not at start-up
+
     buf = io.BytesIO()
     segno.make(text, error="m").save(
         buf, kind="svg", dark=dark, light=light, border=border, scale=4
