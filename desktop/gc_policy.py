@@ -39,12 +39,14 @@ def _refreeze(phase: str, info: dict) -> None:
         gc.freeze()  # survivors of a full pass: not walked again until collect_when_idle
 
 
-def apply_after_startup(*, refreeze: bool = True) -> None:
+def apply_after_startup(
+    *, refreeze: bool = True, thresholds: tuple[int, int, int] | None = None
+) -> None:
     """Call once the first screen is shown (the app) or the set-up is done (benchmarks).
-    ``refreeze=False`` is the earlier policy, for A/B runs of the benchmarks only."""
+    ``refreeze`` and ``thresholds`` differ from the defaults only in A/B benchmark runs."""
     gc.collect()
     gc.freeze()
-    gc.set_threshold(*THRESHOLDS)
+    gc.set_threshold(*(thresholds or THRESHOLDS))
     if refreeze and not _state["applied"]:
         gc.callbacks.append(_refreeze)
         _state["applied"] = True

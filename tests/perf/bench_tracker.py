@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import statistics
 import tempfile
@@ -183,8 +184,12 @@ async def main(
                 from desktop import gc_policy
 
                 # what the app does once its window is up (BENCH_GC_NO_REFREEZE: A/B only)
-                gc_policy.apply_after_startup(refreeze=not os.environ.get("BENCH_GC_NO_REFREEZE"))
-                print(f"app GC policy (desktop.gc_policy, thresholds {gc_policy.THRESHOLDS})")
+                th = os.environ.get("BENCH_GC_THRESHOLDS")  # "a,b,c": A/B runs only
+                gc_policy.apply_after_startup(
+                    refreeze=not os.environ.get("BENCH_GC_NO_REFREEZE"),
+                    thresholds=tuple(int(x) for x in th.split(",")) if th else None,
+                )
+                print(f"app GC policy (desktop.gc_policy), thresholds {gc.get_threshold()}")
             gc_pauses.clear()
             tracker = Tracker(c, concurrency=concurrency)
             print(f"tracker: concurrency {concurrency}, initial 1 s ×1.5 → 15 s, jitter ±20 %")

@@ -163,3 +163,58 @@ def test_embedded_sandbox_that_dies_is_restarted_and_the_window_recovers(
         qtbot.waitUntil(task.done, timeout=30000)
         desk.window.deleteLater()
     assert _gone(child.pid)
+
+
+def test_sandbox_launched_before_qt_is_adopted_and_a_failing_one_says_why(
+    qtbot, desk_home, ui_loop, tmp_path
+):
+    """desktop.__main__ launches the child before Qt is imported and hands it over: the app
+    adopts that very process; one that cannot start gives a clear error, not a hang."""
+    import argparse
+
+    from desktop.__main__ import launch_sandbox_early
+
+    args = argparse.Namespace(
+        self_test=False, profile=None, sandbox_data=str(tmp_path / "bad"), sandbox_args=["--nope"]
+    )
+    early = launch_sandbox_early(args)
+    assert early is not None and early[0].proc is not None
+    desk = DeskApp(
+        QApplication.instance(), desk_home, sandbox_data=str(tmp_path / "bad"), prestarted=early
+    )
+    task = ui_loop.create_task(desk.amain())
+    try:
+        banners = desk.window.banners
+        qtbot.waitUntil(
+            lambda: banners.has("session") and "Could not" in banners.get("session").text,
+            timeout=60000,
+        )
+        text = banners.get("session").text
+        assert "did not start" in text and "sandbox-stderr.log" in text
+        assert desk.session is None and early[0].proc is None  # nothing left running
+    finally:
+        desk.window.close()
+        qtbot.waitUntil(task.done, timeout=30000)
+        desk.window.deleteLater()
+
+
+def test_sandbox_launched_early_is_the_one_the_app_uses(qtbot, desk_home, ui_loop, tmp_path):
+    import argparse
+
+    from desktop.__main__ import launch_sandbox_early
+
+    args = argparse.Namespace(
+        self_test=False, profile=None, sandbox_data=str(tmp_path / "sb"), sandbox_args=[]
+    )
+    early = launch_sandbox_early(args)
+    pid = early[0].proc.pid
+    desk = DeskApp(
+        QApplication.instance(), desk_home, sandbox_data=str(tmp_path / "sb"), prestarted=early
+    )
+    task = ui_loop.create_task(desk.amain())
+    qtbot.waitUntil(lambda: desk.window.model.rowCount() > 0, timeout=60000)
+    assert desk.sandbox is early[0] and desk.sandbox.info.pid == pid and desk.sandbox.info.owned
+    desk.window.close()
+    qtbot.waitUntil(task.done, timeout=30000)
+    desk.window.deleteLater()
+    assert _gone(pid)
