@@ -93,9 +93,21 @@ def bench_startup(runs: int = 5) -> dict:
 def _scroll_driver(app, view, model_done, label: str, step_rows: int = 50) -> dict:
     """Scroll to the bottom 50 rows per tick (2,000 steps for 100k rows, as in DESIGN.md);
     measure stalls with a 1 ms heartbeat timer."""
+    import gc
+
     import psutil
     from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 
+    gc_passes: list[tuple[int, float]] = []  # (generation, ms) of each collector pass
+    gc_t0 = [0.0]
+
+    def on_gc(phase: str, info: dict) -> None:
+        if phase == "start":
+            gc_t0[0] = time.perf_counter()
+        else:
+            gc_passes.append((info["generation"], (time.perf_counter() - gc_t0[0]) * 1000))
+
+    gc.callbacks.append(on_gc)
     clock = QElapsedTimer()
     clock.start()
     gaps: list[float] = []
@@ -144,6 +156,9 @@ def _scroll_driver(app, view, model_done, label: str, step_rows: int = 50) -> di
     driver.start()
     app.exec()
     elapsed = time.perf_counter() - t_start
+    gc.callbacks.remove(on_gc)
+    gc_worst = {g: max((ms for gg, ms in gc_passes if gg == g), default=0.0) for g in (0, 1, 2)}
+    gc_count = {g: sum(1 for gg, _ in gc_passes if gg == g) for g in (0, 1, 2)}
     gaps_sorted = sorted(gaps[5:])
     steps_sorted = sorted(steps)
     return {
@@ -158,6 +173,8 @@ def _scroll_driver(app, view, model_done, label: str, step_rows: int = 50) -> di
         "stall_ms_max": round(gaps_sorted[-1] - 1, 2),
         "stall_ms_p99": round(gaps_sorted[int(len(gaps_sorted) * 0.99) - 1] - 1, 2),
         "rss_mb": round(psutil.Process().memory_info().rss / 2**20, 1),
+        "gc_passes": {f"gen{g}": [gc_count[g], round(gc_worst[g], 1)] for g in (0, 1, 2)},
+        "gc_thresholds": list(gc.get_threshold()),
     }
 
 
@@ -239,7 +256,9 @@ def child_scroll_ours(base_url: str, key: str, secret: str) -> dict:
         app.processEvents()
     from desktop import gc_policy
 
-    gc_policy.apply_after_startup()  # as the app does once the first customers are shown
+    th = os.environ.get("BENCH_GC_THRESHOLDS")  # "a,b,c": A/B runs only
+    # as the app does once the first customers are shown
+    gc_policy.apply_after_startup(thresholds=tuple(int(x) for x in th.split(",")) if th else None)
     res = _scroll_driver(
         app,
         w.table,
@@ -250,8 +269,9 @@ def child_scroll_ours(base_url: str, key: str, secret: str) -> dict:
     return res
 
 
-def _run_child(*args: str) -> dict:
+def _run_child(*args: str, env_extra: dict | None = None) -> dict:
     env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
+    env.update(env_extra or {})
     out = subprocess.run(
         [sys.executable, __file__, *args],
         capture_output=True,
@@ -266,18 +286,32 @@ def _run_child(*args: str) -> dict:
     raise RuntimeError(out.stderr[-3000:])
 
 
-def bench_scroll() -> list[dict]:
+def bench_scroll(rounds: int = 1) -> list[dict]:
+    """Bare Qt, then ours; ``rounds`` > 1 alternates them. ``BENCH_GC_AB="a,b,c;d,e,f"``
+    runs ours once per GC threshold set in each round (A/B of the GC policy)."""
     from tests.support.sandbox import start_sandbox
 
-    results = [_run_child("--child", "bare")]
+    variants = [v for v in os.environ.get("BENCH_GC_AB", "").split(";") if v] or [""]
+    results = []
     with tempfile.TemporaryDirectory() as tmp:
         t = time.perf_counter()
         sb = start_sandbox(Path(tmp) / "big", "--demo-customers", str(N_CUSTOMERS), clock="real")
         seeded = time.perf_counter() - t
         try:
-            r = _run_child("--child", "ours", sb.base_url, sb.api_key, sb.api_secret)
-            r["sandbox_seed_seconds"] = round(seeded, 1)
-            results.append(r)
+            for _ in range(rounds):
+                results.append(_run_child("--child", "bare"))
+                for v in variants:
+                    r = _run_child(
+                        "--child",
+                        "ours",
+                        sb.base_url,
+                        sb.api_key,
+                        sb.api_secret,
+                        env_extra={"BENCH_GC_THRESHOLDS": v} if v else None,
+                    )
+                    r["sandbox_seed_seconds"] = round(seeded, 1)
+                    r["load_avg"] = round(os.getloadavg()[0], 1)
+                    results.append(r)
         finally:
             sb.stop()
     return results
@@ -288,20 +322,23 @@ def main() -> None:
         res = child_scroll_bare() if sys.argv[2] == "bare" else child_scroll_ours(*sys.argv[3:6])
         print(json.dumps(res), flush=True)
         return
+    scroll_only = "--scroll" in sys.argv[1:]
     platform = os.environ.get("QT_QPA_PLATFORM", "offscreen")
     print(f"# OMS Desk UI benchmarks (QT_QPA_PLATFORM={platform}, {os.cpu_count()} CPUs)")
     print("\n## Process start → first customer row painted (seconds; target ≤ 1.0 s)")
-    for label, times in bench_startup().items():
+    print("(fuller, alternating, with RSS and Xvfb: python -m tests.perf.bench_startup)")
+    for label, times in ({} if scroll_only else bench_startup()).items():
         print(
             f"{label:48s} median {statistics.median(times):.3f}  min {min(times):.3f}  "
             f"max {max(times):.3f}  (n={len(times)})"
         )
     print(f"\n## Scrolling {N_CUSTOMERS:,} customers top to bottom, {WIDTH}x{HEIGHT} table")
     print("(targets: worst stall < 50 ms, aim 16 ms; RSS < 250 MB; within 1.5x of bare Qt)")
-    rows = bench_scroll()
+    rounds = int(os.environ.get("BENCH_ROUNDS", "1"))
+    rows = bench_scroll(rounds)
     for r in rows:
         print(json.dumps(r))
-    bare, ours = rows
+    bare, ours = rows[0], rows[1]
     print(
         f"\nstep p50 ratio ours/bare: {ours['step_ms_p50'] / bare['step_ms_p50']:.2f}x;  "
         f"worst stall ours {ours['stall_ms_max']} ms vs bare {bare['stall_ms_max']} ms;  "
