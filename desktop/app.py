@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import linecache
 import logging
 import os
 import signal
@@ -461,7 +460,6 @@ class DeskApp:
             return
         self.first_rows_at = time.perf_counter()
         mark("first_page")
-        linecache.clearcache()  # module sources read at import (PySide6's import hook)
         tune_gc()
         self._start_idle_gc()
         if self.secrets._persistent is None:  # not needed to start: check it soon, off-thread
