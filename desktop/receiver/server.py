@@ -24,7 +24,7 @@ from typing import Any
 import uvicorn
 from standardwebhooks.webhooks import Webhook
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -41,7 +41,6 @@ KEPT_HEADERS = (
     "webhook-timestamp",
     "webhook-signature",
     "content-type",
-    "content-length",
     "user-agent",
 )
 MAX_BODY = 1_000_000
@@ -130,7 +129,10 @@ class Receiver:
 
     # ---- one delivery ----------------------------------------------------------------
     async def _handle(self, request: Request) -> Response:
-        body = await request.body()
+        try:
+            body = await request.body()
+        except ClientDisconnect:
+            return Response(status_code=400)
         if len(body) > MAX_BODY:
             return Response(status_code=413)
         if not self._ready.is_set():
