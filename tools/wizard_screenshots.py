@@ -1,6 +1,7 @@
-"""Screenshots of the money wizards: ``python -m desktop.ui.wizards.screenshots docs/screenshots``.
+"""Screenshots of the money wizards: ``python -m tools.wizard_screenshots docs/screenshots``.
 
-Starts a temporary sandbox (manual clock) as a child process, creates a funded customer,
+Starts a temporary sandbox (manual clock) through the app's one launcher
+(``desktop.embedded.EmbeddedSandbox``), creates a funded customer,
 walks each wizard and grabs: the send and withdraw quote pages with the countdown
 running, the cash-in code page, a completed status page and the Transactions view.
 Run under a display or ``xvfb-run -a -s "-screen 0 1400x900x24 -noreset"``. With ``--app``
@@ -10,9 +11,7 @@ it runs the real application instead and grabs the main window's Transactions ta
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-import subprocess
 import sys
 import tempfile
 from decimal import Decimal
@@ -37,29 +36,6 @@ IDENTITY = {
 ADDRESS = "0x7B3A9F2C4D1eA8bf6390cE5D2b7fA104c8e3D9B1"
 
 
-def start_sandbox(data_dir: Path) -> tuple[subprocess.Popen, dict, dict]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "desktop.sandbox",
-            "--port",
-            "0",
-            "--data-dir",
-            str(data_dir),
-            "--clock",
-            "manual",
-            "--parent-pid",
-            str(os.getpid()),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    ready = json.loads(proc.stdout.readline())
-    creds = json.loads((data_dir / "credentials.json").read_text())
-    return proc, ready, creds
-
-
 async def _until(pred, timeout: float = 30.0) -> None:
     loop = asyncio.get_running_loop()
     end = loop.time() + timeout
@@ -81,20 +57,22 @@ def _save(widget, out: Path, name: str) -> None:
 
 
 async def amain(out: Path) -> None:
+    from desktop.embedded import EmbeddedSandbox
     from desktop.oms.client import Credentials, OmsClient
     from desktop.oms.outbox import Outbox
     from desktop.oms.tracker import Tracker
     from desktop.tasks import TaskScope
+    from desktop.ui.session import Session
     from desktop.ui.transactions import TransactionsView
-    from desktop.ui.wizards.context import MoneyContext
     from desktop.ui.wizards.fund import FundWizard
     from desktop.ui.wizards.send import SendWizard
     from desktop.ui.wizards.withdraw import WithdrawWizard
 
     tmp = Path(tempfile.mkdtemp(prefix="oms-wizard-shots-"))
-    proc, ready, creds = start_sandbox(tmp / "sandbox")
-    client = OmsClient(ready["baseUrl"], Credentials(creds["apiKey"], creds["apiSecret"]))
-    ctx = MoneyContext(
+    sandbox = EmbeddedSandbox(tmp / "sandbox", demo=False, extra=("--clock", "manual"))
+    info = await sandbox.start()
+    client = OmsClient(info.base_url, Credentials(info.api_key, info.api_secret))
+    ctx = Session(
         client=client,
         tracker=Tracker(client, initial=0.2, cap=0.5),
         outbox=Outbox(tmp / "outbox.sqlite"),
@@ -191,13 +169,9 @@ async def amain(out: Path) -> None:
         _save(view, out, "wizard-transactions-view.png")
         view.close()
     finally:
-        await ctx.scope.aclose()
-        ctx.hub.stop_all()
-        await ctx.tracker.aclose()
-        await client.aclose()
+        await ctx.aclose()
         ctx.outbox.close()
-        proc.terminate()
-        proc.wait(10)
+        await sandbox.stop()
 
 
 def app_main(out: Path) -> int:
@@ -214,7 +188,7 @@ def app_main(out: Path) -> int:
 
         try:
             w = desk.window
-            ctx = w.ctx
+            ctx = w.session
             titles = [w.tabs.tabText(i) for i in range(w.tabs.count())]
             view = w.tabs.widget(titles.index("Transactions"))
             c = await ctx.client.create_customer(dict(IDENTITY))

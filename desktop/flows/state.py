@@ -1,4 +1,4 @@
-"""Wizard state as plain dataclasses, with the request bodies they produce (no Qt, no I/O).
+"""Money-action requests as plain dataclasses, with the request bodies they produce (no Qt, no I/O).
 
 The Qt pages only copy widget contents into these objects and render what they say;
 everything that decides something (is this page complete? what body do we POST? what
@@ -7,13 +7,12 @@ changed between two quotes? what will the customer get?) lives here and is unit 
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-from desktop.ui.wizards.validators import (
+from desktop.flows.validators import (
     Check,
     check_address,
     check_amount,
@@ -34,7 +33,6 @@ __all__ = [
     "diff_quotes",
     "estimate_cash_in",
     "get_path",
-    "new_idempotency_key",
 ]
 
 FixedSide = Literal["source", "destination"]
@@ -44,11 +42,6 @@ DEFAULT_CASH_IN_FEES: tuple[dict[str, str], ...] = (
     {"type": "percentage", "rate": "0.015"},
     {"type": "fixed", "amount": "0.50"},
 )
-
-
-def new_idempotency_key(prefix: str = "desk") -> str:
-    """One key per user-initiated attempt (D3); automatic retries reuse it."""
-    return f"{prefix}-{uuid.uuid4()}"
 
 
 def _dec(value: Any) -> Decimal | None:
@@ -167,6 +160,11 @@ class WithdrawState:
         maximum = self.source_balance if self.fixed_side == "source" else None
         return check_amount(self.amount_text, "usd", maximum=maximum)
 
+    def source_check(self) -> Check:
+        if not self.customer_id or not self.source_wallet_id:
+            return Check(False, "Choose the wallet to withdraw from.")
+        return Check(True, "", self.source_wallet_id)
+
     def account_check(self) -> Check:
         acc = self.external_account_id.strip()
         if not acc:
@@ -175,7 +173,7 @@ class WithdrawState:
 
     def errors(self) -> list[str]:
         checks = [
-            Check(bool(self.source_wallet_id), "Choose the wallet to withdraw from."),
+            self.source_check(),
             self.account_check(),
             self.amount_check(),
             Check(self.network in ("ach", "wire"), "Choose ACH or wire."),
