@@ -12,9 +12,9 @@ further (doubling up to ``error_cap``); honour ``Retry-After``; every delay gets
 Webhook events are hints (issue 16, DESIGN "Receiving webhooks"): ``apply_event`` gives a
 verified ``transaction.*`` / ``cashIn.*`` event's object to the followers at once (never one
 older than what they have), and while events flow (``attach_events(True)`` and an event in the
-last ``hint_quiet`` seconds) polling is only a fallback: delays of ``hint_initial`` (10 s)
-growing ×``hint_factor`` to ``hint_cap`` (60 s). When events stop for ``hint_quiet`` seconds, or
-the source detaches, the normal schedule above comes back.
+last ``hint_quiet`` seconds) polling is only a fallback: the normal delays scaled by
+``hint_initial``/``initial`` (1 s → 30 s, 1.5 s → 45 s) up to ``hint_cap`` (60 s). When
+events stop for ``hint_quiet`` seconds, or the source detaches, the normal schedule is back.
 
 Consumers either register a callback (``watch``) or iterate (``updates``). Both receive the
 model (``Transaction``/``CashIn``) each time its status, sub-status (or a few other visible
@@ -112,8 +112,7 @@ class Tracker:
         jitter: float = 0.2,
         concurrency: int = 4,
         rng: random.Random | None = None,
-        hint_initial: float = 10.0,
-        hint_factor: float = 4.0,
+        hint_initial: float = 30.0,
         hint_cap: float = 60.0,
         hint_quiet: float = 60.0,
     ) -> None:
@@ -130,7 +129,7 @@ class Tracker:
         self._runner: asyncio.Task | None = None
         self._closed = False
         self.polls = 0  # requests made (diagnostics/benchmarks)
-        self.hint_initial, self.hint_factor = hint_initial, hint_factor
+        self.hint_initial = hint_initial
         self.hint_cap, self.hint_quiet = hint_cap, hint_quiet
         self._events_attached = False
         self._last_event = float("-inf")
@@ -261,7 +260,7 @@ class Tracker:
         later than the normal delay after the moment events would count as stopped."""
         if not self.events_flowing:
             return delay
-        slow = min(self.hint_cap, max(self.hint_initial, delay * self.hint_factor))
+        slow = min(self.hint_cap, max(delay, delay * self.hint_initial / self.initial))
         until_quiet = max(0.0, self._last_event + self.hint_quiet - self._clock())
         return min(slow, until_quiet + delay)
 

@@ -76,6 +76,8 @@ class Listener:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._subscribers: list[Subscriber] = []
         self.applied = 0  # verified events given to the tracker (diagnostics)
+        #: called with each verified event the tracker did not take (a fact for the hub)
+        self.on_fact: Callable[[Any], None] | None = None
 
     @property
     def url(self) -> str | None:
@@ -146,12 +148,20 @@ class Listener:
             pass
 
     def _deliver(self, rec: Received, verdict: Verdict) -> None:
-        if verdict.valid and verdict.event is not None and self.tracker is not None:
-            try:
-                if self.tracker.apply_event(verdict.event):
-                    self.applied += 1
-            except Exception:
-                log.exception("tracker could not apply %s", rec.webhook_id)
+        if verdict.valid and verdict.event is not None:
+            taken = False
+            if self.tracker is not None:
+                try:
+                    taken = bool(self.tracker.apply_event(verdict.event))
+                except Exception:
+                    log.exception("tracker could not apply %s", rec.webhook_id)
+            if taken:
+                self.applied += 1  # its followers (the hub among them) got it
+            elif self.on_fact is not None:
+                try:
+                    self.on_fact(verdict.event.resource)
+                except Exception:
+                    log.exception("webhook fact not published")
         for fn in list(self._subscribers):
             try:
                 fn(rec, verdict)
