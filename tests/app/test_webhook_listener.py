@@ -1,4 +1,4 @@
-"""The desk's receiver against a real sandbox (issue 16 items 2, 5, 6): every event arrives
+"""The desk's receiver against a real sandbox (issue 16 items 2, 5, 6): every D14 event arrives
 once, in order, verified; tampered, stale and replayed deliveries are ✗ and never applied;
 the endpoint is removed on close, and after a crash on the next start."""
 
@@ -15,7 +15,7 @@ from desktop.oms.tracker import Tracker
 from desktop.receiver.listener import Listener
 from desktop.receiver.log import EventLog
 from desktop.receiver.server import Receiver
-from desktop.receiver.verify import key_of
+from desktop.receiver.verify import EVENT_TYPES, key_of
 from tests.support.client import (
     cash_in_body,
     client_for,
@@ -79,6 +79,14 @@ async def test_every_event_once_in_order_verified_and_applied(fresh_sandbox, tmp
             await c.sandbox_advance_clock(10)
             await c.create_cash_in(await cash_in_body(c, cust, wallet, "50.00"))
             await c.sandbox_advance_clock(3600)
+            # Bank payouts: one settles at 300 s, one is returned at 60 s (D13, D21).
+            payouts = []
+            for number in ("000123454242", "123450000"):
+                ext = await c.create_external_account(cust.id, _bank(number))
+                q = await c.create_quote(_payout(cust, wallet, ext.id))
+                payouts.append(await c.create_transaction(q.id))
+            await c.sandbox_advance_clock(60)
+            await c.sandbox_advance_clock(240)
             expected = (
                 ["customer.endorsement.granted"] * 3
                 + ["wallet.depositDetected"]
@@ -97,8 +105,13 @@ async def test_every_event_once_in_order_verified_and_applied(fresh_sandbox, tmp
                     "transaction.fiatToCrypto.failed",
                     "cashIn.failed",
                     "cashIn.expired",
+                    "transaction.cryptoToFiat.processing",
+                    "transaction.cryptoToFiat.processing",
+                    "transaction.cryptoToFiat.failed",
+                    "transaction.cryptoToFiat.completed",
                 ]
             )
+            assert set(expected) == set(EVENT_TYPES)  # every D14 event type
             await inbox.until(lambda it: len(it) >= len(expected))
             assert inbox.types() == expected
             assert all(v.valid and r.valid for r, v in inbox.items), [
@@ -110,6 +123,8 @@ async def test_every_event_once_in_order_verified_and_applied(fresh_sandbox, tmp
             by_type = {r.type: r for r, _ in inbox.items}
             assert by_type["transaction.cryptoToCrypto.failed"].object_id == dead.id
             assert by_type["wallet.depositDetected"].object_id == wallet.id
+            assert by_type["transaction.cryptoToFiat.failed"].object_id == payouts[1].id
+            assert by_type["transaction.cryptoToFiat.completed"].object_id == payouts[0].id
             # The followed send ended through the event, not a poll: the tracker's hint.
             assert seen[-1].status == "completed" and tracker.hints >= 1
             assert tracker.events_flowing is True
@@ -122,6 +137,32 @@ async def test_every_event_once_in_order_verified_and_applied(fresh_sandbox, tmp
             await tracker.aclose()
             log.close()
         assert tracker.events_flowing is False
+
+
+def _bank(number: str) -> dict:
+    return {
+        "type": "usBank",
+        "network": "ach",
+        "bankDetails": {
+            "bankName": "Chase",
+            "routingNumber": "021000021",
+            "accountNumber": number,
+            "accountHolderName": "Jane Smith",
+        },
+    }
+
+
+def _payout(cust, wallet, ext_id: str) -> dict:
+    return {
+        "customerId": cust.id,
+        "source": {
+            "walletId": wallet.id,
+            "asset": "usdc",
+            "network": "polygon",
+            "amount": "100.00",
+        },
+        "destination": {"wallet": {"externalAccount": ext_id}, "asset": "usd", "network": "ach"},
+    }
 
 
 def _t(items) -> list[str]:
