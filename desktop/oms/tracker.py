@@ -234,13 +234,8 @@ class Tracker:
         w = self._watches.get((kind, item.id))
         if w is None or w.done:
             return False
-        last = w.last
-        if last is not None:
-            if last.is_terminal:
-                return False
-            new_at, old_at = getattr(item, "updated_at", None), getattr(last, "updated_at", None)
-            if new_at is not None and old_at is not None and new_at < old_at:
-                return False
+        if w.last is not None and (w.last.is_terminal or _older(item, w.last)):
+            return False
         sig = _signature(item)
         if sig == w.last_sig:
             return False
@@ -385,6 +380,9 @@ class Tracker:
         if w.done or gen != w.generation:
             return  # an event applied meanwhile (its state is at least as new)
         w.errors_in_row = 0
+        if _older(item, w.last):  # a replica behind what an event already told us
+            self._after_poll(w, gen, self._fallback(w.interval))
+            return
         sig = _signature(item)
         if sig != w.last_sig:
             w.last_sig, w.last = sig, item
@@ -439,6 +437,13 @@ class Tracker:
                 task.add_done_callback(_log_callback_error)
         except Exception:
             log.exception("tracker callback failed")
+
+
+def _older(item: Any, last: Any) -> bool:
+    """Is ``item`` an older state than ``last`` (both carry ``updatedAt``)?"""
+    new_at = getattr(item, "updated_at", None)
+    old_at = getattr(last, "updated_at", None) if last is not None else None
+    return new_at is not None and old_at is not None and new_at < old_at
 
 
 def _resolve(fut: asyncio.Future) -> None:
