@@ -17,7 +17,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import Field
 
-from .aba import mask_account_number, routing_number_valid
+from desktop.rules import routing_number_valid
+
+from . import schemas
 from .api import Body, Paging, account_of, envelope, json_response, paging, respond
 from .clock import iso_ms
 from .errors import ApiError
@@ -45,7 +47,12 @@ OMS_FEE_PER_10K = 50  # 0.50 %
 BANK_SUBMITTED_AFTER_MS = 5_000
 COMPLETE_AFTER_MS = {"wire": 60_000, "ach": 300_000}
 RETURN_AFTER_MS = 60_000  # account number ending 0000 (D17)
-_ACCOUNT_RE = re.compile(r"^[0-9]{4,17}$")
+_ACCOUNT_RE = re.compile(r"[0-9]{4,17}")
+
+
+def mask_account_number(number: str) -> str:
+    """`******4242`: six asterisks and the last four digits (D12: responses always mask)."""
+    return "******" + number[-4:]
 
 
 # -- external accounts ----------------------------------------------------------------------
@@ -72,6 +79,7 @@ def _text(value: Any, param: str, max_len: int = 140) -> str:
 @router.post(
     "/customers/{customerId}/external-accounts",
     status_code=201,
+    response_model=schemas.ExternalAccountOut,
     summary="Register a US bank account (sandbox only; provisioned by Polygon in OMS)",
 )
 async def create_external_account(customerId: str, body: ExternalAccountCreate, request: Request):
@@ -96,7 +104,7 @@ async def create_external_account(customerId: str, body: ExternalAccountCreate, 
             "bankDetails.routingNumber",
         )
     number = details.get("accountNumber")
-    if not isinstance(number, str) or not _ACCOUNT_RE.match(number):
+    if not isinstance(number, str) or not _ACCOUNT_RE.fullmatch(number):
         raise ApiError(
             400,
             "invalid_request",
@@ -138,7 +146,11 @@ async def create_external_account(customerId: str, body: ExternalAccountCreate, 
         return respond(request, out, 201, tx)
 
 
-@router.get("/customers/{customerId}/external-accounts", summary="List external accounts (D9)")
+@router.get(
+    "/customers/{customerId}/external-accounts",
+    response_model=schemas.ExternalAccountPage,
+    summary="List external accounts (D9)",
+)
 async def list_external_accounts(
     customerId: str,
     request: Request,
@@ -162,6 +174,7 @@ def get_external_account(store: Store, account: str, eid: Any, param: str) -> tu
 
 @router.get(
     "/customers/{customerId}/external-accounts/{externalAccountId}",
+    response_model=schemas.ExternalAccountOut,
     summary="Get an external account",
 )
 async def get_external_account_route(customerId: str, externalAccountId: str, request: Request):

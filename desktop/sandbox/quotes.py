@@ -30,11 +30,14 @@ from .wallets import get_wallet
 router = APIRouter(tags=["Quote"])
 
 FIAT_ASSETS = {"usd", "eur", "brl", "inr", "mxn", "gbp"}
+FIAT_NETWORKS = {"cash", "ach", "wire", "usBank"}
 CRYPTO = {("usdc", "polygon")}
 
 
 class QuoteSource(Body):
-    walletId: StrictStr
+    # Optional here so that a fiat source without one still answers D19's unsupported_asset;
+    # a crypto source without one is a 400 invalid_request (create_quote_json).
+    walletId: StrictStr | None = None
     asset: StrictStr
     network: StrictStr
     amount: StrictStr | None = Field(
@@ -157,7 +160,7 @@ def create_quote_json(tx: Store, account: str, req: dict, now: int) -> tuple[dic
     """create_quote, also returning the quote serialised."""
     customer = json.loads(get_customer_row(tx, account, req["customerId"])["body"])
     src = req["source"]
-    if src["asset"] in FIAT_ASSETS:
+    if src["asset"] in FIAT_ASSETS or src["network"] in FIAT_NETWORKS:
         raise ApiError(
             400,
             "unsupported_asset",
@@ -167,6 +170,8 @@ def create_quote_json(tx: Store, account: str, req: dict, now: int) -> tuple[dic
     if (src["asset"], src["network"]) not in CRYPTO:
         param = "source.asset" if src["asset"] != "usdc" else "source.network"
         raise ApiError(400, "unsupported_asset", "Only usdc on polygon is supported", param)
+    if src.get("walletId") is None:
+        raise invalid("source.walletId is required", "source.walletId")
     require_endorsement(customer, "basic")
     wallet, balance_minor = _wallet_and_balance(tx, account, src["walletId"])
     if wallet["customerId"] != customer["id"]:

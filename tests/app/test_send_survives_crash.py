@@ -4,12 +4,13 @@ port every time. (The 20-run figure: ``python -m tests.perf.bench_outbox_crash``
 
 from __future__ import annotations
 
+from tests.support.api import EXT_ADDR
 from tests.support.crash import crash_loop
-from tests.support.sandbox_api import EXT_ADDR, FULL_IDENTITY
+from tests.support.identity import IDENTITY
 
 
 def test_sends_killed_mid_flight_are_completed_once_after_restart(tmp_path):
-    result = crash_loop(tmp_path / "home", runs=4, identity=FULL_IDENTITY, address=EXT_ADDR)
+    result = crash_loop(tmp_path / "home", runs=4, identity=IDENTITY, address=EXT_ADDR)
     assert len(result.quotes) == 4
     assert len(result.ports) >= 2  # the embedded sandbox really moved between runs
     assert result.lost == [] and result.duplicated == []

@@ -15,8 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.support.api import EXT_ADDR
 from tests.support.crash import crash_loop
-from tests.support.sandbox_api import EXT_ADDR, FULL_IDENTITY
+from tests.support.identity import IDENTITY
 
 
 def main() -> None:
@@ -25,7 +26,7 @@ def main() -> None:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="oms-crash-") as tmp:
         t0 = time.perf_counter()
-        r = crash_loop(Path(tmp) / "home", args.runs, FULL_IDENTITY, EXT_ADDR)
+        r = crash_loop(Path(tmp) / "home", args.runs, IDENTITY, EXT_ADDR)
         took = time.perf_counter() - t0
     print(f"kill -9 runs:            {args.runs} (half before the request left, half after)")
     print(f"sandbox ports seen:      {len(r.ports)}")

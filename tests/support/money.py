@@ -25,23 +25,10 @@ from desktop.oms.outbox import Outbox
 from desktop.oms.tracker import Tracker
 from desktop.tasks import TaskScope
 from desktop.ui.session import Session
+from tests.support.identity import identity
 
-IDENTITY = {
-    "type": "individual",
-    "firstName": "Ada",
-    "lastName": "Lovelace",
-    "email": "ada@example.com",
-    "birthDate": "1990-05-15",
-    "residentialAddress": {
-        "line1": "1 Main St",
-        "city": "New York",
-        "state": "NY",
-        "country": "US",
-        "zipCode": "10001",
-    },
-    "identifyingInformation": [{"type": "ssn", "issuingCountry": "US", "number": "123456789"}],
-    "endorsements": ["basic", "cryptoCustody", "usd"],
-}
+# The one identity fixture, under the name the walk-through tests look for.
+IDENTITY = identity(firstName="Ada", lastName="Lovelace", email="ada@example.com")
 
 
 class FakeClock:
