@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from datetime import datetime
 from typing import Any
 
@@ -953,7 +952,8 @@ class VerifyPane(QWidget):
 
 # ---------------------------------------------------------------------------- the tab
 class DevelopersView(QWidget):
-    """The Developers tab of one session."""
+    """The Developers tab of one session. Its panes are built when it is first shown: a
+    session that never opens the tab pays nothing for it."""
 
     goto = Signal(str)
 
@@ -962,11 +962,25 @@ class DevelopersView(QWidget):
         self.setObjectName("developersView")
         self.session = session
         self.scope = TaskScope("developers view")
-        lay = QVBoxLayout(self)
+        self._lay = QVBoxLayout(self)
+        self.banners: BannerArea | None = None
+        self.tabs: QTabWidget | None = None
+        self.endpoints: EndpointsPane | None = None
+        self.console: ConsolePane | None = None
+        self.deliveries: DeliveryLogPane | None = None
+        self.verify: VerifyPane | None = None
+
+    @property
+    def built(self) -> bool:
+        return self.tabs is not None
+
+    def build(self) -> None:
+        if self.built:
+            return
         self.banners = BannerArea()
-        lay.addWidget(self.banners)
+        self._lay.addWidget(self.banners)
         self.tabs = QTabWidget()
-        lay.addWidget(self.tabs, 1)
+        self._lay.addWidget(self.tabs, 1)
         self.endpoints = EndpointsPane(self)
         self.console = ConsolePane(self)
         self.deliveries = DeliveryLogPane(self)
@@ -977,27 +991,27 @@ class DevelopersView(QWidget):
         self.tabs.addTab(self.verify, "Verify a delivery")
         self.endpoints.endpoints_changed.connect(self.deliveries.set_endpoints)
         self.tabs.currentChanged.connect(self._on_tab)
-        self._loaded = False
-        self._started_at = time.monotonic()
+        self.endpoints.load()
 
     def showEvent(self, event) -> None:
+        self.build()
         super().showEvent(event)
-        if not self._loaded:
-            self._loaded = True
-            self.endpoints.load()
 
     def _on_tab(self, index: int) -> None:
+        assert self.tabs is not None and self.console is not None
         page = self.tabs.widget(index)
         if page is self.console and not self.console.loaded:
             self.console.start()  # opening the console registers its endpoint
-        elif page is self.deliveries:
+        elif page is self.deliveries and self.deliveries is not None:
             self.deliveries.load()
 
     def closeEvent(self, event) -> None:
-        self.console.detach()
+        if self.console is not None:
+            self.console.detach()
         super().closeEvent(event)
 
     def deleteLater(self) -> None:
-        self.console.detach()
+        if self.console is not None:
+            self.console.detach()
         self.scope.cancel_all()
         super().deleteLater()

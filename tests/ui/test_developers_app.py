@@ -30,7 +30,9 @@ def test_endpoint_removed_on_quit_and_crash_leftovers_on_next_start(
     desk, task = _start(qtbot, desk_home, ui_loop, tmp_path / "sb")
     session = desk.session
     view = desk.window.developers_view
-    view.console.start()
+    assert not view.built  # nothing of it until the operator opens the tab
+    desk.window.tabs.setCurrentWidget(view)
+    view.tabs.setCurrentWidget(view.console)  # opening the console registers its endpoint
     qtbot.waitUntil(lambda: session.webhooks.running, timeout=20000)
     client = session.webhooks.client
     token = run(qtbot, session.webhooks.event_log()).token
