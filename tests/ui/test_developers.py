@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from PySide6.QtCore import QElapsedTimer, QTimer
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 from PySide6.QtWidgets import QMessageBox
 from standardwebhooks.webhooks import Webhook
 
@@ -40,7 +40,17 @@ from tests.support.vectors import (
 )
 from tests.support.webhook_receiver import WebhookReceiver
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# The README's screenshots: OMS_DESK_SCREENSHOTS=docs/screenshots writes them there;
+# otherwise they go to the test's tmp dir (a test run leaves the tree clean).
+SHOTS_DIR = os.environ.get("OMS_DESK_SCREENSHOTS")
+
+
+def shot(widget, name: str, tmp_path: Path) -> Path:
+    out = Path(SHOTS_DIR) if SHOTS_DIR else tmp_path
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / name
+    assert widget.grab().save(str(path)) and path.stat().st_size > 10_000
+    return path
 
 
 @pytest.fixture
@@ -165,8 +175,7 @@ def test_console_mixed_stream_facts_filters_export(qtbot, dev, tmp_path):
     view.console.table.setCurrentIndex(
         view.console.proxy.mapFromSource(model.index(len(model.rows) - 1, 0))
     )
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    assert view.grab().save(str(SHOTS / "webhooks-console.png"))
+    shot(view, "webhooks-console.png", tmp_path)
     # Pause holds rows back; clear empties the view.
     view.console.pause.setChecked(True)
     before = len(model.rows)
@@ -183,7 +192,9 @@ def test_console_mixed_stream_facts_filters_export(qtbot, dev, tmp_path):
     assert run(qtbot, c.list_webhooks()).data == ()
 
 
-def test_endpoint_dialog_errors_secret_and_actions(qtbot, dev, memory_keyring, monkeypatch):
+def test_endpoint_dialog_errors_secret_and_actions(
+    qtbot, dev, memory_keyring, monkeypatch, tmp_path
+):
     view, session = dev, dev.session
     panes = view.endpoints
     qtbot.waitUntil(lambda: panes.refresh_button.isEnabled(), timeout=10000)
@@ -204,11 +215,8 @@ def test_endpoint_dialog_errors_secret_and_actions(qtbot, dev, memory_keyring, m
     dlg.url.setText("https://example.com/hooks")
     dlg.events.setText("")
     dlg.choices.itemDoubleClicked.emit(dlg.choices.item(0))  # adds transaction.*
-    dlg.choices.itemDoubleClicked.emit(
-        dlg.choices.findItems(
-            "cashIn.completed", __import__("PySide6.QtCore").QtCore.Qt.MatchFlag.MatchExactly
-        )[0]
-    )
+    exact = Qt.MatchFlag.MatchExactly
+    dlg.choices.itemDoubleClicked.emit(dlg.choices.findItems("cashIn.completed", exact)[0])
     assert dlg.events.text() == "transaction.*, cashIn.completed"
     dlg.create_button.click()
     qtbot.waitUntil(lambda: dlg.banners.has("error"), timeout=5000)
@@ -222,8 +230,7 @@ def test_endpoint_dialog_errors_secret_and_actions(qtbot, dev, memory_keyring, m
     assert "Store this signing secret now" in dlg.secret_note.text()
     assert panes.tree.topLevelItemCount() == 1
     assert dlg.endpoint is not None and dlg.endpoint.events == ("transaction.*", "cashIn.completed")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    assert dlg.grab().save(str(SHOTS / "webhooks-endpoint-dialog.png"))
+    shot(dlg, "webhooks-endpoint-dialog.png", tmp_path)
     dlg.keep.setChecked(True)
     hook_id = dlg.endpoint.id
     dlg.create_button.click()  # "Done"
@@ -245,7 +252,7 @@ def test_endpoint_dialog_errors_secret_and_actions(qtbot, dev, memory_keyring, m
     assert run(qtbot, session.client.list_webhooks()).data == ()
 
 
-def test_delivery_log_explains_a_410(qtbot, dev):
+def test_delivery_log_explains_a_410(qtbot, dev, tmp_path):
     view, session = dev, dev.session
     rec = WebhookReceiver()
     try:
@@ -266,8 +273,7 @@ def test_delivery_log_explains_a_410(qtbot, dev):
         assert top.text(1) == "failed (final)" and top.text(3) == "410"
         assert top.child(0).text(1) == "410"
         view.deliveries.tree.expandAll()
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        assert view.grab().save(str(SHOTS / "webhooks-delivery-log.png"))
+        shot(view, "webhooks-delivery-log.png", tmp_path)
     finally:
         rec.close()
 
