@@ -4,6 +4,7 @@ Starts a temporary sandbox (manual clock) through the app's one launcher
 (``desktop.embedded.EmbeddedSandbox``), creates a funded customer,
 walks each wizard and grabs: the send and withdraw quote pages with the countdown
 running, the cash-in code page, a completed status page and the Transactions view.
+``--dark`` takes them in the dark theme.
 Run under a display or ``xvfb-run -a -s "-screen 0 1400x900x24 -noreset"``. With ``--app``
 it runs the real application instead and grabs the main window's Transactions tab.
 """
@@ -141,12 +142,14 @@ async def amain(out: Path) -> None:
         await _settle()
         _save(fw, out, "wizard-fund-amount.png")
         fw.next()
-        fw.store_page.zip_edit.setText("10001")
-        fw.store_page.find()
-        await _until(fw.store_page.isComplete)
+        sp = fw.store_page
+        sp.zip_edit.setText("95814")
+        sp.zip_edit.search.emit()  # Enter in the ZIP box: searches only
+        await _until(lambda: sp.list.count() > 0)
+        sp.list.setCurrentRow(0)  # the operator picks a store …
         await _settle()
         _save(fw, out, "wizard-fund-store.png")
-        fw.next()
+        fw.button(fw.WizardButton.CommitButton).click()  # … and presses "Get code at …"
         await _until(lambda: fw.code_page.cash_in is not None)
         await _settle(1.2)
         _save(fw, out, "wizard-fund-code.png")
@@ -255,6 +258,10 @@ def main(argv: list[str] | None = None) -> int:
         return app_main(out)
     app = QApplication.instance() or QApplication([])
     app.setStyle("Fusion")
+    if "--dark" in args:  # the same pages in the dark theme
+        from desktop.ui import theme
+
+        theme.apply_theme(app, "dark")
     app.setQuitOnLastWindowClosed(False)
     qasync.run(amain(out))
     return 0

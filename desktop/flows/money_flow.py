@@ -14,8 +14,8 @@ One flow is one action: a send, a withdrawal or a cash deposit. It holds
 * the step the operator is on and the outcome.
 
 Statuses are compared as the client's enums (``desktop.oms.models``), never as strings.
-The key generator and the clock are injected: the app passes the client's one
-``new_idempotency_key`` and its monotonic clock; tests pass their own.
+The key generator defaults to the one in ``desktop.oms`` (tests pass a counting one);
+the clock is the session's monotonic clock.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from desktop.flows.state import (
     diff_quotes,
 )
 from desktop.flows.timing import Clock, Deadline
-from desktop.oms import errors
+from desktop.oms import errors, new_idempotency_key
 from desktop.oms.models import CashInStatus, TransactionStatus
 
 __all__ = ["FlowError", "Kind", "MoneyFlow", "Outcome", "Step"]
@@ -112,15 +112,21 @@ class MoneyFlow:
     cash_in: Any = None
 
     @classmethod
-    def send(cls, new_key: Callable[[], str], clock: Clock = time.monotonic) -> MoneyFlow:
+    def send(
+        cls, new_key: Callable[[], str] = new_idempotency_key, clock: Clock = time.monotonic
+    ) -> MoneyFlow:
         return cls(Kind.SEND, new_key, clock, SendState())
 
     @classmethod
-    def withdraw(cls, new_key: Callable[[], str], clock: Clock = time.monotonic) -> MoneyFlow:
+    def withdraw(
+        cls, new_key: Callable[[], str] = new_idempotency_key, clock: Clock = time.monotonic
+    ) -> MoneyFlow:
         return cls(Kind.WITHDRAW, new_key, clock, WithdrawState())
 
     @classmethod
-    def fund(cls, new_key: Callable[[], str], clock: Clock = time.monotonic) -> MoneyFlow:
+    def fund(
+        cls, new_key: Callable[[], str] = new_idempotency_key, clock: Clock = time.monotonic
+    ) -> MoneyFlow:
         return cls(Kind.FUND, new_key, clock, FundState())
 
     # ---- the request ------------------------------------------------------------

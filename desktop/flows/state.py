@@ -21,6 +21,7 @@ from desktop.flows.validators import (
     needs_typed_confirmation,
     quantize,
 )
+from desktop.oms.models import TransactionStatus, TransactionType
 
 __all__ = [
     "DEFAULT_CASH_IN_FEES",
@@ -345,20 +346,20 @@ class ConfirmState:
 # --------------------------------------------------------------------------- timeline
 
 #: Steps shown on the status page per transaction type (sub-statuses of D10).
-TIMELINE_STEPS: dict[str, tuple[tuple[str, str], ...]] = {
-    "cryptoToCrypto": (
+TIMELINE_STEPS: dict[TransactionType, tuple[tuple[str, str], ...]] = {
+    TransactionType.CRYPTO_TO_CRYPTO: (
         ("submitted", "Submitted"),
         ("fundsPulled", "Funds taken from the wallet"),
         ("broadcast", "Broadcast to the network"),
         ("settled", "Settled on chain"),
     ),
-    "cryptoToFiat": (
+    TransactionType.CRYPTO_TO_FIAT: (
         ("submitted", "Submitted"),
         ("fundsPulled", "Funds taken from the wallet"),
         ("bankSubmitted", "Sent to the bank"),
         ("settled", "Arrived at the bank"),
     ),
-    "fiatToCrypto": (
+    TransactionType.FIAT_TO_CRYPTO: (
         ("submitted", "Deposit code issued"),
         ("fundsReceived", "Cash received at the store"),
         ("settled", "USDC credited to the wallet"),
@@ -370,17 +371,23 @@ FAILED_AT = {"rejected": "broadcast", "returned": "settled", "reversed": "settle
 StepState = Literal["done", "current", "todo", "failed"]
 
 
-def timeline_rows(kind: str, status: str, sub_status: str | None) -> list[tuple[str, StepState]]:
+def timeline_rows(
+    kind: TransactionType | str, status: TransactionStatus | str, sub_status: str | None
+) -> list[tuple[str, StepState]]:
     """(label, state) for each step, from the type, status and current sub-status.
 
     ``completed`` marks every step done; ``failed`` marks the first step not yet reached
-    as failed (a rejected send fails where it would have been broadcast/settled).
+    as failed (a rejected send fails where it would have been broadcast/settled). Type and
+    status are compared as the client's enums (an unknown value parses to ``UNKNOWN``).
     """
-    steps = TIMELINE_STEPS.get(kind, TIMELINE_STEPS["cryptoToCrypto"])
+    kind = TransactionType.parse(kind)
+    status = TransactionStatus.parse(status)
+    failed = status is TransactionStatus.FAILED
+    steps = TIMELINE_STEPS.get(kind, TIMELINE_STEPS[TransactionType.CRYPTO_TO_CRYPTO])
     keys = [k for k, _ in steps]
-    if status == "completed":
+    if status is TransactionStatus.COMPLETED:
         return [(label, "done") for _, label in steps]
-    if status == "failed" and sub_status in FAILED_AT and FAILED_AT[sub_status] in keys:
+    if failed and sub_status in FAILED_AT and FAILED_AT[sub_status] in keys:
         reached = keys.index(FAILED_AT[sub_status]) - 1
     else:
         reached = keys.index(sub_status) if sub_status in keys else 0
@@ -389,7 +396,7 @@ def timeline_rows(kind: str, status: str, sub_status: str | None) -> list[tuple[
         if i <= reached:
             rows.append((label, "done"))
         elif i == reached + 1:
-            rows.append((label, "failed" if status == "failed" else "current"))
+            rows.append((label, "failed" if failed else "current"))
         else:
             rows.append((label, "todo"))
     return rows

@@ -19,6 +19,7 @@ from Crypto.Hash import keccak
 
 from desktop import rules
 from desktop.display import dollars, money
+from desktop.oms.models import CashInStatus
 
 __all__ = [
     "ASSET_PLACES",
@@ -140,13 +141,17 @@ def check_cash_in_amount(text: str) -> Check:
     return base
 
 
+#: Cash-ins the period limits do not count (D11).
+_NOT_COUNTED = frozenset({CashInStatus.EXPIRED, CashInStatus.FAILED})
+
+
 @dataclass(frozen=True)
 class CashInRecord:
     """One earlier cash-in of the customer, as the period limits count it (D11)."""
 
     created_at: datetime
     amount: Decimal  # indicated, or authorized once committed
-    status: str
+    status: CashInStatus | str
 
 
 def check_cash_in_limits(amount: Decimal, history: Iterable[CashInRecord], now: datetime) -> Check:
@@ -155,7 +160,7 @@ def check_cash_in_limits(amount: Decimal, history: Iterable[CashInRecord], now: 
     Counts cash-ins that are not ``expired`` or ``failed`` (D11). The message names the
     window and what is left in it, so the operator can pick a smaller amount.
     """
-    live = [r for r in history if r.status not in ("expired", "failed")]
+    live = [r for r in history if CashInStatus.parse(r.status) not in _NOT_COUNTED]
     for label, length, max_total, max_count in CASH_IN_WINDOWS:
         since = now - length
         inside = [r for r in live if r.created_at > since]

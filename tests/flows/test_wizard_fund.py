@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from desktop.ui.wizards.fund import FundWizard
-from tests.support.money import IDENTITY
+from tests.support.identity import IDENTITY
 
 
 def open_fund(env, qtbot, customer, wallet, amount="100.00"):

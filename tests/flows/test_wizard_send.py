@@ -89,6 +89,25 @@ def test_quote_expires_before_confirm_and_new_quote_shows_changes(money_env, qtb
     assert "the same as before" in q.changes.text()
 
 
+def test_back_then_next_keeps_a_live_quote_and_replaces_an_expired_one(money_env, qtbot):
+    """Issue 19: Back then Next with the same request must not reuse an expired quote."""
+    env = money_env
+    customer, wallet = env.customer_with_wallet("1000.00")
+    wiz = open_send(env, qtbot, customer, wallet)
+    fill_destination(wiz, qtbot, amount="100")
+    q = wiz.quote_page
+    first = wiz.flow.quote
+    wiz.back()
+    wiz.next()  # same request, time left: the same quote, no new request
+    assert wiz.flow.quote is first and q.fetch_count == 1 and q.isComplete()
+    env.clock.advance(31)  # the UI clock passes the deadline
+    wiz.back()
+    wiz.next()  # same request, expired: a fresh quote, never the dead one
+    assert wiz.flow.quote is None and not q.isComplete()
+    qtbot.waitUntil(lambda: q.fetch_count == 2 and q.isComplete(), timeout=10000)
+    assert wiz.flow.quote.id != first.id and wiz.flow.quote_valid()
+
+
 def test_quote_change_diff_shown_after_new_quote(money_env, qtbot):
     env = money_env
     customer, wallet = env.customer_with_wallet("1000.00")

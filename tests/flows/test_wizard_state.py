@@ -18,7 +18,7 @@ from desktop.flows.state import (
     estimate_cash_in,
 )
 from desktop.flows.timing import Deadline
-from desktop.oms.client import new_idempotency_key
+from desktop.oms import new_idempotency_key
 
 ADDR = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
 

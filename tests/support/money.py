@@ -27,7 +27,7 @@ from desktop.tasks import TaskScope
 from desktop.ui.session import Session
 from tests.support.identity import identity
 
-# The one identity fixture, under the name the walk-through tests look for.
+# The money tests' customer: the one identity fixture, named so notices are easy to read.
 IDENTITY = identity(firstName="Ada", lastName="Lovelace", email="ada@example.com")
 
 

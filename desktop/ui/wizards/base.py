@@ -14,21 +14,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QRadioButton, QWidget, QWizard
 
 from desktop.flows.money_flow import MoneyFlow
-from desktop.oms.client import new_idempotency_key
+from desktop.oms import new_idempotency_key
 from desktop.tasks import TaskScope
-from desktop.ui import theme
 from desktop.ui.session import Session
 from desktop.ui.widgets.banner import BannerArea as Banner  # the one banner (theme colours)
 
-__all__ = ["Banner", "MoneyWizard", "choice_row", "tone"]
-
-_TONES = ("error", "warning", "info", "success")
-
-
-def tone(kind: str) -> str:
-    """Style sheet for text in one of the theme's tones (``error``, ``success``…), read from
-    the current palette when applied, so the dark theme keeps its contrast."""
-    return f"color:{getattr(theme.colors(), kind if kind in _TONES else 'info')[1]};"
+__all__ = ["Banner", "MoneyWizard", "choice_row"]
 
 
 def choice_row(owner: QWidget, *labels: str) -> tuple[QHBoxLayout, list[QRadioButton]]:

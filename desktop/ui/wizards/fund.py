@@ -44,13 +44,14 @@ from desktop.flows.validators import (
     check_cash_in_limits,
 )
 from desktop.flows.zips import customer_zip, lookup_zip
-from desktop.oms.client import new_idempotency_key
-from desktop.oms.models import CashInStatus
+from desktop.oms import new_idempotency_key
+from desktop.oms.models import CashInStatus, TransactionStatus, TransactionType
+from desktop.ui import theme
 from desktop.ui.op import Op
 from desktop.ui.widgets.copyable import CopyableValue
 from desktop.ui.widgets.countdown import CountdownLabel
 from desktop.ui.widgets.money_field import MoneyField
-from desktop.ui.wizards.base import Banner, MoneyWizard, tone
+from desktop.ui.wizards.base import Banner, MoneyWizard
 from desktop.ui.wizards.pickers import WalletPicker
 from desktop.ui.wizards.status_page import Timeline
 
@@ -110,7 +111,7 @@ class AmountPage(QWizardPage):
         form.addRow("Estimated USDC", self.estimate)
         self.limit_msg = QLabel()
         self.limit_msg.setWordWrap(True)
-        self.limit_msg.setStyleSheet(tone("error"))
+        self.limit_msg.setStyleSheet(theme.text_style("error"))
         form.addRow("", self.limit_msg)
         lay.addWidget(box)
         lay.addStretch(1)
@@ -143,7 +144,7 @@ class AmountPage(QWizardPage):
             async for ci in client.iter_cash_ins(customer_id=cid, created_after=since):
                 amt = ci.source.amount or ci.source.indicated_amount or Decimal(0)
                 if ci.created_at:
-                    recs.append(CashInRecord(ci.created_at, amt, str(ci.status)))
+                    recs.append(CashInRecord(ci.created_at, amt, ci.status))
             return recs
 
         def loaded(recs: list[CashInRecord]) -> None:
@@ -184,7 +185,8 @@ class AmountPage(QWizardPage):
         day = [
             r
             for r in self.history
-            if r.status not in ("expired", "failed") and r.created_at > now - timedelta(hours=24)
+            if CashInStatus.parse(r.status) not in (CashInStatus.EXPIRED, CashInStatus.FAILED)
+            and r.created_at > now - timedelta(hours=24)
         ]
         self.usage.setText(
             f"last 24 h: {dollars(sum((r.amount for r in day), Decimal(0)))} "
@@ -313,7 +315,7 @@ class StorePage(QWizardPage):
         """Search only: never issues a code."""
         pt = self.point()
         if pt is None:
-            self.message.setStyleSheet(tone("error"))
+            self.message.setStyleSheet(theme.text_style("error"))
             self.message.setText(
                 "Not a US ZIP code — type 5 digits (e.g. 95814), or coordinates as “lat, lon”."
             )
@@ -352,7 +354,7 @@ class StorePage(QWizardPage):
             self._update_button()
 
         def failed(exc: BaseException) -> None:
-            self.message.setStyleSheet(tone("error"))
+            self.message.setStyleSheet(theme.text_style("error"))
             self.message.setText(explain_error(exc))
 
         Op(self.wiz.scope, run, name="cash locations").busy(self._searching).success(found).failure(
@@ -610,7 +612,7 @@ class FundStatusPage(QWizardPage):
         self.form.addRow("USDC credited", self.credit_label)
         self.problem = QLabel()
         self.problem.setWordWrap(True)
-        self.problem.setStyleSheet(tone("error"))
+        self.problem.setStyleSheet(theme.text_style("error"))
         self.form.addRow("Problem", self.problem)
         lay.addWidget(box)
         lay.addStretch(1)
@@ -645,9 +647,14 @@ class FundStatusPage(QWizardPage):
         src = ci.source
         self.cash_label.setText(money(src.amount or src.indicated_amount, "usd"))
         if flow.txn is None:
-            status = str(ci.status)
-            sub = {"processing": "fundsReceived", "completed": "settled"}.get(status)
-            self.timeline.update_from("fiatToCrypto", status, sub)
+            status = CashInStatus.parse(ci.status)
+            sub = {CashInStatus.PROCESSING: "fundsReceived", CashInStatus.COMPLETED: "settled"}
+            # The cash-in's status mapped onto its transaction's timeline (D10, D11).
+            txn_status = {
+                CashInStatus.COMPLETED: TransactionStatus.COMPLETED,
+                CashInStatus.FAILED: TransactionStatus.FAILED,
+            }.get(status, TransactionStatus.PROCESSING)
+            self.timeline.update_from(TransactionType.FIAT_TO_CRYPTO, txn_status, sub.get(status))
             self._outcome(ci.destination)
 
     def _on_txn(self, seen: Any) -> None:
@@ -657,7 +664,7 @@ class FundStatusPage(QWizardPage):
         if txn is None:
             return
         self.txn_label.set_value(txn.id)
-        self.timeline.update_from("fiatToCrypto", str(txn.status), txn.sub_status)
+        self.timeline.update_from(TransactionType.FIAT_TO_CRYPTO, txn.status, txn.sub_status)
         self.fee_label.setText(money(txn.source.fees.total, "usd"))
         self._outcome(txn.destination)
 
@@ -665,11 +672,11 @@ class FundStatusPage(QWizardPage):
         outcome, error = self.flow.outcome, self.flow.error
         if outcome is Outcome.COMPLETED:
             self.headline.setText(f"Completed: {money(dest.amount_net, 'usdc')} credited.")
-            self.headline.setStyleSheet(tone("success"))
+            self.headline.setStyleSheet(theme.text_style("success"))
             self.credit_label.setText(money(dest.amount_net, "usdc"))
         elif outcome is Outcome.FAILED:
             self.headline.setText("Failed — no USDC was credited.")
-            self.headline.setStyleSheet(tone("error"))
+            self.headline.setStyleSheet(theme.text_style("error"))
             self.problem.setText(explain_error(error) if error else "The deposit failed.")
         else:
             self.credit_label.setText(

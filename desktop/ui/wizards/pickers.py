@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
 
 from desktop.display import money
 from desktop.oms import errors
+from desktop.ui import theme
 from desktop.ui.op import Op
-from desktop.ui.wizards.base import tone
 
 
 class WalletPicker(QWidget):
@@ -55,7 +55,7 @@ class WalletPicker(QWidget):
         form.addRow("Wallet", self.combo)
         self.message = QLabel("")
         self.message.setWordWrap(True)
-        self.message.setStyleSheet(tone("error"))
+        self.message.setStyleSheet(theme.text_style("error"))
         form.addRow("", self.message)
         self.customer_edit.returnPressed.connect(lambda: self.load(self.customer_edit.text()))
 

@@ -31,7 +31,7 @@ from desktop.display import EMPTY, delta, money, rate
 from desktop.flows.explain import describe_destination, explain_error
 from desktop.flows.money_flow import FlowError, Kind, MoneyFlow, Step
 from desktop.flows.state import FieldChange
-from desktop.oms.client import new_idempotency_key
+from desktop.oms import new_idempotency_key
 from desktop.ui.op import Op
 from desktop.ui.widgets.countdown import CountdownLabel
 from desktop.ui.wizards.base import Banner

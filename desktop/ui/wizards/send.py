@@ -15,9 +15,10 @@ from PySide6.QtWidgets import (
 
 from desktop.display import money
 from desktop.flows.money_flow import MoneyFlow, Step
+from desktop.ui import theme
 from desktop.ui.widgets.address_field import AddressField
 from desktop.ui.widgets.money_field import MoneyField
-from desktop.ui.wizards.base import MoneyWizard, choice_row, tone
+from desktop.ui.wizards.base import MoneyWizard, choice_row
 from desktop.ui.wizards.pickers import WalletPicker
 from desktop.ui.wizards.quote_page import QuotePage
 from desktop.ui.wizards.status_page import StatusPage
@@ -84,12 +85,12 @@ class DestinationPage(QWizardPage):
             "added on top."
         )
         self.note.setWordWrap(True)
-        self.note.setStyleSheet("color: palette(mid);")
+        self.note.setStyleSheet(theme.text_style("muted"))
         form.addRow(self.note)
         lay.addWidget(box)
         self.problems = QLabel("")
         self.problems.setWordWrap(True)
-        self.problems.setStyleSheet(tone("error"))
+        self.problems.setStyleSheet(theme.text_style("error"))
         lay.addWidget(self.problems)
         lay.addStretch(1)
 

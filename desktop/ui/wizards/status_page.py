@@ -27,11 +27,11 @@ from desktop.display import money
 from desktop.flows.explain import describe_destination, explain_error
 from desktop.flows.money_flow import Kind, MoneyFlow, Outcome, Step
 from desktop.flows.state import timeline_rows
-from desktop.oms.models import TransactionType
+from desktop.oms.models import TransactionStatus, TransactionType
 from desktop.ui import theme
 from desktop.ui.op import Op
 from desktop.ui.widgets.copyable import CopyableValue
-from desktop.ui.wizards.base import Banner, tone
+from desktop.ui.wizards.base import Banner
 
 _ICONS = {"done": "✔", "current": "●", "todo": "○", "failed": "✘"}
 
@@ -51,7 +51,7 @@ class Timeline(QLabel):
         self.setTextFormat(Qt.TextFormat.RichText)
         self.rows: list[tuple[str, str]] = []
 
-    def update_from(self, kind: str, status: str, sub_status: str | None) -> None:
+    def update_from(self, kind: Any, status: Any, sub_status: str | None) -> None:
         self.rows = timeline_rows(kind, status, sub_status)
         html = "".join(
             f"<div style='color:{_step_colour(s)}; margin:3px'>"
@@ -109,7 +109,7 @@ class StatusPage(QWizardPage):
         self.form.addRow("Bank", self.bank_label)
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet(tone("error"))
+        self.error_label.setStyleSheet(theme.text_style("error"))
         self.form.addRow("Problem", self.error_label)
         self.refund_label = QLabel()
         self.form.addRow("Refund", self.refund_label)
@@ -143,7 +143,7 @@ class StatusPage(QWizardPage):
         self.banner.clear_message()
         self.back_button.hide()
         self.headline.setText("Sending…" if flow.kind is Kind.SEND else "Withdrawing…")
-        self.timeline.update_from(_kind_of(flow.quote), "processing", "submitted")
+        self.timeline.update_from(_kind_of(flow.quote), TransactionStatus.PROCESSING, "submitted")
         # The submission lives in the application's scope: this page only waits for it
         # (shielded), so closing the wizard neither cancels nor repeats it.
         task = wiz.hub.submit_transaction(flow.quote.id, key)
@@ -184,7 +184,7 @@ class StatusPage(QWizardPage):
 
     def render(self, txn: Any) -> None:
         status = str(txn.status)
-        self.timeline.update_from(str(txn.type), status, txn.sub_status)
+        self.timeline.update_from(txn.type, txn.status, txn.sub_status)
         self.txn_label.set_value(txn.id)
         self.status_label.setText(f"{status}" + (f" · {txn.sub_status}" if txn.sub_status else ""))
         s, d = txn.source, txn.destination
@@ -210,10 +210,10 @@ class StatusPage(QWizardPage):
         failed = outcome is Outcome.FAILED
         if outcome is Outcome.COMPLETED:
             self.headline.setText(f"Completed: {money(d.amount_net, d.asset or '')} delivered.")
-            self.headline.setStyleSheet(tone("success"))
+            self.headline.setStyleSheet(theme.text_style("success"))
         elif failed:
             self.headline.setText("Failed — the money was returned to the wallet.")
-            self.headline.setStyleSheet(tone("error"))
+            self.headline.setStyleSheet(theme.text_style("error"))
             error = self.flow.error
             self.error_label.setText(explain_error(error) if error else "Failed.")
             self.refund_label.setText(
@@ -227,5 +227,6 @@ class StatusPage(QWizardPage):
         self._set_row_visible(self.refund_label, failed)
 
 
-def _kind_of(quote: Any) -> str:
-    return str(getattr(quote, "type", "") or "cryptoToCrypto")
+def _kind_of(quote: Any) -> TransactionType:
+    kind = TransactionType.parse(getattr(quote, "type", None))
+    return TransactionType.CRYPTO_TO_CRYPTO if kind is TransactionType.UNKNOWN else kind

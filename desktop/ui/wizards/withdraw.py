@@ -29,10 +29,11 @@ from desktop.flows.validators import (
     check_account_number,
     check_routing_number,
 )
-from desktop.oms.client import new_idempotency_key
+from desktop.oms import new_idempotency_key
+from desktop.ui import theme
 from desktop.ui.op import Op
 from desktop.ui.widgets.money_field import MoneyField
-from desktop.ui.wizards.base import Banner, MoneyWizard, choice_row, tone
+from desktop.ui.wizards.base import Banner, MoneyWizard, choice_row
 from desktop.ui.wizards.quote_page import QuotePage
 from desktop.ui.wizards.send import SourcePage
 from desktop.ui.wizards.status_page import StatusPage
@@ -54,9 +55,9 @@ class RegisterAccountBox(QGroupBox):
         self.account.setPlaceholderText("4–17 digits")
         self.account.setAccessibleName("account number")
         self.routing_msg = QLabel()
-        self.routing_msg.setStyleSheet(tone("error"))
+        self.routing_msg.setStyleSheet(theme.text_style("error"))
         self.account_msg = QLabel()
-        self.account_msg.setStyleSheet(tone("error"))
+        self.account_msg.setStyleSheet(theme.text_style("error"))
         form.addRow("Bank name", self.bank_name)
         form.addRow("Account holder", self.holder)
         form.addRow("Routing number", self.routing)
@@ -124,6 +125,7 @@ class AccountPage(QWizardPage):
         super().__init__()
         self.wiz = wiz
         self.accounts: list[Any] = []
+        self._listing = 0  # only the newest listing fills the list
         self.setTitle("Withdraw to")
         self.setSubTitle("The customer's bank account, the rail and the amount.")
         lay = QVBoxLayout(self)
@@ -200,6 +202,8 @@ class AccountPage(QWizardPage):
         wiz = self.wiz
         customer_id = wiz.flow.request.customer_id
         client = wiz.ctx.client
+        self._listing += 1
+        listing = self._listing
 
         async def run() -> Any:
             return await client.list_external_accounts(customer_id, limit=100)
@@ -212,6 +216,8 @@ class AccountPage(QWizardPage):
             )
 
         def listed(page: Any) -> None:
+            if listing != self._listing:
+                return  # a newer listing (after a registration) is on its way
             self.accounts = list(page.data)
             self.account_combo.blockSignals(True)
             self.account_combo.clear()
@@ -227,9 +233,10 @@ class AccountPage(QWizardPage):
             self.account_combo.blockSignals(False)
             self._changed()
 
-        Op(wiz.scope, run, name="list accounts").busy(self.account_combo).success(listed).failure(
-            failed
-        ).run()
+        # Busy shown, not blocking: the listing after a registration must always start.
+        Op(wiz.scope, run, name="list accounts").busy(self.account_combo.setDisabled).success(
+            listed
+        ).failure(failed).run()
 
     def _changed(self, *_: Any) -> None:
         self.wiz.flow.update(
