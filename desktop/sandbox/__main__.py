@@ -75,7 +75,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         metavar="R",
         help="requests per second per bearer token and worker (429 beyond; default: none,"
-        " 50 with --database)",
+        " 50 with --allow-remote)",
     )
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -91,7 +91,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         p.error(f"--host {args.host} is not loopback: add --allow-remote to expose the sandbox")
     if (args.tls_cert is None) != (args.tls_key is None):
         p.error("--tls-cert and --tls-key go together")
-    if args.rate_limit is None and args.database:
+    if args.rate_limit is None and args.allow_remote:  # exposed to a team: protect it
         args.rate_limit = 50.0
     return args
 
@@ -398,10 +398,8 @@ def _ready_line(args, port: int, pid: int) -> str:
 
     scheme = "https" if args.tls_cert else "http"
     host = args.host
-    if host in ("0.0.0.0", "::"):  # listening everywhere: this machine answers on loopback
-        local = "127.0.0.1" if host == "0.0.0.0" else "::1"
-    else:
-        local = host
+    # Listening everywhere: this machine answers on loopback.
+    local = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
     fmt = f"[{local}]" if ":" in local else local
     if not is_loopback_host(host):
         public = socket.getfqdn() if host in ("0.0.0.0", "::") else host
@@ -480,8 +478,10 @@ def _supervise(args, data_dir: Path, lock: InstanceLock) -> int:
         deadline = time.monotonic() + 60
         for _ in workers:
             while not listening.acquire(timeout=0.1):
-                if stop.is_set() or time.monotonic() > deadline or any(
-                    w.poll() is not None for w in workers
+                if (
+                    stop.is_set()
+                    or time.monotonic() > deadline
+                    or any(w.poll() is not None for w in workers)
                 ):
                     print("oms-sandbox: a worker did not start", file=sys.stderr, flush=True)
                     return EXIT_START_FAILED

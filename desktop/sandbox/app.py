@@ -478,6 +478,7 @@ class SandboxMiddleware:
                     )
                 row = None
             if row is not None:
+                store.release_idem(ident)  # before answering (see capture_send)
                 if row[0] != canon:
                     await send_error(
                         422,
@@ -514,9 +515,14 @@ class SandboxMiddleware:
         scope["state"]["idem"] = ctx
         pending_start: list[dict] = []
 
+        store = RT.store
+
         async def capture_send(message):
+            # The claim ends as the response starts, after its record is written: a client
+            # that retries at once through another worker gets the replay, never a 409.
             if message["type"] == "http.response.start":
                 if ctx.stored:  # recorded by the handler in its own transaction
+                    store.release_idem(ident)
                     await send(message)
                 else:
                     pending_start.append(message)
@@ -525,6 +531,7 @@ class SandboxMiddleware:
                 start = pending_start.pop()
                 if not message.get("more_body"):
                     self._record(ctx, start["status"], message.get("body", b""), real_now)
+                store.release_idem(ident)
                 await send(start)
             await send(message)
 

@@ -85,9 +85,9 @@ CREATE TABLE IF NOT EXISTS webhook_attempts (
 CREATE INDEX IF NOT EXISTS webhook_attempts_delivery ON webhook_attempts(delivery_id, n);
 """
 
-# Version 2: what only several workers need. In-flight idempotency claims (D3) shared by all
-# workers, with the real time they were taken (a claim older than the lease belongs to a
-# killed worker and may be taken over); a lease on webhook deliveries; account names.
+# Version 2: what only several workers need. The canonical body of each in-flight
+# idempotency claim (D3; the claim itself is an advisory lock); a lease on webhook
+# deliveries; account names.
 V2 = """
 CREATE TABLE IF NOT EXISTS idem_claims(
   account TEXT NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL, key TEXT NOT NULL,

@@ -14,14 +14,15 @@ in the database here:
   are applied once each in time order, and reads never wait. A worker killed mid-transaction
   loses its connection, PostgreSQL rolls the transaction back and releases the lock: jobs
   it had taken are simply still there for the next worker;
-- D3 in-flight claims are rows of `idem_claims` (committed at once, deleted after the
-  response's record commits), taken over after `CLAIM_LEASE_MS` if their worker died;
+- D3 in-flight claims are session advisory locks of the worker's connection (its canonical
+  body in `idem_claims`), dropped after the response's record commits, or by PostgreSQL the
+  moment a killed worker's connection closes;
 - the clock is read from the database at the start of each request (`PgClock`).
 """
 
 from __future__ import annotations
 
-import os
+import hashlib
 import re
 import sqlite3
 import threading
@@ -40,7 +41,6 @@ from .errors import ApiError
 from .store import Store
 
 WRITE_LOCK = 0x0D5D_0001  # pg_advisory_xact_lock key every state change takes first
-CLAIM_LEASE_MS = int(os.environ.get("OMS_SANDBOX_CLAIM_LEASE_MS", "60000"))
 
 # Conflict targets of the tables written with INSERT OR REPLACE.
 _PRIMARY_KEYS = {"meta": ("key",), "idem": ("account", "method", "path", "key")}
@@ -137,7 +137,7 @@ def connect(dsn: str, **kw: Any) -> psycopg.Connection:
 class PgStore(Store):
     backend = "postgresql"
 
-    def __init__(self, dsn: str, migrate: bool = True):  # noqa: D107 - no SQLite set-up
+    def __init__(self, dsn: str, migrate: bool = True):
         self.path = dsn
         self.dsn = dsn
         self.lock = threading.RLock()
@@ -149,6 +149,7 @@ class PgStore(Store):
         self.loop = None
         self.jobs_scheduled = 0
         self._idem_seen = None  # every lookup goes to the database (other workers write too)
+        self._inflight: dict[tuple, str] = {}
         self._closed = False
         self.pool = ConnectionPool(
             dsn,
@@ -240,9 +241,8 @@ class PgStore(Store):
             return self._c().execute(translate(sql), tuple(args))
 
     def executemany(self, sql: str, rows: list) -> None:
-        with self.lock:
-            with self._c().cursor() as cur:
-                cur.executemany(translate(sql), rows)
+        with self.lock, self._c().cursor() as cur:
+            cur.executemany(translate(sql), rows)
 
     def executescript(self, sql: str) -> None:
         """The rails' SQLite DDL: on PostgreSQL the schema is the migrations' (no-op)."""
@@ -252,36 +252,51 @@ class PgStore(Store):
     def idem_may_exist(self, ident: tuple) -> bool:
         return True
 
+    @staticmethod
+    def _claim_key(ident: tuple) -> int:
+        digest = hashlib.blake2b("\x00".join(ident).encode(), digest_size=8).digest()
+        return int.from_bytes(digest, "big", signed=True)
+
     def claim_idem(self, ident: tuple, canon: str, real_ms: int) -> str | None:
         """Take the in-flight claim of `ident`: None if this request now holds it, else the
-        canonical body of the request that holds it. A claim older than the lease was left
-        by a killed worker and is taken over."""
+        canonical body of the request that holds it.
+
+        The claim is a session advisory lock of this worker's connection, so it ends exactly
+        when its request ends or its worker dies (PostgreSQL drops a dead client's locks at
+        once: no lease to wait for, and a slow live request is never taken over); the row in
+        idem_claims only tells the others its body (409 same body, 422 another)."""
+        local = self._inflight.get(ident)  # this worker's own (its session re-enters locks)
+        if local is not None:
+            return local
+        lock_key = self._claim_key(ident)
         with self.lock:
             conn = self._c()
-            row = conn.execute(
-                "INSERT INTO idem_claims(account, method, path, key, canon, claimed_real_ms)"
-                " VALUES (%s,%s,%s,%s,%s,%s) ON CONFLICT (account, method, path, key) DO UPDATE"
-                " SET canon=EXCLUDED.canon, claimed_real_ms=EXCLUDED.claimed_real_ms"
-                " WHERE idem_claims.claimed_real_ms < %s RETURNING 1",
-                (*ident, canon, real_ms, real_ms - CLAIM_LEASE_MS),
-            ).fetchone()
-            if row is not None:
+            if conn.execute("SELECT pg_try_advisory_lock(%s)", (lock_key,)).fetchone()[0]:
+                self._inflight[ident] = canon
+                conn.execute(
+                    "INSERT INTO idem_claims(account, method, path, key, canon, claimed_real_ms)"
+                    " VALUES (%s,%s,%s,%s,%s,%s) ON CONFLICT (account, method, path, key)"
+                    " DO UPDATE SET canon=EXCLUDED.canon, claimed_real_ms=EXCLUDED.claimed_real_ms",
+                    (*ident, canon, real_ms),
+                )
                 return None
             held = conn.execute(
                 "SELECT canon FROM idem_claims WHERE account=%s AND method=%s AND path=%s"
                 " AND key=%s",
                 ident,
             ).fetchone()
-            return held[0] if held is not None else canon
+            return held[0] if held is not None else canon  # its row is not written yet
 
     def release_idem(self, ident: tuple) -> None:
         with self.lock:
-            if self._closed:
-                return
-            self._c().execute(
+            if self._inflight.pop(ident, None) is None or self._closed:
+                return  # released already (when its response started)
+            conn = self._c()
+            conn.execute(
                 "DELETE FROM idem_claims WHERE account=%s AND method=%s AND path=%s AND key=%s",
                 ident,
             )
+            conn.execute("SELECT pg_advisory_unlock(%s)", (self._claim_key(ident),))
 
     # -- ledger -------------------------------------------------------------------------
     def post(

@@ -39,7 +39,11 @@ MAX_ATTEMPTS = 1 + len(RETRY_SCHEDULE_S)
 ATTEMPT_TIMEOUT_S = 5.0
 POLL_INTERVAL_S = 0.1
 # Several workers: how long a taken delivery stays theirs (real time; > one attempt's timeout).
-DELIVERY_LEASE_MS = int(os.environ.get("OMS_SANDBOX_DELIVERY_LEASE_MS", "15000"))
+# At least one attempt's timeout plus a second, so a live worker never loses its lease.
+DELIVERY_LEASE_MS = max(
+    int(os.environ.get("OMS_SANDBOX_DELIVERY_LEASE_MS", "15000")),
+    int((ATTEMPT_TIMEOUT_S + 1) * 1000),
+)
 
 EVENT_TYPES: tuple[str, ...] = (
     "transaction.fiatToCrypto.processing",

@@ -125,3 +125,17 @@ def start_cluster() -> PgCluster:
         ]
     )
     return PgCluster(root=root, port=port)
+
+
+_shared: PgCluster | None = None
+
+
+def shared_cluster() -> PgCluster:
+    """One cluster per test process, started on first use, stopped at exit."""
+    global _shared
+    if _shared is None:
+        import atexit
+
+        _shared = start_cluster()
+        atexit.register(_shared.stop)
+    return _shared
