@@ -81,7 +81,8 @@ def _run_pg(cmd: list[str]) -> None:
     subprocess.run(cmd, check=True, capture_output=True, timeout=120)
 
 
-def start_cluster() -> PgCluster:
+def start_cluster(durable: bool = False) -> PgCluster:
+    """initdb + pg_ctl start. `durable`: fsync and synchronous_commit on (benchmarks)."""
     root = tempfile.mkdtemp(prefix="oms-pg-")
     if _as_postgres():
         shutil.chown(root, "postgres", "postgres")
@@ -104,11 +105,10 @@ def start_cluster() -> PgCluster:
             "--locale=C",
         ]
     )
-    opts = (
-        f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
-        " -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-        " -c shared_buffers=64MB"
-    )
+    opts = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=200"
+    opts += " -c shared_buffers=64MB"
+    if not durable:
+        opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     _run_pg(
         [
             os.path.join(bindir, "pg_ctl"),
