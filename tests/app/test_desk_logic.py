@@ -246,22 +246,38 @@ def test_field_for_param():
     assert v.field_for_param(None, known) is None
 
 
+FUZZED = (
+    "email",
+    "phone",
+    "birthDate",
+    "nationality",
+    "ipAddress",
+    "residentialAddress.country",
+    "identifyingInformation.number",
+)
+
+
 @given(st.text(max_size=30))
-def test_validators_never_raise(text):
-    v.validate(
-        {
-            k: text
-            for k in (
-                "email",
-                "phone",
-                "birthDate",
-                "nationality",
-                "ipAddress",
-                "residentialAddress.country",
-                "identifyingInformation.number",
-            )
-        }
-    )
+def test_validators_never_raise_and_refuse_what_is_not_an_email(text):
+    errs = v.validate({k: text for k in FUZZED})
+    # Errors name fields of the form, each with a message a person can read ...
+    related = {f"residentialAddress.{f}" for f in v.ADDRESS_FIELDS}
+    related |= {f"identifyingInformation.{f}" for f in v.DOC_FIELDS}
+    assert set(errs) <= set(FUZZED) | related
+    assert all(isinstance(m, str) and m.strip() for m in errs.values())
+    # ... and a validator that accepted everything would fail here.
+    if text.strip() and "@" not in text:
+        assert "email" in errs
+    if text.strip():  # a number without a document type is never silently dropped
+        assert "identifyingInformation.type" in errs
+
+
+def test_new_customer_needs_a_name_and_an_id_type_needs_a_number():
+    assert v.validate({}, creating=True) == {"firstName": "Required.", "lastName": "Required."}
+    assert v.validate({}) == {}  # editing: the server keeps what it has
+    errs = v.validate({"identifyingInformation.type": "ssn"})
+    assert "identifyingInformation.number" in errs
+    assert "identifyingInformation.issuingCountry" in errs
 
 
 # ---------------------------------------------------------------- go to
