@@ -213,9 +213,21 @@ def ready_line_live(line: str, timeout: float = 1.0) -> bool:
         pid, base_url = int(ready["pid"]), str(ready["baseUrl"])
     except (ValueError, KeyError, TypeError):
         return False
-    if ready.get("event") != "ready" or not base_url.startswith("http://") or not pid_alive(pid):
+    if (
+        ready.get("event") != "ready"
+        or not base_url.startswith(("http://", "https://"))
+        or not pid_alive(pid)
+    ):
         return False
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: no proxy
+    handlers: list = [urllib.request.ProxyHandler({})]  # loopback: no proxy
+    if base_url.startswith("https://"):  # our own holder's port: liveness, not identity
+        import ssl
+
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        handlers.append(urllib.request.HTTPSHandler(context=ctx))
+    opener = urllib.request.build_opener(*handlers)
     try:
         with opener.open(f"{base_url}/sandbox/health", timeout=timeout) as r:
             return r.status == 200
