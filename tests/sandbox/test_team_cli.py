@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import ssl
 import subprocess
 import sys
 import threading
@@ -124,7 +125,8 @@ def test_tls_option_serves_https(tmp_path):
     sb = start_sandbox(tmp_path / "tls", "--tls-cert", str(cert), "--tls-key", str(key))
     try:
         assert sb.base_url.startswith("https://127.0.0.1:")
-        with httpx.Client(base_url=sb.base_url, verify=str(cert)) as h:
+        trust = ssl.create_default_context(cafile=str(cert))
+        with httpx.Client(base_url=sb.base_url, verify=trust) as h:
             assert h.get("/sandbox/health").json()["status"] == "ok"
         plain = httpx.Client(base_url=sb.base_url.replace("https", "http"))
         with plain, pytest.raises(httpx.HTTPError):
