@@ -271,14 +271,18 @@ class PgStore(Store):
         lock_key = self._claim_key(ident)
         with self.lock:
             conn = self._c()
-            if conn.execute("SELECT pg_try_advisory_lock(%s)", (lock_key,)).fetchone()[0]:
+            # One round trip: the lock, and the body row only if the lock was had.
+            got = conn.execute(
+                "WITH l AS (SELECT pg_try_advisory_lock(%s) AS got),"
+                " w AS (INSERT INTO idem_claims(account, method, path, key, canon,"
+                " claimed_real_ms) SELECT %s,%s,%s,%s,%s,%s FROM l WHERE l.got"
+                " ON CONFLICT (account, method, path, key) DO UPDATE"
+                " SET canon=EXCLUDED.canon, claimed_real_ms=EXCLUDED.claimed_real_ms"
+                " RETURNING 1) SELECT got FROM l",
+                (lock_key, *ident, canon, real_ms),
+            ).fetchone()[0]
+            if got:
                 self._inflight[ident] = canon
-                conn.execute(
-                    "INSERT INTO idem_claims(account, method, path, key, canon, claimed_real_ms)"
-                    " VALUES (%s,%s,%s,%s,%s,%s) ON CONFLICT (account, method, path, key)"
-                    " DO UPDATE SET canon=EXCLUDED.canon, claimed_real_ms=EXCLUDED.claimed_real_ms",
-                    (*ident, canon, real_ms),
-                )
                 return None
             held = conn.execute(
                 "SELECT canon FROM idem_claims WHERE account=%s AND method=%s AND path=%s"
@@ -291,12 +295,11 @@ class PgStore(Store):
         with self.lock:
             if self._inflight.pop(ident, None) is None or self._closed:
                 return  # released already (when its response started)
-            conn = self._c()
-            conn.execute(
-                "DELETE FROM idem_claims WHERE account=%s AND method=%s AND path=%s AND key=%s",
-                ident,
+            self._c().execute(
+                "WITH d AS (DELETE FROM idem_claims WHERE account=%s AND method=%s AND path=%s"
+                " AND key=%s RETURNING 1) SELECT pg_advisory_unlock(%s)",
+                (*ident, self._claim_key(ident)),
             )
-            conn.execute("SELECT pg_advisory_unlock(%s)", (self._claim_key(ident),))
 
     # -- ledger -------------------------------------------------------------------------
     def post(
