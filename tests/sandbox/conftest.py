@@ -8,7 +8,6 @@ import pytest
 from tests.support.api import Api
 from tests.support.webhook_receiver import WebhookReceiver
 
-
 # Modules whose tests also run against PostgreSQL in every normal run (the team sandbox's
 # backend, D24): the core resources, idempotency, the ledger and settlement, and every rail.
 # OMS_TEST_DATABASE=postgresql runs the whole suite on it.
