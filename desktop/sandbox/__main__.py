@@ -85,6 +85,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         p.error("--workers must be between 1 and 64")
     if args.workers > 1 and not args.database:
         p.error("--workers N > 1 needs --database postgresql://… (SQLite is one process)")
+    if args.workers > 1 and not hasattr(socket, "SO_REUSEPORT"):
+        p.error("--workers N > 1 needs SO_REUSEPORT (Linux, macOS); run one worker per port")
     from desktop.rules import is_loopback_host
 
     if not is_loopback_host(args.host) and not args.allow_remote:
