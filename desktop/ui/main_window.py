@@ -1072,5 +1072,9 @@ class MainWindow(QMainWindow):
         self.monitor.stop()
         for sc in self.task_scopes():
             sc.cancel_all()
+        # The session's hub goes on publishing until the session closes: a closed window must
+        # not start new work from it (a balance re-read once hit deleted labels and a closed
+        # client during shutdown).
+        self.detail.set_session(None)
         super().closeEvent(event)
         self.closed.emit()
