@@ -257,6 +257,17 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
+def _skip_httpx_cli() -> None:
+    """Import httpx (the webhook sender's client) without its command-line client: click,
+    rich and pygments are never used here and cost start-up time (measured ~0.1–0.27 s)."""
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+    try:
+        import httpx  # noqa: F401
+    finally:
+        if sys.modules.get("httpx._main", False) is None:
+            del sys.modules["httpx._main"]
+
+
 def main(argv: list[str] | None = None) -> int:
     raw = sys.argv[1:] if argv is None else argv
     if raw[:1] == ["accounts"]:
@@ -285,6 +296,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ALREADY_RUNNING
 
     try:  # every router is imported here (app.ROUTERS): a broken one stops the start
+        _skip_httpx_cli()
         from . import auth, settlement  # noqa: F401
         from .app import create_app
     except Exception as e:  # reported, then the process exits non-zero
@@ -434,6 +446,7 @@ def _ready_line(args, port: int, pid: int) -> str:
 def _worker_main(args, data_dir: Path) -> int:
     """A worker of `--workers N`: serve the shared database on the one port (SO_REUSEPORT);
     its first stdout line tells the supervisor it listens."""
+    _skip_httpx_cli()
     from .app import create_app
 
     store = _open_store(args, data_dir, migrate=False)
