@@ -19,9 +19,8 @@ import logging
 import socket
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import uvicorn
 from standardwebhooks.webhooks import Webhook
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
@@ -30,6 +29,9 @@ from starlette.routing import Route
 
 from .log import EventLog, Received, object_id_of
 from .verify import REPLAY, Verdict, key_of, verify_live
+
+if TYPE_CHECKING:  # uvicorn (and click, multiprocessing) when a receiver starts, not at start-up
+    import uvicorn
 
 __all__ = ["KEPT_HEADERS", "Receiver"]
 
@@ -96,6 +98,8 @@ class Receiver:
         sock.setblocking(False)
         self._sock = sock
         self.port = sock.getsockname()[1]
+        import uvicorn
+
         app = Starlette(routes=[Route(self.path, self._handle, methods=["POST"])])
         config = uvicorn.Config(
             app,
