@@ -125,13 +125,16 @@ def run_app(tree: Path, env: dict, home: Path, data: Path, reused_pid: int | Non
         cwd=tree,
         env=env,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=open(home.parent / f"{home.name}.stderr", "w"),  # noqa: SIM115
         text=True,
     )
     lines = _read_lines_until(proc, lambda d: d.get("event") == "firstRowPainted", 120)
     if not lines or lines[-1].get("event") != "firstRowPainted":
         proc.kill()
-        raise RuntimeError(f"no first paint from {tree}: {lines}")
+        proc.wait(10)
+        err = (home.parent / f"{home.name}.stderr").read_text()[-500:]
+        print(f"  (no first paint from {tree}: {lines} {err})", flush=True)
+        return None
     app_mb = _rss_mb(proc.pid)
     sb_pid = next((d.get("sandboxPid") for d in lines if d.get("event") == "session"), None)
     child_mb = _rss_mb(sb_pid)
@@ -291,7 +294,10 @@ def main() -> None:
                         ("app + embedded sandbox, first run", "c", f"fresh{seq}-", None),
                     ]
                     for name, home, data, reuse in variants:
+                        h.mkdir(parents=True, exist_ok=True)
                         res = run_app(tree, env, h / home, tmp / f"{data}{label}", reuse)
+                        if res is None:
+                            continue
                         res["ratio"] = res["s"] / floor["s"]
                         results.setdefault((plat, label, name), []).append(res)
                         if os.environ.get("BENCH_VERBOSE"):
