@@ -225,21 +225,27 @@ def run_module(mod: Module, defaults: dict, *, report_only: bool) -> Row:
                     drop,
                     WorkResult(output="not measured", worker_outcome=WorkerOutcome.SKIPPED),
                 )
-            (SESSIONS / f"{mod.name}.total").write_text(str(row.total))
             execute(db, config)
-    else:
-        total_file = SESSIONS / f"{mod.name}.total"
-        row.total = int(total_file.read_text()) if total_file.exists() else 0
 
     if not session.exists():
         row.note = "no session: run it first"
         return row
+    # Counted under the current config, so narrowing a module's lines and re-reading with
+    # --report measures the sampled mutants that still belong to it.
+    spans = {t.path: annotation_spans(ROOT / t.path) for t in mod.targets}
     equivalents = load_equivalents()
     with use_db(str(session), WorkDB.Mode.open) as db:
+        row.total = sum(
+            1
+            for w in db.work_items
+            if str(w.mutations[0].module_path) in targets and wanted(w.mutations[0], targets, spans)
+        )
         for item, result in db.completed_work_items:
-            if result.worker_outcome == WorkerOutcome.SKIPPED:
-                continue
             m = item.mutations[0]
+            if result.worker_outcome == WorkerOutcome.SKIPPED or not (
+                str(m.module_path) in targets and wanted(m, targets, spans)
+            ):
+                continue
             row.measured += 1
             where = f"{m.module_path}:{m.start_pos[0]}"
             if result.worker_outcome != WorkerOutcome.NORMAL:
