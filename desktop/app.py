@@ -18,13 +18,13 @@ import signal
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop import __version__
 from desktop.config import (
     EMBEDDED_PROFILE_NAME,
+    Environment,
     Paths,
     Profile,
     ProfileError,
@@ -39,6 +39,9 @@ from desktop.logs import register_secret, setup_logging
 from desktop.secrets import ApiKeyPair, SecretStore
 from desktop.tasks import TaskScope
 
+if TYPE_CHECKING:  # Qt is imported after the sandbox has started (start-up time)
+    from desktop.ui.session import Session
+
 log = logging.getLogger(__name__)
 
 _T0 = time.perf_counter()
@@ -48,31 +51,6 @@ MARKS: dict[str, float] = {}  # start-up phases, seconds since this module was i
 
 def mark(name: str) -> None:
     MARKS.setdefault(name, round(time.perf_counter() - _T0, 3))
-
-
-@dataclass
-class Session:
-    """What the window and the wizards see of the current connection."""
-
-    profile: Profile
-    client: Any
-    scope: TaskScope
-    is_sandbox: bool
-    tracker: Any = None
-    outbox: Any = None
-    sandbox: EmbeddedSandbox | None = None
-    app: Any = field(default=None, repr=False)
-
-    async def probe(self) -> object:
-        if self.profile.kind is ProfileKind.EMBEDDED:
-            if self.sandbox is not None:
-                await self.sandbox.restart_if_dead()  # the child crashed: bring it back
-            return await self.client.sandbox_health()
-        return await self.client.list_customers(limit=1)
-
-    @property
-    def current_profile(self) -> Profile:
-        return self.profile
 
 
 def tune_gc() -> None:
@@ -88,7 +66,26 @@ def tune_gc() -> None:
     gc.set_threshold(5000, 20, 20)
 
 
-def make_client(base_url: str, api_key: str, api_secret: str):
+def account_locator(profile: Profile, base_url: str, sandbox_dir: Path) -> str:
+    """Where a profile's account lives, stable across restarts (the outbox files its
+    submissions under it): the embedded sandbox's data dir, else the server's URL."""
+    from desktop.oms.accounts import embedded_locator
+
+    if profile.kind is ProfileKind.EMBEDDED:
+        return embedded_locator(profile.data_dir or sandbox_dir)
+    return base_url
+
+
+def make_client(
+    base_url: str,
+    api_key: str,
+    api_secret: str,
+    *,
+    locator: str | None = None,
+    label: str | None = None,
+    **client_options: Any,
+):
+    from desktop.oms.accounts import account_scope_for
     from desktop.oms.client import Credentials, OmsClient, RetryPolicy
 
     register_secret(api_secret)
@@ -98,6 +95,9 @@ def make_client(base_url: str, api_key: str, api_secret: str):
         Credentials(api_key, api_secret),
         retry=RetryPolicy(attempts=3, base=0.2, cap=1.0, deadline=4.0),
         user_agent=f"OMS-Desk/{__version__}",
+        account_id=account_scope_for(locator or base_url, api_key),
+        account_label=label,
+        **client_options,
     )
 
 
@@ -138,8 +138,7 @@ class DeskApp:
         self._initial = (profile_name, sandbox_data)
 
         self.qsettings = QSettings(str(paths.qsettings_file), QSettings.Format.IniFormat)
-        self.window = MainWindow(self.qsettings)
-        self.window.profile_names = self.profile_names
+        self.window = MainWindow(self.qsettings, profile_names=self.profile_names)
         self.window.closed.connect(self.request_quit)
         self.window.settings_requested.connect(self.open_settings)
         self.window.profile_switch_requested.connect(self.switch_profile)
@@ -203,9 +202,14 @@ class DeskApp:
         names = self.store.names()
         return names if EMBEDDED_PROFILE_NAME in names else [EMBEDDED_PROFILE_NAME, *names]
 
-    def switch_profile(self, name: str) -> None:
+    def switch_profile(self, name: str, *, confirmed: bool = False) -> None:
         p = self.store.get(name) or (embedded_profile() if name == EMBEDDED_PROFILE_NAME else None)
         if p is None:
+            return
+        current = self.session.profile.name if self.session is not None else None
+        if p.environment is Environment.PRODUCTION and not confirmed and current != name:
+            # Real money: one click is not enough. Nothing changes until confirmed.
+            self.window.confirm_production(name, lambda: self.switch_profile(name, confirmed=True))
             return
         self.store.active = name
         try:
@@ -246,7 +250,13 @@ class DeskApp:
                     self.sandbox = EmbeddedSandbox(data_dir, demo=True, extra=self.sandbox_extra)
                     await self.sandbox.start()
                 info = self.sandbox.info
-                client = make_client(info.base_url, info.api_key, info.api_secret)
+                client = make_client(
+                    info.base_url,
+                    info.api_key,
+                    info.api_secret,
+                    locator=account_locator(profile, info.base_url, self.paths.sandbox_dir),
+                    label=profile.name,
+                )
             else:
                 pair = await self.secrets.get(profile.name)
                 if pair is None:
@@ -256,7 +266,13 @@ class DeskApp:
                         [("Settings…", self.open_settings)],
                     )
                     return None
-                client = make_client(profile.url, pair.api_key, pair.api_secret)
+                client = make_client(
+                    profile.url,
+                    pair.api_key,
+                    pair.api_secret,
+                    locator=account_locator(profile, profile.url, self.paths.sandbox_dir),
+                    label=f"{profile.name} ({profile.url})",
+                )
         except asyncio.CancelledError:
             raise
         except (SandboxStartError, OSError, ValueError) as e:
@@ -270,18 +286,13 @@ class DeskApp:
                 ],
             )
             return None
-        session = Session(
-            profile=profile,
-            client=client,
-            scope=TaskScope(f"session:{profile.name}"),
-            is_sandbox=profile.is_sandbox,
-            sandbox=self.sandbox if profile.kind is ProfileKind.EMBEDDED else None,
-            app=self,
-        )
+        session = self._build_session(profile, client)
         mark("connected")
-        self._attach_money(session)
         self.session = session
         w.set_session(session)
+        # Recovery is the session's: re-file this account's legacy outbox entries and say
+        # which belong to other accounts, then replay and follow what is still in flight.
+        self.scope.spawn(self._recover(session), name="session.recover")
         log.info("session open: %s (%s) %s", profile.name, profile.environment, client.base_url)
         if os.environ.get("OMS_DESK_ANNOUNCE"):  # for process-level tests and benchmarks
             info = self.sandbox.info if self.sandbox else None
@@ -297,19 +308,60 @@ class DeskApp:
             )
         return session
 
-    def _attach_money(self, session: Session) -> None:
+    def _build_session(self, profile: Profile, client) -> Session:
+        """The one session of this profile: client, tracker, outbox, scope and change hub."""
+        from desktop.oms.outbox import Outbox
+        from desktop.oms.tracker import Tracker
+        from desktop.ui.session import Session
+
+        if self.outbox is None:
+            self.outbox = Outbox(self.paths.data_dir / "outbox.sqlite3")
+        embedded = profile.kind is ProfileKind.EMBEDDED
+
+        async def probe() -> object:
+            if embedded:
+                if self.sandbox is not None:
+                    await self.sandbox.restart_if_dead()  # the child crashed: bring it back
+                return await client.sandbox_health()
+            return await client.list_customers(limit=1)
+
+        return Session(
+            client=client,
+            tracker=Tracker(client),
+            outbox=self.outbox,
+            scope=TaskScope(f"session:{profile.name}"),
+            is_sandbox=profile.is_sandbox,
+            profile=profile,
+            probe_fn=probe,
+        )
+
+    async def _recover(self, session: Session) -> None:
         try:
-            from desktop.oms.outbox import Outbox
-            from desktop.oms.tracker import Tracker
-        except ImportError:  # pragma: no cover
+            await self._show_unresolved_elsewhere(session)
+        finally:
+            if self.session is session:
+                session.resume()
+
+    async def _show_unresolved_elsewhere(self, session: Session) -> None:
+        """Submissions journalled for another account wait until that profile opens: say
+        so, never hide them (only a client of their own account may finish them)."""
+        if session.outbox is None:
             return
-        try:
-            if self.outbox is None:
-                self.outbox = Outbox(self.paths.data_dir / "outbox.sqlite3")
-            session.outbox = self.outbox
-            session.tracker = Tracker(session.client)
-        except Exception:
-            log.exception("outbox/tracker unavailable")
+        scope = await session.client.account_scope()
+        # This account's entries of the first scope format are re-filed first.
+        await asyncio.to_thread(
+            session.outbox.adopt_legacy, scope, session.client.base_url, session.client.api_key
+        )
+        others = await asyncio.to_thread(session.outbox.unresolved_elsewhere, scope)
+        if not others or self.session is not session:
+            return
+        where = sorted({e.label or "an account no longer configured" for e in others})
+        self.window.banners.set(
+            "outbox-elsewhere",
+            f"{len(others)} money submission(s) started under {', '.join(where)} are not "
+            "finished. Open that profile to complete them; nothing is re-sent from here.",
+            "warning",
+        )
 
     async def _drain_views(self) -> None:
         await self.window.drain(2.0)
@@ -318,13 +370,7 @@ class DeskApp:
         s, self.session = self.session, None
         if s is not None:
             await self._drain_views()
-            await s.scope.aclose()
-            if s.tracker is not None:
-                try:
-                    await s.tracker.aclose()
-                except Exception:
-                    log.exception("tracker close failed")
-            await s.client.aclose()
+            await s.aclose()
         keep = (
             keep_sandbox_for is not None
             and keep_sandbox_for.kind is ProfileKind.EMBEDDED

@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
+from desktop.rules import is_loopback_host
+
 APP_NAME = "oms-desk"
 APP_AUTHOR = "OMS Desk"
 PROFILES_FILE = "profiles.json"
@@ -153,7 +155,7 @@ class Profile:
                 raise ProfileError("Enter a URL such as https://host/v0.9.", "base_url")
             if self.environment is Environment.PRODUCTION and parts.scheme != "https":
                 raise ProfileError("A production server must use https://.", "base_url")
-            if parts.scheme == "http" and not _is_loopback(parts.hostname or ""):
+            if parts.scheme == "http" and not is_loopback_host(parts.hostname or ""):
                 raise ProfileError("Plain http:// is allowed only for this computer.", "base_url")
         return self
 
@@ -171,10 +173,6 @@ class Profile:
             production=bool(d.get("production", False)),
             data_dir=str(d.get("data_dir", "")),
         )
-
-
-def _is_loopback(host: str) -> bool:
-    return host in ("localhost", "127.0.0.1", "::1") or host.startswith("127.")
 
 
 def embedded_profile(data_dir: str | Path = "") -> Profile:
@@ -246,14 +244,21 @@ class ProfileStore:
     def remove(self, name: str) -> None:
         self.profiles = [p for p in self.profiles if p.name != name]
         if self.active == name:
-            self.active = self.profiles[0].name if self.profiles else None
+            self.active = None  # opens the embedded sandbox, never some other saved profile
 
-    def active_profile(self) -> Profile | None:
+    def active_profile(self) -> Profile:
+        """The operator's last explicit choice, the embedded sandbox included.
+
+        Anything else — no choice yet, a name that is gone — opens the embedded sandbox:
+        never a guess among the saved profiles, which may be PRODUCTION.
+        """
         if self.active:
             p = self.get(self.active)
             if p is not None:
                 return p
-        return self.profiles[0] if self.profiles else None
+            if self.active == EMBEDDED_PROFILE_NAME:
+                return embedded_profile()
+        return embedded_profile()
 
 
 def resolve_profile(store: ProfileStore, name: str | None, sandbox_data: str | None) -> Profile:
@@ -267,8 +272,7 @@ def resolve_profile(store: ProfileStore, name: str | None, sandbox_data: str | N
         return p
     if sandbox_data:
         return embedded_profile(sandbox_data)
-    p = store.active_profile()
-    return p if p is not None else embedded_profile()
+    return store.active_profile()
 
 
 __all__ = [

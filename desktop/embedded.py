@@ -4,7 +4,9 @@
 frozen build re-runs its own executable with ``--run-sandbox``. The first stdout
 line is the ready line; it is read with a timeout in a worker thread. If another
 live instance owns DIR, the child prints that instance's ready line and exits 3:
-we reuse that server and own no child. On stop we terminate our own child and wait.
+we reuse that server and own no child; if that instance goes away (its desk quit), the
+next probe starts our own on the same port. On stop we terminate our own child and wait.
+DIR is private (0700) and the files we write there 0600, as the sandbox keeps its own.
 No Qt in here.
 """
 
@@ -20,6 +22,8 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+
+from desktop.sandbox.__main__ import pid_alive
 
 log = logging.getLogger(__name__)
 
@@ -76,12 +80,18 @@ class EmbeddedSandbox:
         return await asyncio.to_thread(self.start_blocking)
 
     def start_blocking(self) -> SandboxInfo:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if os.name != "nt":
+            os.chmod(self.data_dir, 0o700)
         cmd = sandbox_command(self.data_dir, demo=self.demo, extra=self.extra)
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         # The child's diagnostics go to a file next to its data, never to a pipe we
         # might stop reading (a full pipe would block the server).
-        self._stderr_file = open(self.data_dir / "sandbox-stderr.log", "ab")  # noqa: SIM115
+        log_path = self.data_dir / "sandbox-stderr.log"
+        fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        if os.name != "nt":
+            os.chmod(log_path, 0o600)
+        self._stderr_file = os.fdopen(fd, "ab")
         log.info("starting embedded sandbox: %s", " ".join(cmd[1:]))
         proc = subprocess.Popen(
             cmd,
@@ -136,16 +146,21 @@ class EmbeddedSandbox:
         return self.info
 
     async def restart_if_dead(self) -> bool:
-        """Our own child died (crash, killed): start it again on the same port, so the
-        base URL and every client stay valid. Returns True when it was restarted."""
-        if self.info is None or not self.info.owned or self.running:
+        """Our own child died (crash, killed), or the instance we adopted from another desk is
+        gone (that desk quit): start our own on the same port, so the base URL and every
+        client stay valid. Returns True when it was (re)started."""
+        if self.info is None:
             return False
+        if self.info.owned:
+            if self.running:
+                return False
+            why = f"embedded sandbox exited (code {self.proc.poll() if self.proc else None})"
+        else:
+            if pid_alive(self.info.pid):
+                return False
+            why = f"the adopted sandbox (pid {self.info.pid}) is gone"
         port = self.info.base_url.rsplit(":", 1)[1].split("/", 1)[0]
-        log.warning(
-            "embedded sandbox exited (code %s): restarting it on port %s",
-            self.proc.poll() if self.proc else None,
-            port,
-        )
+        log.warning("%s: starting our own on port %s", why, port)
         extra = self.extra
         self.extra = (*extra, "--port", port)
         try:

@@ -16,6 +16,11 @@ from pathlib import Path
 
 MAX_BYTES = 2_000_000
 BACKUPS = 3
+# One record (message, arguments and traceback) never takes more than this in the log: a
+# hostile server's 100 MB error text must not become a 100 MB line past the rotation size.
+MAX_RECORD_CHARS = 16_000
+# Redaction looks this far past the cut, so a secret straddling it is masked before cutting.
+_SLACK = 4096
 
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)(bearer\s+)?[^\s'\",}]+"), r"\1\2***"),
@@ -55,9 +60,33 @@ def redact(text: str) -> str:
     return text
 
 
+def bounded(text: str, limit: int = MAX_RECORD_CHARS) -> str:
+    """``text`` redacted and cut to ``limit`` characters (saying how long it was)."""
+    if len(text) <= limit:
+        return redact(text)
+    head = redact(text[: limit + _SLACK])[:limit]
+    return f"{head} … [cut: the record had {len(text)} characters]"
+
+
+class RecordCap(logging.Filter):
+    """Cuts a record's message and traceback before they are formatted at all."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:
+            message = str(record.msg)
+        if len(message) > MAX_RECORD_CHARS:
+            record.msg = bounded(message)
+            record.args = None
+        if record.exc_text and len(record.exc_text) > MAX_RECORD_CHARS:
+            record.exc_text = bounded(record.exc_text)
+        return True
+
+
 class RedactingFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        return redact(super().format(record))
+        return bounded(super().format(record))
 
 
 class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
@@ -93,11 +122,13 @@ def setup_logging(log_file: Path, *, level: int = logging.INFO, stderr: bool = F
     )
     fmt = RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     handler.setFormatter(fmt)
+    handler.addFilter(RecordCap())
     root.addHandler(handler)
     root.setLevel(min(root.level or level, level) if root.handlers[:-1] else level)
     if stderr:
         sh = logging.StreamHandler()
         sh.setFormatter(fmt)
+        sh.addFilter(RecordCap())
         root.addHandler(sh)
     # httpx logs every request URL at INFO; keep it, but never headers.
     logging.getLogger("httpcore").setLevel(logging.WARNING)

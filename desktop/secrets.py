@@ -4,6 +4,13 @@ Keyring backends may block (D-Bus, a locked wallet prompt), so every keyring cal
 runs in a worker thread (``asyncio.to_thread``). When no usable backend exists
 (headless Linux) or the backend fails, secrets are kept in memory for this session
 only and ``persistent`` turns False so the UI can show a banner that says so.
+
+Only the operating system's own keyrings count (issue 13.8): Secret Service (GNOME Keyring,
+KWallet's Secret Service, via ``SecretService`` or ``libsecret``), the macOS Keychain and the
+Windows Credential Locker — or keyring's chainer when it holds only those. Anything else
+(``keyrings.alt``'s ``PlaintextKeyring``, which writes the secret base64-encoded to a file,
+other file backends, ``fail``, ``null``, third-party plugins) means memory mode with the
+banner: a secret never lands on disk outside an OS keyring.
 """
 
 from __future__ import annotations
@@ -30,18 +37,38 @@ class ApiKeyPair:
         return f"ApiKeyPair(api_key={self.api_key[:12]}…, api_secret=***)"
 
 
+# The modules of keyring's OS backends (a subclass of one of their classes counts too).
+OS_KEYRING_MODULES = frozenset(
+    {
+        "keyring.backends.SecretService",  # freedesktop Secret Service over D-Bus
+        "keyring.backends.libsecret",  # the same store through libsecret
+        "keyring.backends.macOS",  # macOS Keychain
+        "keyring.backends.Windows",  # Windows Credential Locker
+    }
+)
+
+
+def is_os_keyring(backend: object) -> bool:
+    """True for one of the OS keyrings, or a chainer holding only OS keyrings."""
+    mro = type(backend).__mro__
+    if any(c.__module__ == "keyring.backends.chainer" for c in mro):
+        chained = list(getattr(backend, "backends", ()) or ())
+        return bool(chained) and all(is_os_keyring(b) for b in chained)
+    return any(c.__module__ in OS_KEYRING_MODULES for c in mro)
+
+
 def backend_usable(backend: object | None = None) -> bool:
-    """True when the keyring backend can really store secrets."""
-    kr = backend if backend is not None else keyring.get_keyring()
-    mod = type(kr).__module__
-    if mod.startswith(("keyring.backends.fail", "keyring.backends.null")):
-        return False
-    if mod.startswith("keyring.backends.chainer"):
-        return bool(getattr(kr, "backends", ()))
+    """True when the keyring backend is an OS keyring that can really store secrets."""
     try:
+        kr = backend if backend is not None else keyring.get_keyring()
+        if not is_os_keyring(kr):
+            return False
+        if any(c.__module__ == "keyring.backends.chainer" for c in type(kr).__mro__):
+            return True  # it chains only viable backends (priority > 0), all OS keyrings
         return float(type(kr).priority) > 0  # type: ignore[attr-defined]
-    except Exception:
-        return True
+    except Exception as e:  # a backend that cannot even say whether it works does not
+        log.warning("keyring backend check failed (%s)", type(e).__name__)
+        return False
 
 
 class SecretStore:

@@ -13,6 +13,7 @@ __all__ = [
     "AuthError",
     "Conflict",
     "CustomerInactive",
+    "DiskFull",
     "EndorsementRequired",
     "Forbidden",
     "IdempotencyError",
@@ -22,14 +23,27 @@ __all__ = [
     "NetworkError",
     "NotFound",
     "OmsError",
+    "ProtocolError",
     "QuoteExpired",
     "QuoteNotOpen",
     "RateLimited",
     "ServerError",
+    "TlsError",
     "ValidationError",
+    "clip",
     "error_from_response",
     "parse_retry_after",
 ]
+
+# A server's text never reaches a banner, an exception or a log line longer than this.
+MAX_MESSAGE_CHARS = 500
+
+
+def clip(text: str | None, limit: int = MAX_MESSAGE_CHARS) -> str | None:
+    """``text`` cut to ``limit`` characters (with "…" when cut); None stays None."""
+    if text is None or len(text) <= limit:
+        return text
+    return text[: limit - 1] + "…"
 
 
 class OmsError(Exception):
@@ -46,11 +60,11 @@ class OmsError(Exception):
         param: str | None = None,
         request_id: str | None = None,
     ) -> None:
-        self.message = (message or "").strip() or self.default_message
-        self.code = code
+        self.message = clip((message or "").strip()) or self.default_message
+        self.code = clip(code, 100)
         self.status = status
-        self.param = param
-        self.request_id = request_id
+        self.param = clip(param, 200)
+        self.request_id = clip(request_id, 200)
         super().__init__(self.message)
 
     def __str__(self) -> str:
@@ -155,6 +169,40 @@ class NetworkError(OmsError):
     def __init__(self, message: str | None = None, *, maybe_sent: bool = True, **kw):
         super().__init__(message, **kw)
         self.maybe_sent = maybe_sent
+
+
+class TlsError(NetworkError):
+    """The TLS handshake failed: the server's certificate could not be verified (or TLS
+    itself failed). Nothing was sent."""
+
+    default_message = (
+        "The payments service's certificate could not be verified, so nothing was sent."
+        " Check the URL and the computer's date and certificate store."
+    )
+
+    def __init__(self, message: str | None = None, **kw):
+        kw.setdefault("maybe_sent", False)
+        super().__init__(message, **kw)
+
+
+class ProtocolError(OmsError):
+    """A 2xx answer this client cannot use: not JSON, not the expected object, an object
+    without its id, a malformed list envelope, or a body over the size limit.
+
+    Not a decision by the server: a money submission that gets one stays pending in the
+    outbox (its outcome is unknown) rather than being recorded as done or failed.
+    """
+
+    default_message = "The payments service sent an answer this app cannot read."
+
+
+class DiskFull(OmsError):
+    """The local journal could not be written because the disk is full. Nothing was sent."""
+
+    default_message = (
+        "The disk is full, so the submission was not recorded and not sent."
+        " Free some disk space and try again."
+    )
 
 
 _BY_CODE: dict[str, type[OmsError]] = {

@@ -8,6 +8,11 @@ recorded when known. :meth:`Outbox.replay` re-sends unresolved entries with thei
 24 h idempotency window are *not* re-sent but surfaced for a person to check, because the
 server may have forgotten the key and a re-send could move money twice.
 
+Every entry is filed under its account's scope (``desktop.oms.accounts``): stable across
+restarts, so the embedded sandbox's new port on every start does not orphan its entries.
+Entries of another account are never re-sent through this one; ``unresolved_elsewhere``
+lists them so the operator is told where they wait.
+
 Outcome rules: 2xx → ``done``; a definitive refusal (4xx other than 409
 ``idempotency_key_in_use`` and 429) → ``failed``; network errors, timeouts, 5xx, 429,
 ``idempotency_key_in_use`` and cancellation leave the entry ``pending`` for replay.
@@ -16,6 +21,7 @@ Outcome rules: 2xx → ``done``; a definitive refusal (4xx other than 409
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import sqlite3
 import threading
@@ -27,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from . import errors, models
+from .accounts import legacy_scope_matches
 from .client import OmsClient, new_idempotency_key
 
 __all__ = ["IDEMPOTENCY_WINDOW_S", "EntryState", "Outbox", "OutboxEntry", "ReplayReport"]
@@ -52,6 +59,12 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 CREATE INDEX IF NOT EXISTS outbox_state ON outbox(state, created_at);
 """
+# Columns added after the first release (old journals are upgraded in place).
+_ADDED_COLUMNS = {"label": "TEXT"}
+_COLUMNS = (
+    "key, scope, kind, body, state, created_at, updated_at, attempts, result_id, result,"
+    " error_code, error_message, label"
+)
 
 
 class EntryState(StrEnum):
@@ -82,6 +95,8 @@ class OutboxEntry:
     result: Any = field(default=None, repr=False)
     error_code: str | None = None
     error_message: str | None = None
+    #: Where the account lives, for people (profile name and URL); the scope is opaque.
+    label: str | None = None
 
     @property
     def quote_id(self) -> str | None:
@@ -109,10 +124,21 @@ class ReplayReport:
         return bool(self.stale or self.failed or self.still_pending)
 
 
+def _disk_full(exc: BaseException) -> bool:
+    """SQLite's SQLITE_FULL ("database or disk is full") or an OS ENOSPC."""
+    if isinstance(exc, sqlite3.OperationalError):
+        text = str(exc).lower()
+        return "disk is full" in text or "disk full" in text
+    return isinstance(exc, OSError) and exc.errno == errno.ENOSPC
+
+
 def _definitive(err: errors.OmsError) -> bool:
     """True when the server has decided (a retry with the same key would get the same)."""
-    if isinstance(err, errors.NetworkError | errors.ServerError | errors.RateLimited):
-        return False
+    if isinstance(
+        err,
+        errors.NetworkError | errors.ServerError | errors.RateLimited | errors.ProtocolError,
+    ):
+        return False  # no decision we can read: the outcome is unknown
     if isinstance(err, errors.IdempotencyError) and err.in_use:
         return False
     if isinstance(err, errors.AuthError):
@@ -131,6 +157,10 @@ class Outbox:
         self._db.execute("PRAGMA synchronous=FULL")  # every commit fsync'd
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(_SCHEMA)
+        have = {row[1] for row in self._db.execute("PRAGMA table_info(outbox)")}
+        for col, decl in _ADDED_COLUMNS.items():
+            if col not in have:
+                self._db.execute(f"ALTER TABLE outbox ADD COLUMN {col} {decl}")
         self._replaying: set[str] = set()
 
     @classmethod
@@ -151,7 +181,21 @@ class Outbox:
             return cur.fetchall()
 
     def _row(self, row: tuple) -> OutboxEntry:
-        (key, scope, kind, body, state, created, updated, attempts, rid, result, code, msg) = row
+        (
+            key,
+            scope,
+            kind,
+            body,
+            state,
+            created,
+            updated,
+            attempts,
+            rid,
+            result,
+            code,
+            msg,
+            label,
+        ) = row
         return OutboxEntry(
             key=key,
             scope=scope,
@@ -165,14 +209,15 @@ class Outbox:
             result=_parse_result(kind, json.loads(result)) if result else None,
             error_code=code,
             error_message=msg,
+            label=label,
         )
 
     def get(self, key: str) -> OutboxEntry | None:
-        rows = self._exec("SELECT * FROM outbox WHERE key = ?", (key,))
+        rows = self._exec(f"SELECT {_COLUMNS} FROM outbox WHERE key = ?", (key,))
         return self._row(rows[0]) if rows else None
 
     def entries(self, *states: EntryState, scope: str | None = None) -> list[OutboxEntry]:
-        sql = "SELECT * FROM outbox"
+        sql = f"SELECT {_COLUMNS} FROM outbox"
         cond, args = [], []
         if states:
             cond.append(f"state IN ({','.join('?' * len(states))})")
@@ -184,7 +229,44 @@ class Outbox:
             sql += " WHERE " + " AND ".join(cond)
         return [self._row(r) for r in self._exec(sql + " ORDER BY created_at", tuple(args))]
 
-    def _journal(self, key: str, scope: str, kind: str, body: dict) -> None:
+    def unresolved_elsewhere(self, scope: str) -> list[OutboxEntry]:
+        """Pending or stale entries of *other* accounts: shown to the operator, never hidden,
+        because only a client of their own account may finish them."""
+        rows = self._exec(
+            f"SELECT {_COLUMNS} FROM outbox WHERE scope != ? AND state IN (?, ?)"
+            " ORDER BY created_at",
+            (scope, str(EntryState.PENDING), str(EntryState.STALE)),
+        )
+        return [self._row(r) for r in rows]
+
+    def adopt_legacy(self, scope: str, base_url: str, api_key: str | None) -> int:
+        """Re-file this account's entries journalled under the first scope format
+        (``base_url#api_key``, which changed with the embedded sandbox's port)."""
+        with self._lock:
+            legacy = [
+                s
+                for (s,) in self._db.execute(
+                    "SELECT DISTINCT scope FROM outbox WHERE scope != ?", (scope,)
+                )
+                if legacy_scope_matches(s, base_url, api_key)
+            ]
+            for old in legacy:
+                self._db.execute("UPDATE outbox SET scope = ? WHERE scope = ?", (scope, old))
+        return len(legacy)
+
+    def _journal(
+        self, key: str, scope: str, kind: str, body: dict, label: str | None = None
+    ) -> None:
+        try:
+            self._journal_tx(key, scope, kind, body, label)
+        except (sqlite3.OperationalError, OSError) as exc:
+            if _disk_full(exc):
+                raise errors.DiskFull() from exc
+            raise
+
+    def _journal_tx(
+        self, key: str, scope: str, kind: str, body: dict, label: str | None = None
+    ) -> None:
         now = self._clock()
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
@@ -194,9 +276,10 @@ class Outbox:
                 ).fetchone()
                 if existing is None:
                     self._db.execute(
-                        "INSERT INTO outbox (key, scope, kind, body, state, created_at, updated_at)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (key, scope, kind, json.dumps(body), EntryState.PENDING, now, now),
+                        "INSERT INTO outbox"
+                        " (key, scope, kind, body, state, created_at, updated_at, label)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (key, scope, kind, json.dumps(body), EntryState.PENDING, now, now, label),
                     )
                 elif (existing[0], json.loads(existing[1]), existing[2]) != (kind, body, scope):
                     raise ValueError("this idempotency key is journalled for another request")
@@ -206,7 +289,13 @@ class Outbox:
                 )
                 self._db.execute("COMMIT")  # synchronous=FULL: durable before the POST leaves
             except BaseException:
-                self._db.execute("ROLLBACK")
+                # A failed statement or COMMIT (disk full) may already have rolled back: a
+                # second ROLLBACK would fail and hide the real error behind "cannot rollback".
+                if self._db.in_transaction:
+                    try:
+                        self._db.execute("ROLLBACK")
+                    except sqlite3.Error:
+                        pass
                 raise
 
     def _record(self, key: str, state: EntryState, **cols: Any) -> None:
@@ -216,7 +305,15 @@ class Outbox:
             sets.append(f"{col} = ?")
             args.append(json.dumps(value) if col == "result" else value)
         args.append(key)
-        self._exec(f"UPDATE outbox SET {', '.join(sets)} WHERE key = ?", tuple(args))
+        try:
+            self._exec(f"UPDATE outbox SET {', '.join(sets)} WHERE key = ?", tuple(args))
+        except (sqlite3.OperationalError, OSError) as exc:
+            if _disk_full(exc):
+                raise errors.DiskFull(
+                    "The disk is full, so the outcome could not be recorded here. The payments"
+                    " service has it; free some disk space and restart to check it again."
+                ) from exc
+            raise
 
     def acknowledge(self, key: str) -> None:
         """A person checked a stale/failed entry: stop surfacing it."""
@@ -244,7 +341,8 @@ class Outbox:
 
     async def _submit(self, client: OmsClient, kind: str, body: dict, key: str) -> Any:
         scope = await client.account_scope()
-        await asyncio.to_thread(self._journal, key, scope, kind, body)
+        label = client.account_label or client.base_url
+        await asyncio.to_thread(self._journal, key, scope, kind, body, label)
         return await self._send(client, kind, body, key)
 
     async def _send(self, client: OmsClient, kind: str, body: dict, key: str) -> Any:
@@ -279,6 +377,7 @@ class Outbox:
     async def replay(self, client: OmsClient) -> ReplayReport:
         """Re-send this account's unresolved entries with their original keys."""
         scope = await client.account_scope()
+        await asyncio.to_thread(self.adopt_legacy, scope, client.base_url, client.api_key)
         report = ReplayReport()
         now = self._clock()
         for entry in await asyncio.to_thread(self.entries, EntryState.PENDING, scope=scope):

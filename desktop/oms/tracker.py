@@ -104,8 +104,10 @@ class Tracker:
         error_cap: float = 60.0,
         jitter: float = 0.2,
         concurrency: int = 4,
+        rng: random.Random | None = None,
     ) -> None:
         self._client = client
+        self._rng = rng or random.Random()
         self._clock = clock
         self.initial, self.factor, self.cap = initial, factor, cap
         self.error_cap, self.jitter = error_cap, jitter
@@ -261,7 +263,7 @@ class Tracker:
                 self._wake = None
 
     def _jittered(self, delay: float) -> float:
-        return delay * random.uniform(1 - self.jitter, 1 + self.jitter)
+        return delay * self._rng.uniform(1 - self.jitter, 1 + self.jitter)
 
     async def _poll(self, w: _Watch) -> None:
         gen = w.generation

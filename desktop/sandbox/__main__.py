@@ -15,6 +15,17 @@ import time
 from pathlib import Path
 
 EXIT_ALREADY_RUNNING = 3
+EXIT_START_FAILED = 4
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not (value > 0 and value < 10**9):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds: {text!r}")
+    return value
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -30,8 +41,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="N",
         help="add N plain customers in bulk (benchmarks)",
     )
-    p.add_argument("--quote-ttl", type=float, default=30.0, help="quote lifetime, seconds")
-    p.add_argument("--token-ttl", type=float, default=3600.0, help="token lifetime, seconds")
+    p.add_argument(
+        "--quote-ttl", type=_positive, default=30.0, help="quote lifetime, seconds (> 0)"
+    )
+    p.add_argument(
+        "--token-ttl", type=_positive, default=3600.0, help="token lifetime, seconds (> 0)"
+    )
     p.add_argument("--clock", choices=("real", "manual"), default="real")
     p.add_argument(
         "--parent-pid", type=int, default=None, help="exit cleanly when this process is gone"
@@ -46,13 +61,45 @@ def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("oms-desk", appauthor=False)) / "sandbox"
 
 
+# The files of a data dir, private to this user (the database holds token hashes and full
+# bank account numbers; credentials.json the API secret): the dir 0700, these 0600, whatever
+# --data-dir is and whatever modes they had before.
+PRIVATE_FILES = (
+    "sandbox.db",
+    "sandbox.db-wal",
+    "sandbox.db-shm",
+    "sandbox.db-journal",
+    "credentials.json",
+    "credentials.json.tmp",
+    "sandbox.ready",
+    "sandbox.ready.tmp",
+    "sandbox.lock",
+)
+
+
+def make_private(data_dir: Path) -> None:
+    """Create `data_dir` if needed; make it 0700 and the sandbox's files in it 0600."""
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if os.name == "nt":  # POSIX modes do not apply; the profile directory is per user
+        return
+    os.chmod(data_dir, 0o700)
+    names = set(PRIVATE_FILES) | {p.name for p in data_dir.glob("*.log*")}
+    for name in names:
+        path = data_dir / name
+        if path.is_file() and not path.is_symlink():
+            os.chmod(path, 0o600)
+
+
 class InstanceLock:
-    """Exclusive lock on DIR/sandbox.lock; the holder's ready line lives in DIR/sandbox.ready."""
+    """Exclusive lock on DIR/sandbox.lock. Only the holder writes DIR/sandbox.ready, and removes
+    it when it exits; a line left by a killed holder is recognised as stale by its pid and port,
+    never printed."""
 
     def __init__(self, data_dir: Path):
         self.path = data_dir / "sandbox.lock"
         self.ready_path = data_dir / "sandbox.ready"
         self.fh = open(self.path, "a+")  # noqa: SIM115 - held for the process lifetime
+        self.held = False
 
     def acquire(self) -> bool:
         try:
@@ -65,32 +112,74 @@ class InstanceLock:
                 import fcntl
 
                 fcntl.flock(self.fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return True
         except OSError:
             return False
+        self.held = True
+        # Whatever line is there was left by a holder that did not exit cleanly.
+        self.ready_path.unlink(missing_ok=True)
+        return True
 
-    def other_ready_line(self, wait_s: float = 15.0) -> str | None:
+    def other_ready_line(self, wait_s: float | None = None) -> str | None:
+        """The lock holder's ready line once it is live (its pid runs and its port answers),
+        waiting up to `wait_s` for one; None if none turns up."""
+        if wait_s is None:
+            wait_s = float(os.environ.get("OMS_SANDBOX_READY_WAIT", "15"))
         deadline = time.monotonic() + wait_s
+        warned = None
         while time.monotonic() < deadline:
             try:
                 line = self.ready_path.read_text().strip()
-                if line:
-                    return line
             except OSError:
-                pass
+                line = ""
+            if line:
+                if ready_line_live(line):
+                    return line
+                if warned != line:
+                    warned = line
+                    print(
+                        "oms-sandbox: sandbox.ready is stale (its process is gone or its port"
+                        " does not answer); waiting for the lock holder",
+                        file=sys.stderr,
+                        flush=True,
+                    )
             time.sleep(0.05)
         return None
 
     def publish(self, line: str) -> None:
+        if not self.held:
+            raise RuntimeError("only the lock holder publishes the ready line")
         tmp = self.ready_path.with_suffix(".tmp")
-        tmp.write_text(line + "\n")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(line + "\n")
         os.replace(tmp, self.ready_path)
 
     def release(self) -> None:
         try:
-            self.ready_path.unlink(missing_ok=True)
+            if self.held:
+                self.ready_path.unlink(missing_ok=True)
         finally:
+            self.held = False
             self.fh.close()
+
+
+def ready_line_live(line: str, timeout: float = 1.0) -> bool:
+    """True if a ready line names a running process whose sandbox answers /sandbox/health."""
+    import urllib.request
+
+    try:
+        ready = json.loads(line)
+        pid, base_url = int(ready["pid"]), str(ready["baseUrl"])
+    except (ValueError, KeyError, TypeError):
+        return False
+    if ready.get("event") != "ready" or not base_url.startswith("http://") or not pid_alive(pid):
+        return False
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: no proxy
+    try:
+        with opener.open(f"{base_url}/sandbox/health", timeout=timeout) as r:
+            return r.status == 200
+    except (OSError, ValueError):
+        return False
 
 
 def pid_alive(pid: int) -> bool:
@@ -121,7 +210,9 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     data_dir: Path = (args.data_dir or default_data_dir()).resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    if os.name != "nt":
+        os.umask(0o077)  # every file this process creates (SQLite's WAL and SHM too): 0600
+    make_private(data_dir)
     lock = InstanceLock(data_dir)
     if not lock.acquire():
         line = lock.other_ready_line()
@@ -131,8 +222,19 @@ def main(argv: list[str] | None = None) -> int:
             print("another sandbox holds the lock but is not ready", file=sys.stderr)
         return EXIT_ALREADY_RUNNING
 
-    from . import auth, settlement
-    from .app import create_app
+    try:  # every router is imported here (app.ROUTERS): a broken one stops the start
+        from . import auth, settlement
+        from .app import create_app
+    except Exception as e:  # reported, then the process exits non-zero
+        logging.getLogger("desktop.sandbox").debug("import failed", exc_info=True)
+        print(
+            f"oms-sandbox: cannot start: a sandbox module failed to import:"
+            f" {type(e).__name__}: {e}",
+            file=sys.stderr,
+            flush=True,
+        )
+        lock.release()
+        return EXIT_START_FAILED
     from .clock import SandboxClock
     from .runtime import RT
     from .store import Store
@@ -145,6 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     RT.data_dir = str(data_dir)
     app = create_app()  # imports every resource module (job handlers register here)
     RT.default_account = auth.ensure_default_account(store, data_dir, RT.now_ms())
+    auth.drop_plaintext_tokens(store)
     with store.tx() as tx:  # idempotency records are kept 24 h of real time (D3)
         tx.execute(
             "DELETE FROM idem WHERE created_real_ms < ?",

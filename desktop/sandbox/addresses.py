@@ -10,7 +10,7 @@ from Crypto.Hash import keccak
 
 from .errors import ApiError
 
-_ADDR_RE = re.compile(r"^0x[0-9a-fA-F]{40}$")
+_ADDR_RE = re.compile(r"0x[0-9a-fA-F]{40}")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -24,7 +24,7 @@ def to_checksum(address: str) -> str:
 
 def validate_address(value: object, param: str) -> str:
     """Return the checksummed form of a valid address or raise 400 invalid_address."""
-    if not isinstance(value, str) or not _ADDR_RE.match(value):
+    if not isinstance(value, str) or not _ADDR_RE.fullmatch(value):
         raise ApiError(400, "invalid_address", "Not an EVM address (0x + 40 hex digits)", param)
     body = value[2:]
     mixed = body != body.lower() and body != body.upper()

@@ -9,7 +9,6 @@ state changes serial without further locking.
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import time
@@ -21,7 +20,21 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from . import auth, testhooks
+from . import (
+    auth,
+    cashins,
+    customers,
+    deposit_addresses,
+    extras,
+    payouts,
+    quotes,
+    saved_addresses,
+    testhooks,
+    transactions,
+    virtual_accounts,
+    wallets,
+    webhooks,
+)
 from .api import IdemContext, json_response
 from .clock import http_date
 from .errors import ApiError
@@ -43,6 +56,14 @@ PUBLIC_PATHS = {
 IDEM_RETENTION_MS = 24 * 3600 * 1000
 AMOUNT_KEYS = {"amount", "indicatedAmount"}
 REPLAYABLE_409 = {"quote_expired", "quote_not_open", "invalid_state"}
+BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# Request bodies (D1 errors): larger than this -> 413 request_too_large, read no further.
+MAX_BODY_BYTES = 256 * 1024
+# Inside a JSON body: nesting depth, entries per object or array, characters per string
+# (keys included). Beyond them -> 400 invalid_request naming the field.
+MAX_JSON_DEPTH = 32
+MAX_JSON_ENTRIES = 100
+MAX_STRING_CHARS = 1000
 
 
 def error_body(code: str, message: str, param: str | None, request_id: str | None) -> dict:
@@ -62,6 +83,82 @@ def storable(status: int, code: str | None) -> bool:
     if status == 422:
         return code != "idempotency_key_reused"
     return False
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def body_problem(parsed: Any) -> tuple[str, str, str | None] | None:
+    """What makes a parsed JSON body unacceptable, as (code, message, param), or None.
+
+    Iterative, so a deep body cannot exhaust the stack; every string (keys too) must be valid
+    UTF-8 (a lone surrogate such as "\\ud800" cannot be stored) and short enough."""
+    stack: list[tuple[Any, str | None, int]] = [(parsed, None, 1)]
+    while stack:
+        node, path, depth = stack.pop()
+        if isinstance(node, str):
+            if len(node) > MAX_STRING_CHARS:
+                if path and path.rsplit(".", 1)[-1] in AMOUNT_KEYS:
+                    return "invalid_amount", "Amount is too long", path
+                msg = f"{path or 'body'} is longer than {MAX_STRING_CHARS} characters"
+                return "invalid_request", msg, path
+            if not node.isascii() and _has_surrogate(node):
+                return "invalid_request", f"{path or 'body'} is not valid Unicode text", path
+            continue
+        if not isinstance(node, (dict, list)):
+            continue
+        if depth > MAX_JSON_DEPTH:
+            msg = f"The JSON body is nested deeper than {MAX_JSON_DEPTH} levels"
+            return "invalid_request", msg, path
+        if len(node) > MAX_JSON_ENTRIES:
+            msg = f"{path or 'body'} has more than {MAX_JSON_ENTRIES} entries"
+            return "invalid_request", msg, path
+        if isinstance(node, list):
+            for i, value in enumerate(node):
+                stack.append((value, f"{path}.{i}" if path else str(i), depth + 1))
+            continue
+        for key, value in node.items():
+            if len(key) > MAX_STRING_CHARS or (not key.isascii() and _has_surrogate(key)):
+                return "invalid_request", f"{path or 'body'} has an invalid key", path
+            stack.append((value, f"{path}.{key}" if path else key, depth + 1))
+    return None
+
+
+class _Disconnected(Exception):
+    """The client went away while sending its body."""
+
+
+async def read_body(receive) -> bytes | None:
+    """The whole request body, or None as soon as it passes MAX_BODY_BYTES (the rest is never
+    read: the connection is closed after the 413)."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        msg = await receive()
+        if msg["type"] == "http.disconnect":
+            raise _Disconnected
+        chunk = msg.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+        chunks.append(chunk)
+        if not msg.get("more_body"):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _declared_length(scope) -> int | None:
+    for k, v in scope["headers"]:
+        if k == b"content-length":
+            try:
+                return int(v)
+            except ValueError:
+                return None
+    return None
 
 
 # -- exception handlers (inside FastAPI) -------------------------------------------------
@@ -182,7 +279,11 @@ class SandboxMiddleware:
         try:
             path: str = scope["path"]
             method: str = scope["method"]
-            if path.startswith(PREFIX) and path not in PUBLIC_PATHS:
+            if not path.startswith(PREFIX):
+                await self.app(scope, receive, send_with_headers)
+                return
+            public = path in PUBLIC_PATHS
+            if not public:
                 token = None
                 for k, v in scope["headers"]:
                     if k == b"authorization":
@@ -198,10 +299,55 @@ class SandboxMiddleware:
                 except ApiError as e:
                     await send_error(e.status, e.code, e.message, e.param)
                     return
-                if method in ("POST", "PATCH", "DELETE"):
-                    await self._with_idempotency(scope, receive, send_with_headers, send_error)
+            if method not in BODY_METHODS:
+                await self.app(scope, receive, send_with_headers)
+                return
+            # Every body is read here, once, whoever sends it (the token exchange included):
+            # bounded in size, then parsed and checked before any handler sees it.
+            declared = _declared_length(scope)
+            raw = None if declared is not None and declared > MAX_BODY_BYTES else b""
+            if raw is not None:
+                try:
+                    raw = await read_body(receive)
+                except _Disconnected:
                     return
-            await self.app(scope, receive, send_with_headers)
+            if raw is None:
+                await send_error(
+                    413,
+                    "request_too_large",
+                    f"The request body is larger than {MAX_BODY_BYTES} bytes",
+                    extra_headers=((b"connection", b"close"),),
+                )
+                return
+            parsed: Any = _MALFORMED
+            if raw.strip():
+                try:
+                    parsed = json.loads(raw)
+                except RecursionError:
+                    await send_error(400, "invalid_request", "The JSON body is nested too deeply")
+                    return
+                except ValueError:
+                    parsed = _MALFORMED
+            if parsed is not _MALFORMED:
+                problem = body_problem(parsed)
+                if problem is not None:
+                    await send_error(400, *problem)
+                    return
+            fed = False
+
+            async def replay_receive():
+                nonlocal fed
+                if not fed:
+                    fed = True
+                    return {"type": "http.request", "body": raw, "more_body": False}
+                return await receive()
+
+            if not public:
+                await self._with_idempotency(
+                    scope, raw, parsed, replay_receive, send_with_headers, send_error
+                )
+                return
+            await self.app(scope, replay_receive, send_with_headers)
         except Exception:
             log.exception("unhandled error")
             if not started:
@@ -214,7 +360,7 @@ class SandboxMiddleware:
                 return True
         return False
 
-    async def _with_idempotency(self, scope, receive, send, send_error):
+    async def _with_idempotency(self, scope, raw, parsed, receive, send, send_error):
         path, method = scope["path"], scope["method"]
         key_raw = None
         for k, v in scope["headers"]:
@@ -246,22 +392,10 @@ class SandboxMiddleware:
                 "Idempotency-Key",
             )
             return
-        # Read the whole body, then hand it on.
-        chunks = []
-        while True:
-            msg = await receive()
-            if msg["type"] == "http.disconnect":
-                return
-            chunks.append(msg.get("body", b""))
-            if not msg.get("more_body"):
-                break
-        raw = b"".join(chunks)
-        try:
-            parsed = json.loads(raw)
-            canon = json.dumps(parsed, sort_keys=True, separators=(",", ":"))
-        except ValueError:
-            parsed = _MALFORMED
+        if parsed is _MALFORMED:
             canon = "raw:" + raw.decode("utf-8", "replace")
+        else:
+            canon = json.dumps(parsed, sort_keys=True, separators=(",", ":"))
         account = scope["state"]["account"]
         ident = (account, method, path, key)
         claim = self.inflight.get(ident)
@@ -336,14 +470,6 @@ class SandboxMiddleware:
         ctx = IdemContext(*ident, canon)
         scope["state"]["idem"] = ctx
         pending_start: list[dict] = []
-        fed = False
-
-        async def replay_receive():
-            nonlocal fed
-            if not fed:
-                fed = True
-                return {"type": "http.request", "body": raw, "more_body": False}
-            return await receive()
 
         async def capture_send(message):
             if message["type"] == "http.response.start":
@@ -361,9 +487,9 @@ class SandboxMiddleware:
 
         fast = FAST_ROUTES.get((method, path))
         if fast is not None:
-            await _fast_call(fast, scope, raw, parsed, replay_receive, capture_send)
+            await _fast_call(fast, scope, raw, parsed, receive, capture_send)
         else:
-            await self.app(scope, replay_receive, capture_send)
+            await self.app(scope, receive, capture_send)
         if pending_start:  # a start without a body (never happens with our responses)
             await send(pending_start.pop())
 
@@ -426,13 +552,38 @@ async def _fast_call(fast, scope, raw: bytes, parsed, receive, send) -> None:
     await response(scope, receive, send)
 
 
-def create_fastapi() -> FastAPI:
-    from . import customers, extras, quotes, transactions, wallets
+# Every router of the API, one line each, in the order of the OpenAPI document. A new rail
+# adds its module's router here (and its start-up step below, if it has one). The modules are
+# imported at the top of this file: one that fails to import stops the server at start.
+ROUTERS = (
+    auth.router,
+    customers.router,
+    wallets.router,
+    quotes.router,
+    transactions.router,
+    extras.router,
+    cashins.router,
+    payouts.router,
+    webhooks.router,
+    virtual_accounts.router,  # D22
+    deposit_addresses.router,  # D22
+    saved_addresses.router,  # D23
+)
+# Start-up steps, run by create_fastapi() once RT.store and RT.clock exist: a rail's own tables,
+# its background workers.
+STARTUP = (
+    cashins.init_schema,
+    webhooks.start,
+    virtual_accounts.init_schema,
+    saved_addresses._migrate,  # its start-up step (a one-off data migration)
+)
 
+
+def create_fastapi() -> FastAPI:
     app = FastAPI(
         title="OMS Desk sandbox",
         version="0.9",
-        description="Offline OMS-compatible sandbox (contract: OMS_API.md, decisions D1–D21).",
+        description="Offline OMS-compatible sandbox (contract: OMS_API.md, decisions D1–D24).",
         openapi_url=f"{PREFIX}/openapi.json",
         docs_url=f"{PREFIX}/docs",
         redoc_url=None,
@@ -441,8 +592,10 @@ def create_fastapi() -> FastAPI:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _internal_error)
-    for module in (auth, customers, wallets, quotes, transactions, extras):
-        app.include_router(module.router, prefix=PREFIX, responses=ERROR_RESPONSES)
+    for step in STARTUP:
+        step(RT.store)
+    for router in ROUTERS:
+        app.include_router(router, prefix=PREFIX, responses=ERROR_RESPONSES)
     if testhooks.configure() is not None:  # sandbox test hooks, only when asked for
         app.include_router(testhooks.router, prefix=PREFIX)
     FAST_ROUTES[("POST", f"{PREFIX}/quotes")] = (quotes.QuoteCreate, quotes.post_quote)
@@ -450,20 +603,6 @@ def create_fastapi() -> FastAPI:
         transactions.TransactionCreate,
         transactions.post_transaction,
     )
-    # Optional rails (cash-ins, payouts, webhooks): included when their modules exist.
-    for name in ("cashins", "payouts", "webhooks"):
-        try:
-            module = importlib.import_module(f"desktop.sandbox.{name}")
-        except ModuleNotFoundError as e:
-            if e.name != f"desktop.sandbox.{name}":
-                log.exception("sandbox module %s failed to import; its routes are off", name)
-            continue
-        except Exception:
-            log.exception("sandbox module %s failed to import; its routes are off", name)
-            continue
-        router = getattr(module, "router", None)
-        if router is not None:
-            app.include_router(router, prefix=PREFIX)
     _add_security_scheme(app)
     return app
 

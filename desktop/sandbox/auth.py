@@ -22,11 +22,21 @@ from .store import Store
 
 router = APIRouter(tags=["Auth"])
 
+# Bearer token -> (account, expiry ms), in memory only. On disk a token exists only as its
+# SHA-256 (tokens.token), so a copy of the database grants nothing.
 _token_cache: dict[str, tuple[str, int]] = {}
+TOKEN_PREFIX = "oms_sdbx_"
 
 
 def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def drop_plaintext_tokens(store: Store) -> None:
+    """Start-up: tokens written in plain text by older versions are removed (their holders get
+    a 401 and exchange their key again, D15)."""
+    with store.tx() as tx:
+        tx.execute("DELETE FROM tokens WHERE token LIKE ?", (TOKEN_PREFIX + "%",))
 
 
 def create_account(store: Store, now_ms: int) -> tuple[str, str, str]:
@@ -71,7 +81,7 @@ def account_for_token(store: Store, token: str, now_ms: int) -> str:
     """The account of a bearer token, or ApiError 401 (unauthorized / token_expired)."""
     hit = _token_cache.get(token)
     if hit is None:
-        row = store.one("SELECT account, expires_ms FROM tokens WHERE token=?", (token,))
+        row = store.one("SELECT account, expires_ms FROM tokens WHERE token=?", (_hash(token),))
         if row is None:
             raise ApiError(401, "unauthorized", "Invalid bearer token")
         hit = (row[0], row[1])
@@ -100,11 +110,11 @@ async def issue_token(body: TokenRequest, request: Request):
         raise ApiError(401, "invalid_credentials", "Unknown API key or wrong secret")
     now = RT.now_ms()
     ttl_ms = round(RT.token_ttl_s * 1000)
-    token = "oms_sdbx_" + secrets.token_urlsafe(32)
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with store.tx() as tx:
         tx.execute(
             "INSERT INTO tokens(token, account, expires_ms) VALUES(?,?,?)",
-            (token, row[0], now + ttl_ms),
+            (_hash(token), row[0], now + ttl_ms),
         )
         tx.execute("DELETE FROM tokens WHERE expires_ms < ?", (now - 86_400_000,))
     if len(_token_cache) > 10_000:

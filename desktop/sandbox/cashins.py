@@ -18,7 +18,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import StrictStr
 
-from . import locations_data
+from . import locations_data, schemas
 from .api import Body, Paging, account_of, envelope, json_response, paging, respond
 from .clock import iso_ms
 from .errors import ApiError
@@ -196,7 +196,11 @@ def _float_param(value: str | None, name: str, lo: float, hi: float) -> float:
     return f
 
 
-@router.get("/cash-locations", summary="Cash locations of a provider near a point (D11)")
+@router.get(
+    "/cash-locations",
+    response_model=schemas.CashLocationPage,
+    summary="Cash locations of a provider near a point (D11)",
+)
 async def list_cash_locations(
     request: Request,
     provider: str | None = Query(None),
@@ -281,7 +285,12 @@ def _str(value: Any, param: str, required: bool = True) -> str | None:
     return value
 
 
-@router.post("/cash-ins", status_code=201, summary="Reserve a cash deposit code")
+@router.post(
+    "/cash-ins",
+    status_code=201,
+    response_model=schemas.CashInOut,
+    summary="Reserve a cash deposit code",
+)
 async def create_cash_in(body: CashInCreate, request: Request):
     account = account_of(request)
     store = RT.store
@@ -395,7 +404,7 @@ async def create_cash_in(body: CashInCreate, request: Request):
             "omsFeeSchedule": FEE_SCHEDULE,
             "fixedAmountSide": "source",
             "sponsorGas": True,
-            "sponsorGasCost": "0",
+            "sponsorGasCost": "0.00",
             "developerFees": [],
             "metadata": metadata,
             "transactionId": None,
@@ -431,14 +440,16 @@ def _save(tx: Store, ci: dict, extra: dict, now: int) -> None:
     tx.update_resource(ci["id"], ci, now, extra=extra, status=ci["status"])
 
 
-@router.get("/cash-ins/{cashInId}", summary="Get a cash-in")
+@router.get("/cash-ins/{cashInId}", response_model=schemas.CashInOut, summary="Get a cash-in")
 async def get_cash_in(cashInId: str, request: Request):
     account = account_of(request)
     ci, _ = _load(RT.store, account, cashInId)
     return json_response(ci)
 
 
-@router.get("/cash-ins", summary="List cash-ins, newest first (D9)")
+@router.get(
+    "/cash-ins", response_model=schemas.CashInPage, summary="List cash-ins, newest first (D9)"
+)
 async def list_cash_ins(
     request: Request,
     status: str | None = Query(None),
@@ -454,7 +465,11 @@ async def list_cash_ins(
     return json_response(envelope(rows, has_more))
 
 
-@router.post("/cash-ins/{cashInId}/refresh", summary="New deposit code and expiry (D11)")
+@router.post(
+    "/cash-ins/{cashInId}/refresh",
+    response_model=schemas.CashInOut,
+    summary="New deposit code and expiry (D11)",
+)
 async def refresh_cash_in(cashInId: str, request: Request):
     account = account_of(request)
     store = RT.store
@@ -553,7 +568,11 @@ def _auth_response(code: str, text: str, amount: str, confirmation: str) -> dict
     }
 
 
-@router.post("/cash-ins/simulate/barcode-auth", summary="Simulate a retail barcode authorisation")
+@router.post(
+    "/cash-ins/simulate/barcode-auth",
+    response_model=schemas.BarcodeAuthOut,
+    summary="Simulate a retail barcode authorisation",
+)
 async def simulate_barcode_auth(body: BarcodeAuth, request: Request):
     account = account_of(request)
     store = RT.store
@@ -634,7 +653,7 @@ def _fiat_to_crypto_txn(ci: dict, txn_id: str, amount_cents: int, now: int) -> d
         },
         "rates": dict(ci["rates"]),
         "sponsorGas": True,
-        "sponsorGasCost": "0",
+        "sponsorGasCost": "0.00",
         "developerFees": [],
         "cashInId": ci["id"],
         "depositAddressId": None,
@@ -648,7 +667,11 @@ def _fiat_to_crypto_txn(ci: dict, txn_id: str, amount_cents: int, now: int) -> d
     }
 
 
-@router.post("/cash-ins/simulate/auth-commit", summary="Commit a simulated barcode authorisation")
+@router.post(
+    "/cash-ins/simulate/auth-commit",
+    response_model=schemas.AuthCommitOut,
+    summary="Commit a simulated barcode authorisation",
+)
 async def simulate_auth_commit(body: AuthCommit, request: Request):
     account = account_of(request)
     store = RT.store
@@ -707,12 +730,3 @@ async def simulate_auth_commit(body: AuthCommit, request: Request):
         out["cashInId"] = ci["id"]
         out["transactionId"] = txn_id
         return respond(request, out, 200, tx)
-
-
-def _startup() -> None:
-    if RT.store is not None:
-        init_schema(RT.store)
-
-
-_startup()
-router.on_startup.append(_startup)

@@ -40,8 +40,8 @@ PUBLIC_FIELDS = (
     "externalId",
 )
 REJECT_NAME = "Reject"
-_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_PHONE_RE = re.compile(r"^\+[1-9][0-9]{6,14}$")
+_EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_PHONE_RE = re.compile(r"\+[1-9][0-9]{6,14}")
 
 
 class Address(Body):
@@ -86,21 +86,21 @@ class CustomerUpdate(CustomerFields):
 
 def _validate(fields: dict) -> None:
     email = fields.get("email")
-    if email is not None and not _EMAIL_RE.match(email):
+    if email is not None and not _EMAIL_RE.fullmatch(email):
         raise invalid("email is not a valid address", "email")
     phone = fields.get("phone")
-    if phone is not None and not _PHONE_RE.match(phone):
+    if phone is not None and not _PHONE_RE.fullmatch(phone):
         raise invalid("phone must be E.164, e.g. +12125551234", "phone")
     bd = fields.get("birthDate")
     if bd is not None:
         try:
-            if not re.match(r"^\d{4}-\d{2}-\d{2}$", bd):
+            if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", bd):
                 raise ValueError
             date.fromisoformat(bd)
         except ValueError:
             raise invalid("birthDate must be YYYY-MM-DD", "birthDate") from None
     nat = fields.get("nationality")
-    if nat is not None and not re.match(r"^[A-Z]{2}$", nat):
+    if nat is not None and not re.fullmatch(r"[A-Z]{2}", nat):
         raise invalid("nationality must be an ISO 3166-1 alpha-2 code", "nationality")
 
 

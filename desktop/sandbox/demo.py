@@ -100,14 +100,27 @@ def _identity(first: str, last: str, state, city, zip_code, rnd: random.Random) 
     return fields
 
 
+SEEDED_META = "demo_seeded"
+
+
 def _has_data(store: Store, account: str) -> bool:
     return store.one("SELECT 1 FROM resources WHERE account=? LIMIT 1", (account,)) is not None
 
 
 def seed_if_empty(store: Store, account: str, now: int) -> bool:
-    """Seed the demo into an empty database only. Returns True if it seeded."""
-    if _has_data(store, account):
-        return False
+    """Seed the demo into an empty database only. Returns True if it seeded.
+
+    One database transaction, marker included: a failure anywhere leaves the database as empty
+    as it was, so the next `--demo` start seeds it again."""
+    with store.tx() as tx:
+        if tx.get_meta(SEEDED_META) is not None or _has_data(tx, account):
+            return False
+        _seed(tx, account, now)
+        tx.set_meta(SEEDED_META, str(now))
+    return True
+
+
+def _seed(store: Store, account: str, now: int) -> None:
     rnd = random.Random(20261124)
     t = now - 30 * DAY_MS
     wallets: list[dict] = []
@@ -166,11 +179,11 @@ def seed_if_empty(store: Store, account: str, now: int) -> bool:
             "metadata": {"note": rnd.choice(["rent", "payroll", "refund", "invoice 1042", "gift"])},
         }
         with store.tx() as tx:
+            # Accepted the moment it is quoted: valid whatever --quote-ttl is.
             q = create_quote(tx, account, req, t)
-            create_transaction(tx, account, {"quoteId": q["id"], "metadata": {}}, t + 8_000)
+            create_transaction(tx, account, {"quoteId": q["id"], "metadata": {}}, t)
         settlement.run_due(store, t + 60_000)
     settlement.run_due(store, now)
-    return True
 
 
 def bulk_customers(store: Store, account: str, n: int, now: int) -> None:

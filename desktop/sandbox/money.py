@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-import re
 from decimal import ROUND_HALF_UP, Decimal
+
+from desktop.rules import amount_text_ok
 
 from .errors import ApiError
 
 PLACES = {"usdc": 6, "usd": 2}
-_AMOUNT_RE = re.compile(r"^[0-9]+(\.[0-9]+)?$")
 MAX_MINOR_DIGITS = 18  # keeps every amount well inside SQLite's 64-bit integers
 
 
 def parse_amount(value: object, asset: str, param: str, places: int | None = None) -> int:
-    """Parse a decimal string into minor units of `asset`; 400 invalid_amount when not allowed."""
+    """Parse a decimal string into minor units of `asset`; 400 invalid_amount when not allowed.
+
+    The text must match D6's pattern whole (desktop.rules: fullmatch, so "10\\n" is refused) and
+    have a bounded number of digits, so int() never meets a 5,000-digit string."""
     p = PLACES[asset] if places is None else places
-    if not isinstance(value, str) or not _AMOUNT_RE.match(value):
+    if not amount_text_ok(value):
         raise ApiError(400, "invalid_amount", "Amount must be a positive decimal string", param)
     whole, _, frac = value.partition(".")
     if len(frac) > p:

@@ -14,9 +14,12 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import Field
 
-from .aba import mask_account_number, routing_number_valid
+from desktop.rules import routing_number_valid
+
+from . import schemas
 from .api import Body, Paging, account_of, envelope, json_response, paging, respond
 from .clock import iso_ms
 from .errors import ApiError
@@ -44,14 +47,25 @@ OMS_FEE_PER_10K = 50  # 0.50 %
 BANK_SUBMITTED_AFTER_MS = 5_000
 COMPLETE_AFTER_MS = {"wire": 60_000, "ach": 300_000}
 RETURN_AFTER_MS = 60_000  # account number ending 0000 (D17)
-_ACCOUNT_RE = re.compile(r"^[0-9]{4,17}$")
+_ACCOUNT_RE = re.compile(r"[0-9]{4,17}")
+
+
+def mask_account_number(number: str) -> str:
+    """`******4242`: six asterisks and the last four digits (D12: responses always mask)."""
+    return "******" + number[-4:]
 
 
 # -- external accounts ----------------------------------------------------------------------
 class ExternalAccountCreate(Body):
-    type: Any = None
-    network: Any = None
-    bankDetails: Any = None
+    type: Any = Field(None, description="usBank | blockchainAddress (D23)")
+    network: Any = Field(None, description="ach | wire (usBank); polygon (blockchainAddress)")
+    bankDetails: Any = Field(None, description="usBank only")
+    address: Any = Field(None, description="blockchainAddress only: EVM address (D16)")
+    label: Any = Field(None, description="blockchainAddress only: 1-64 characters")
+
+
+# bank-sbx: other types of external account register their create here (saved_addresses.py).
+EXTERNAL_ACCOUNT_CREATORS: dict[str, Any] = {}
 
 
 def _text(value: Any, param: str, max_len: int = 140) -> str:
@@ -65,13 +79,16 @@ def _text(value: Any, param: str, max_len: int = 140) -> str:
 @router.post(
     "/customers/{customerId}/external-accounts",
     status_code=201,
+    response_model=schemas.ExternalAccountOut,
     summary="Register a US bank account (sandbox only; provisioned by Polygon in OMS)",
 )
 async def create_external_account(customerId: str, body: ExternalAccountCreate, request: Request):
     account = account_of(request)
     store = RT.store
+    if isinstance(body.type, str) and body.type in EXTERNAL_ACCOUNT_CREATORS:  # bank-sbx
+        return EXTERNAL_ACCOUNT_CREATORS[body.type](customerId, body, request)
     if body.type != "usBank":
-        raise ApiError(400, "invalid_request", "type must be usBank", "type")
+        raise ApiError(400, "invalid_request", "type must be usBank or blockchainAddress", "type")
     if body.network not in NETWORKS:
         raise ApiError(400, "invalid_request", "network must be ach or wire", "network")
     details = body.bankDetails
@@ -87,7 +104,7 @@ async def create_external_account(customerId: str, body: ExternalAccountCreate, 
             "bankDetails.routingNumber",
         )
     number = details.get("accountNumber")
-    if not isinstance(number, str) or not _ACCOUNT_RE.match(number):
+    if not isinstance(number, str) or not _ACCOUNT_RE.fullmatch(number):
         raise ApiError(
             400,
             "invalid_request",
@@ -123,17 +140,28 @@ async def create_external_account(customerId: str, body: ExternalAccountCreate, 
             created_ms=now,
             customer_id=customer["id"],
             status="verified",
-            type=body.network,
+            type="usBank",  # bank-sbx: the ?type= filter (was the network)
             extra={"accountNumber": number},
         )
         return respond(request, out, 201, tx)
 
 
-@router.get("/customers/{customerId}/external-accounts", summary="List external accounts (D9)")
-async def list_external_accounts(customerId: str, request: Request, p: Paging = Depends(paging)):
+@router.get(
+    "/customers/{customerId}/external-accounts",
+    response_model=schemas.ExternalAccountPage,
+    summary="List external accounts (D9)",
+)
+async def list_external_accounts(
+    customerId: str,
+    request: Request,
+    p: Paging = Depends(paging),
+    type: str | None = Query(None, description="usBank | blockchainAddress (D23)"),
+):
     account = account_of(request)
+    if type is not None and type not in ("usBank", "blockchainAddress"):  # bank-sbx
+        raise ApiError(400, "invalid_request", "type must be usBank or blockchainAddress", "type")
     customer_or_404(RT.store, account, customerId, "customerId")
-    rows, has_more = RT.store.page(KIND, account, customer_id=customerId, **p.kwargs())
+    rows, has_more = RT.store.page(KIND, account, customer_id=customerId, type=type, **p.kwargs())
     return json_response(envelope(rows, has_more))
 
 
@@ -146,6 +174,7 @@ def get_external_account(store: Store, account: str, eid: Any, param: str) -> tu
 
 @router.get(
     "/customers/{customerId}/external-accounts/{externalAccountId}",
+    response_model=schemas.ExternalAccountOut,
     summary="Get an external account",
 )
 async def get_external_account_route(customerId: str, externalAccountId: str, request: Request):

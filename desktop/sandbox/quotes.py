@@ -30,11 +30,14 @@ from .wallets import get_wallet
 router = APIRouter(tags=["Quote"])
 
 FIAT_ASSETS = {"usd", "eur", "brl", "inr", "mxn", "gbp"}
+FIAT_NETWORKS = {"cash", "ach", "wire", "usBank"}
 CRYPTO = {("usdc", "polygon")}
 
 
 class QuoteSource(Body):
-    walletId: StrictStr
+    # Optional here so that a fiat source without one still answers D19's unsupported_asset;
+    # a crypto source without one is a 400 invalid_request (create_quote_json).
+    walletId: StrictStr | None = None
     asset: StrictStr
     network: StrictStr
     amount: StrictStr | None = Field(
@@ -130,6 +133,9 @@ def _price_crypto_quote(
     )
 
 
+price_crypto_destination = _price_crypto_quote  # bank-sbx: used by saved_addresses.py
+
+
 def _wallet_and_balance(tx: Store, account: str, wallet_id: object) -> tuple[dict, int | None]:
     """The source wallet (404 not_found on source.walletId) and its balance, in one query."""
     row = None
@@ -154,7 +160,7 @@ def create_quote_json(tx: Store, account: str, req: dict, now: int) -> tuple[dic
     """create_quote, also returning the quote serialised."""
     customer = json.loads(get_customer_row(tx, account, req["customerId"])["body"])
     src = req["source"]
-    if src["asset"] in FIAT_ASSETS:
+    if src["asset"] in FIAT_ASSETS or src["network"] in FIAT_NETWORKS:
         raise ApiError(
             400,
             "unsupported_asset",
@@ -164,6 +170,8 @@ def create_quote_json(tx: Store, account: str, req: dict, now: int) -> tuple[dic
     if (src["asset"], src["network"]) not in CRYPTO:
         param = "source.asset" if src["asset"] != "usdc" else "source.network"
         raise ApiError(400, "unsupported_asset", "Only usdc on polygon is supported", param)
+    if src.get("walletId") is None:
+        raise invalid("source.walletId is required", "source.walletId")
     require_endorsement(customer, "basic")
     wallet, balance_minor = _wallet_and_balance(tx, account, src["walletId"])
     if wallet["customerId"] != customer["id"]:
@@ -181,7 +189,12 @@ def create_quote_json(tx: Store, account: str, req: dict, now: int) -> tuple[dic
             "destination.wallet needs exactly one of id, blockchainAddress, externalAccount",
             "destination.wallet",
         )
-    if kinds[0] == "externalAccount" or dest["asset"] in FIAT_ASSETS:
+    saved = kinds[0] == "externalAccount" and str(w["externalAccount"]).startswith("cpBcAddr_")
+    if saved:  # bank-sbx (D23): a saved blockchain address, priced by saved_addresses.py
+        priced: PricedQuote = DESTINATION_PRICERS["savedAddress"](
+            tx, account, customer, wallet, req, now
+        )
+    elif kinds[0] == "externalAccount" or dest["asset"] in FIAT_ASSETS:
         pricer = DESTINATION_PRICERS.get("externalAccount")
         if pricer is None or kinds[0] != "externalAccount":
             raise ApiError(
@@ -190,7 +203,7 @@ def create_quote_json(tx: Store, account: str, req: dict, now: int) -> tuple[dic
                 "Bank payouts need destination.wallet.externalAccount",
                 "destination.wallet.externalAccount" if pricer is None else "destination.asset",
             )
-        priced: PricedQuote = pricer(tx, account, customer, wallet, req, now)
+        priced = pricer(tx, account, customer, wallet, req, now)
     else:
         priced = _price_crypto_quote(tx, account, customer, wallet, req)
     if balance_minor is None or balance_minor < priced.gross_minor:

@@ -125,8 +125,12 @@ class DestinationSide(BaseModel):
     amountGross: str
     amountNet: str
     feesDeducted: Fees
-    bankDetails: dict[str, Any]
-    cash: dict[str, Any]
+    bankDetails: dict[str, Any] = Field(
+        default_factory=dict, description="the masked account on cryptoToFiat, {} otherwise"
+    )
+    cash: dict[str, Any] | None = Field(
+        None, description="cryptoToCrypto only; cryptoToFiat objects do not carry it"
+    )
 
 
 class Rates(BaseModel):
@@ -209,6 +213,168 @@ class TransactionPage(_Page):
     data: list[TransactionOut]
 
 
+class CashLocationOut(BaseModel):
+    id: str = Field(examples=["loc_2jyz1md1qa8ssvp2hprcmwrx9f"])
+    object: str = "cashLocation"
+    locationReference: str
+    provider: str = "greendot"
+    name: str
+    address: str
+    city: str
+    state: str
+    zipCode: str
+    country: str
+    coordinates: dict[str, float]
+    distance: str = Field(examples=["0.4"], description="miles")
+
+
+class CashLocationPage(_Page):
+    data: list[CashLocationOut]
+
+
+class CashInSource(BaseModel):
+    asset: str = "usd"
+    network: str = "cash"
+    indicatedAmount: str
+    amountGross: str
+    amountNet: str
+    feesDeducted: Fees
+
+
+class CashInDestination(BaseModel):
+    wallet: DestinationWallet
+    asset: str = "usdc"
+    network: str = "polygon"
+    amountGross: str
+    amountNet: str
+    feesDeducted: Fees
+
+
+class DepositInstructions(BaseModel):
+    code: str = Field(examples=["YYTH-XX63"])
+    expiresAt: str
+    locationName: str
+    locationAddress: str
+
+
+class CashInOut(BaseModel):
+    id: str = Field(examples=["ci_01m8n4vjhw41qk6z7f2swf1vg5"])
+    object: str = "cashIn"
+    type: str = "fiatToCrypto"
+    status: str = Field(
+        examples=["pending"], description="pending | processing | completed | failed | expired"
+    )
+    subStatus: str | None
+    customerId: str
+    source: CashInSource
+    destination: CashInDestination
+    cash: dict[str, Any]
+    depositInstructions: DepositInstructions
+    omsFeeSchedule: dict[str, Any]
+    rates: Rates
+    fixedAmountSide: str = "source"
+    sponsorGas: bool
+    sponsorGasCost: str = Field(examples=["0.00"])
+    developerFees: list[Any]
+    metadata: dict[str, Any]
+    transactionId: str | None
+    error: TransactionError | None
+    createdAt: str
+    updatedAt: str
+    completedAt: str | None
+
+
+class CashInPage(_Page):
+    data: list[CashInOut]
+
+
+class BarcodeAuthOut(BaseModel):
+    confirmationId: str
+    responseCode: str = Field(examples=["00"], description="00 | 05 | 14 | 94")
+    responseText: str
+    authorizedAmount: str | None
+    responseId: str
+    cashInId: str | None = None
+
+
+class AuthCommitOut(BarcodeAuthOut):
+    transactionId: str | None = None
+
+
+class BankDetailsOut(BaseModel):
+    bankName: str
+    routingNumber: str
+    accountNumber: str = Field(examples=["******4242"], description="always masked")
+    accountHolderName: str
+
+
+class ExternalAccountOut(BaseModel):
+    """A US bank account (D12: `bankDetails`) or a saved blockchain address (D23: `address`,
+    `label`)."""
+
+    id: str = Field(examples=["cpUsBank_01m8n4vjhw41qk6z7f2swf1vge"])
+    object: str = "externalAccount"
+    customerId: str
+    type: str = Field(examples=["usBank"], description="usBank | blockchainAddress")
+    network: str = Field(examples=["ach"], description="ach | wire | polygon")
+    bankDetails: BankDetailsOut | None = Field(None, description="usBank only")
+    address: str | None = Field(None, description="blockchainAddress only (EIP-55)")
+    label: str | None = Field(None, description="blockchainAddress only")
+    status: str | None = Field(None, examples=["verified"])
+    createdAt: str
+    updatedAt: str | None = None
+
+
+class ExternalAccountPage(_Page):
+    data: list[ExternalAccountOut]
+
+
+class WebhookOut(BaseModel):
+    id: str = Field(examples=["whk_01m8n4w62we5ana8721sd4savt"])
+    object: str = "webhook"
+    url: str
+    events: list[str]
+    enabled: bool
+    status: str = Field(examples=["active"])
+    complianceOnly: bool
+    description: str | None
+    createdAt: str
+    updatedAt: str
+    secret: str | None = Field(None, description="whsec_…, returned by the create call only")
+
+
+class WebhookPage(_Page):
+    data: list[WebhookOut]
+
+
+class WebhookAttempt(BaseModel):
+    n: int
+    at: str
+    webhookTimestamp: int
+    statusCode: int | None
+    error: str | None
+    durationMs: int | None
+
+
+class WebhookDelivery(BaseModel):
+    object: str = "webhookDelivery"
+    webhookId: str
+    eventId: str
+    eventType: str
+    status: str
+    attemptCount: int
+    nextAttemptAt: str | None
+    createdAt: str
+    lastStatusCode: int | None
+    lastError: str | None
+    attempts: list[WebhookAttempt]
+
+
+class WebhookDeliveryList(BaseModel):
+    data: list[WebhookDelivery]
+    hasMore: bool
+
+
 class HealthOut(BaseModel):
     status: str = "ok"
     now: str
@@ -235,6 +401,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (403, "endorsement_required / customer_inactive"),
         (404, "not_found"),
         (409, "quote_expired / quote_not_open / idempotency_key_in_use / invalid_state"),
+        (405, "method_not_allowed"),
+        (413, "request_too_large (the body is over the size limit; nothing was read past it)"),
         (422, "insufficient_funds / limit_exceeded / idempotency_key_reused"),
         (500, "internal_error"),
     ]

@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import ipaddress
 import json
 import logging
 import secrets
@@ -29,6 +28,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+
+from desktop.rules import is_loopback_host
 
 log = logging.getLogger(__name__)
 
@@ -146,15 +147,6 @@ def event_matches(patterns: Iterable[str], event_type: str) -> bool:
     return False
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def url_problem(url: object) -> str | None:
     """None if the URL is acceptable (https, or http on a loopback host), else why not."""
     if not isinstance(url, str) or not url:
@@ -171,7 +163,7 @@ def url_problem(url: object) -> str | None:
         return "url must have a host"
     if parts.scheme == "https":
         return None
-    if parts.scheme == "http" and _is_loopback(host):
+    if parts.scheme == "http" and is_loopback_host(host):
         return None
     return "url must use https (http only on a loopback host)"
 

@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from . import schemas
 from . import store as store_mod
 from . import webhook_delivery as wd
 from .api import Body, Paging, account_of, envelope, json_response, paging, respond
@@ -89,7 +90,12 @@ class WebhookUpdate(Body):
     description: Any = None
 
 
-@router.post("/webhooks", status_code=201, summary="Register a webhook endpoint")
+@router.post(
+    "/webhooks",
+    status_code=201,
+    response_model=schemas.WebhookOut,
+    summary="Register a webhook endpoint",
+)
 async def create_webhook(body: WebhookCreate, request: Request):
     account = account_of(request)
     if body.url is None:
@@ -134,19 +140,23 @@ def _load(store: Store, account: str, wid: str) -> dict:
     return body
 
 
-@router.get("/webhooks", summary="List webhook endpoints (D9)")
+@router.get("/webhooks", response_model=schemas.WebhookPage, summary="List webhook endpoints (D9)")
 async def list_webhooks(request: Request, p: Paging = Depends(paging)):
     account = account_of(request)
     rows, has_more = RT.store.page(KIND, account, **p.kwargs())
     return json_response(envelope(rows, has_more))
 
 
-@router.get("/webhooks/{webhookId}", summary="Get a webhook endpoint")
+@router.get(
+    "/webhooks/{webhookId}", response_model=schemas.WebhookOut, summary="Get a webhook endpoint"
+)
 async def get_webhook(webhookId: str, request: Request):
     return json_response(_load(RT.store, account_of(request), webhookId))
 
 
-@router.patch("/webhooks/{webhookId}", summary="Update a webhook endpoint")
+@router.patch(
+    "/webhooks/{webhookId}", response_model=schemas.WebhookOut, summary="Update a webhook endpoint"
+)
 async def update_webhook(webhookId: str, body: WebhookUpdate, request: Request):
     account = account_of(request)
     store = RT.store
@@ -172,7 +182,12 @@ async def update_webhook(webhookId: str, body: WebhookUpdate, request: Request):
     return out
 
 
-@router.delete("/webhooks/{webhookId}", status_code=204, summary="Delete a webhook endpoint")
+@router.delete(
+    "/webhooks/{webhookId}",
+    status_code=204,
+    response_class=Response,
+    summary="Delete a webhook endpoint",
+)
 async def delete_webhook(webhookId: str, request: Request):
     account = account_of(request)
     store = RT.store
@@ -191,6 +206,7 @@ async def delete_webhook(webhookId: str, request: Request):
 
 @router.get(
     "/sandbox/webhooks/{webhookId}/deliveries",
+    response_model=schemas.WebhookDeliveryList,
     summary="Recent deliveries of an endpoint with their attempts (sandbox debugging extra)",
 )
 async def list_deliveries(webhookId: str, request: Request, limit: int | None = Query(None)):
@@ -258,12 +274,9 @@ def _ensure_worker() -> None:
             _worker.start()
 
 
-def _startup() -> None:
-    if RT.store is not None:
-        wd.init_schema(RT.store)
-        _ensure_worker()
-
-
-if _on_event not in store_mod.event_listeners:
-    store_mod.event_listeners.append(_on_event)
-_startup()  # create_app() runs after RT.store/RT.clock exist; uvicorn runs with lifespan off
+def start(store: Store) -> None:
+    """Start-up step (app.STARTUP): the delivery tables, the event hook and the worker."""
+    wd.init_schema(store)
+    if _on_event not in store_mod.event_listeners:
+        store_mod.event_listeners.append(_on_event)
+    _ensure_worker()

@@ -1,5 +1,10 @@
 """Customer detail: identity, endorsements (status, missing/pending, rejection
-reasons), wallets with live balance, and the first page of transactions."""
+reasons), wallets with live balance, and the first page of transactions.
+
+What it loads goes into the session's hub; what the hub learns elsewhere (a tracked
+withdrawal completing, a send made in a wizard, a go-to) updates the pane without a
+refresh. Transactions still processing are handed to the tracker through the hub.
+"""
 
 from __future__ import annotations
 
@@ -31,12 +36,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.display import money
 from desktop.oms import errors, models
 from desktop.tasks import TaskScope
 from desktop.ui import theme
 from desktop.ui.customers import ROLE_ID, ROLE_OBJECT, format_when
+from desktop.ui.hub import Changes
 from desktop.ui.paged_model import RowsTableModel
-from desktop.ui.wallets import WalletCard, format_amount
+from desktop.ui.session import Session
+from desktop.ui.wallets import WalletCard
 from desktop.ui.widgets.banner import BannerArea
 from desktop.ui.widgets.copyable import CopyableValue
 
@@ -70,6 +78,37 @@ class CustomerTransactionsModel(RowsTableModel):
         self._rows = list(txns)
         self.endResetModel()
 
+    def upsert(self, txns: Sequence[models.Transaction]) -> list[models.Transaction]:
+        """Replace rows in place; new transactions go on top (newest first). Returns the
+        transactions that are new or whose status moved."""
+        where = {t.id: n for n, t in enumerate(self._rows)}
+        new: list[models.Transaction] = []
+        moved: list[models.Transaction] = []
+        for t in txns:
+            row = where.get(t.id)
+            if row is None:
+                new.append(t)
+                continue
+            old = self._rows[row]
+            if (old.status, old.sub_status) == (t.status, t.sub_status) and old.raw == t.raw:
+                continue
+            if (old.status, old.sub_status) != (t.status, t.sub_status):
+                moved.append(t)
+            self._rows[row] = t
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.columns) - 1))
+        if new:
+            new.sort(key=lambda t: t.created_at.timestamp() if t.created_at else 0, reverse=True)
+            self.beginInsertRows(QModelIndex(), 0, len(new) - 1)
+            self._rows[0:0] = new
+            self.endInsertRows()
+        return new + moved
+
+    def transaction(self, row: int) -> models.Transaction | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def ids(self) -> list[str]:
+        return [t.id for t in self._rows]
+
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not (0 <= index.row() < len(self._rows)):
             return None
@@ -88,7 +127,7 @@ class CustomerTransactionsModel(RowsTableModel):
                 return f"{t.status}" + (f" · {t.sub_status}" if t.sub_status else "")
             if col == 3:
                 side = t.source
-                return format_amount(side.amount_gross or side.amount, side.asset)
+                return money(side.amount_gross or side.amount, side.asset)
             if col == 4:
                 return t.id
             return None
@@ -136,6 +175,7 @@ class CustomerDetail(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.api = None
+        self.session: Session | None = None
         self.scope = TaskScope("customer-detail")
         self.customer: models.Customer | None = None
         self.wallets: list[models.Wallet] = []
@@ -179,11 +219,13 @@ class CustomerDetail(QWidget):
         self.customer_id = CopyableValue("")
         idrow.addWidget(self.customer_id)
         idrow.addStretch(1)
-        self.edit_button = QPushButton(theme.icon("edit"), "Edit…")
+        self.edit_button = QPushButton("Edit…")
+        theme.set_icon(self.edit_button, "edit")
         self.edit_button.clicked.connect(
             lambda: self.customer and self.edit_requested.emit(self.customer)
         )
-        self.wallet_button = QPushButton(theme.icon("add-wallet"), "New wallet")
+        self.wallet_button = QPushButton("New wallet")
+        theme.set_icon(self.wallet_button, "add-wallet")
         self.wallet_button.clicked.connect(
             lambda: self.customer and self.new_wallet_requested.emit(self.customer)
         )
@@ -260,9 +302,48 @@ class CustomerDetail(QWidget):
 
     # ---- public -----------------------------------------------------------------
 
-    def set_api(self, api) -> None:
-        self.api = api
+    def set_session(self, session: Session | None) -> None:
+        """Follow ``session``'s hub (``None``: detach)."""
+        if self.session is not None:
+            try:
+                self.session.hub.changed.disconnect(self._on_changes)
+            except (RuntimeError, TypeError):
+                pass
+        self.session = session
+        self.api = session.client if session is not None else None
+        if session is not None:
+            session.hub.changed.connect(self._on_changes)
         self.clear()
+
+    # ---- the hub --------------------------------------------------------------------
+
+    def _concerns(self, t: models.Transaction) -> bool:
+        c = self.customer
+        if c is None:
+            return False
+        return c.id in (t.sender, t.recipient) or (t.source.wallet_id or "") in self.cards
+
+    def _on_changes(self, changes: Changes) -> None:
+        c = self.customer
+        if c is None:
+            return
+        fresh = changes.customers.get(c.id)
+        if fresh is not None and fresh is not c:
+            self.customer = fresh
+            self._render_customer(fresh)
+        for wid, bal in changes.balances.items():
+            card = self.cards.get(wid)
+            if card is not None:
+                card.set_balance(bal)
+        mine = [t for t in changes.transactions.values() if self._concerns(t)]
+        if not mine:
+            return
+        moved = self.tx_model.upsert(mine)
+        self.no_tx.setVisible(self.tx_model.rowCount() == 0)
+        self.tx_view.setVisible(self.tx_model.rowCount() > 0)
+        # Money moved on one of these wallets: read their balances once (not a poll).
+        if moved:
+            self.refresh_balances(force=True)
 
     def clear(self) -> None:
         self._generation += 1
@@ -297,8 +378,8 @@ class CustomerDetail(QWidget):
         self._set_loading(True)
         self.scope.spawn(self._load(self._generation, self.customer.id), name="detail.load")
 
-    def refresh_balances(self) -> None:
-        if self.api is None or not self.cards or not self.isVisible():
+    def refresh_balances(self, *, force: bool = False) -> None:
+        if self.api is None or not self.cards or not (force or self.isVisible()):
             return
         gen = self._generation
         for wid in list(self.cards):
@@ -344,7 +425,19 @@ class CustomerDetail(QWidget):
         self.customer = customer
         self._render_customer(customer)
         self._render_wallets(list(wallets.data))
-        self.tx_model.set_transactions(txns.data)
+        hub = self.session.hub if self.session is not None else None
+        known = hub.transactions if hub is not None else {}
+        # The hub may know a newer state than this page (a tracker poll in between).
+        rows = [_newer(known.get(t.id), t) for t in txns.data]
+        self.tx_model.set_transactions(rows)
+        if hub is not None:
+            hub.publish_customer(customer)
+            for w in wallets.data:
+                hub.publish_wallet(w)
+            for t in txns.data:
+                if known.get(t.id) is None:
+                    hub.publish_transaction(t)
+            hub.track_many([t.id for t in rows if str(t.status) == "processing"])
         self.no_tx.setVisible(not txns.data)
         self.tx_view.setVisible(bool(txns.data))
         self._set_loading(False)
@@ -365,6 +458,8 @@ class CustomerDetail(QWidget):
             return
         if gen == self._generation and wallet_id in self.cards:
             self.cards[wallet_id].set_balance(bal)
+        if self.session is not None:
+            self.session.hub.publish_balance(bal)
 
     # ---- rendering ---------------------------------------------------------------
 
@@ -456,3 +551,12 @@ class CustomerDetail(QWidget):
             self.wallets_layout.addWidget(card)
             self.cards[w.id] = card
         self.no_wallets.setVisible(not wallets)
+
+
+def _newer(known: models.Transaction | None, loaded: models.Transaction) -> models.Transaction:
+    """The hub's version when it has moved on (terminal beats processing)."""
+    if known is None:
+        return loaded
+    if known.is_terminal and not loaded.is_terminal:
+        return known
+    return loaded

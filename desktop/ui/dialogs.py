@@ -8,7 +8,6 @@ disabled while a request runs and restored in ``finally``. Server errors with a
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import uuid
@@ -39,35 +38,36 @@ from PySide6.QtWidgets import (
 from desktop.oms import errors, models
 from desktop.tasks import TaskScope
 from desktop.ui import theme, validation
+from desktop.ui.op import Op
 from desktop.ui.widgets.banner import BannerArea
 
 log = logging.getLogger(__name__)
 
 
-class AsyncDialog(QDialog):
-    """A dialog that owns a TaskScope, a banner area and a busy indicator."""
+class ScopedDialog(QDialog):
+    """A dialog that owns a TaskScope (cancelled in ``done()``), a banner area and a busy
+    indicator. Its work runs through ``op()``: the ``busy_widgets`` are disabled and the
+    indicator shown while it runs, restored however it ends."""
+
+    busy_widgets: tuple[QWidget, ...] = ()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.scope = TaskScope(type(self).__name__)
         theme.style_widget(self)
-        self.banners = BannerArea()
+        self.banners = BannerArea(reserve=1)
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)
         self.progress.setMaximumHeight(6)
         self.progress.setTextVisible(False)
         self.progress.setVisible(False)
-        self._busy = False
 
     @property
     def busy(self) -> bool:
-        return self._busy
+        return any(Op.is_busy(w) for w in self.busy_widgets)
 
-    def set_busy(self, busy: bool, widgets: tuple[QWidget, ...] = ()) -> None:
-        self._busy = busy
-        self.progress.setVisible(busy)
-        for w in widgets:
-            w.setEnabled(not busy)
+    def op(self, work: Callable[[], Awaitable[Any]], name: str) -> Op:
+        return Op(self.scope, work, name=name).busy(*self.busy_widgets, show=self.progress)
 
     def done(self, result: int) -> None:
         self.scope.cancel_all()
@@ -114,7 +114,7 @@ _DOC_LABELS = {
 }
 
 
-class CustomerFormDialog(AsyncDialog):
+class CustomerFormDialog(ScopedDialog):
     """New customer (``customer=None``) or Edit customer (PATCH rules of §3.1).
 
     ``submit(body, idempotency_key)`` performs the request and returns the Customer.
@@ -144,7 +144,6 @@ class CustomerFormDialog(AsyncDialog):
         self._last_attempt: tuple[str, str] | None = None  # (body json, key) of a failed try
 
         outer = QVBoxLayout(self)
-        outer.addWidget(self.banners)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -179,6 +178,7 @@ class CustomerFormDialog(AsyncDialog):
         note.setWordWrap(True)
         note.setProperty("role", "muted")
         outer.addWidget(note)
+        outer.addWidget(self.banners)
         outer.addWidget(self.progress)
         self.buttons = QDialogButtonBox()
         self.save_button = self.buttons.addButton(
@@ -188,6 +188,7 @@ class CustomerFormDialog(AsyncDialog):
         self.save_button.setObjectName("saveButton")
         self.save_button.setDefault(True)
         self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.busy_widgets = (self.save_button,)
         self.save_button.clicked.connect(self.attempt_submit)
         self.cancel_button.clicked.connect(self.reject)
         outer.addWidget(self.buttons)
@@ -331,7 +332,7 @@ class CustomerFormDialog(AsyncDialog):
         self._refresh_errors()
 
     def _refresh_errors(self) -> dict[str, str]:
-        errs = validation.validate(self.values())
+        errs = validation.validate(self.values(), creating=not self.edit_mode)
         for key in self.fields:
             show = key in self._touched or self._attempted
             self.show_field_error(key, errs.get(key) if show else None)
@@ -380,33 +381,29 @@ class CustomerFormDialog(AsyncDialog):
         else:
             key = str(uuid.uuid4())
         self._last_attempt = (body_key, key)
-        self.set_busy(True, (self.save_button,))  # at once: a second click cannot submit
-        self.scope.spawn(self._submit(body, key), name="customer.submit")
+        # Busy at once: a second click cannot submit.
+        self.op(lambda: self.submit_fn(body, key), "customer.submit").success(self._saved).failure(
+            self._refused
+        ).run()
 
-    async def _submit(self, body: dict, key: str) -> None:
-        widgets = (self.save_button,)
-        try:
-            customer = await self.submit_fn(body, key)
-        except asyncio.CancelledError:
-            raise
-        except errors.OmsError as e:
-            if not isinstance(e, errors.NetworkError):
-                self._last_attempt = None  # the server answered: a new attempt gets a new key
-            field = validation.field_for_param(e.param, list(self.fields))
-            if field is not None:
-                self.show_field_error(field, str(e))
-                self.fields[field].setFocus()
-                self.banners.set("error", f"The server did not accept {field}: {e}", "error")
-            else:
-                self.banners.set(
-                    "error",
-                    f"{e}" + (f"  ({e.code})" if e.code else ""),
-                    "error",
-                    [("Retry", self.attempt_submit)],
-                )
-            return
-        finally:
-            self.set_busy(False, widgets)
+    def _refused(self, e: BaseException) -> None:
+        assert isinstance(e, errors.OmsError)
+        if not isinstance(e, errors.NetworkError):
+            self._last_attempt = None  # the server answered: a new attempt gets a new key
+        field = validation.field_for_param(e.param, list(self.fields))
+        if field is not None:
+            self.show_field_error(field, str(e))
+            self.fields[field].setFocus()
+            self.banners.set("error", f"The server did not accept {field}: {e}", "error")
+        else:
+            self.banners.set(
+                "error",
+                f"{e}" + (f"  ({e.code})" if e.code else ""),
+                "error",
+                [("Retry", self.attempt_submit)],
+            )
+
+    def _saved(self, customer: models.Customer) -> None:
         self.result_customer = customer
         self.saved.emit(customer)
         self.accept()
@@ -415,7 +412,7 @@ class CustomerFormDialog(AsyncDialog):
 # ------------------------------------------------------------------------------ wallet
 
 
-class NewWalletDialog(AsyncDialog):
+class NewWalletDialog(ScopedDialog):
     """Create a USDC wallet on Polygon for a customer (needs cryptoCustody)."""
 
     created = Signal(object)  # Wallet
@@ -433,12 +430,13 @@ class NewWalletDialog(AsyncDialog):
         self._key = str(uuid.uuid4())
         self.setWindowTitle("New wallet")
         lay = QVBoxLayout(self)
-        lay.addWidget(self.banners)
         form = QFormLayout()
         form.addRow("Customer", QLabel(f"{customer.display_name}  ({customer.id})"))
         form.addRow("Asset", QLabel("USDC"))
         form.addRow("Chain", QLabel("Polygon"))
         lay.addLayout(form)
+        lay.addStretch(1)
+        lay.addWidget(self.banners)
         custody = customer.endorsement("cryptoCustody")
         if custody is not None and not custody.is_active:
             self.banners.set(
@@ -456,6 +454,7 @@ class NewWalletDialog(AsyncDialog):
         self.create_button.setObjectName("createWalletButton")
         self.create_button.setDefault(True)
         cancel = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.busy_widgets = (self.create_button,)
         self.create_button.clicked.connect(self.attempt_create)
         cancel.clicked.connect(self.reject)
         lay.addWidget(self.buttons)
@@ -464,21 +463,17 @@ class NewWalletDialog(AsyncDialog):
         if self.busy:
             return
         self.banners.remove("error")
-        self.set_busy(True, (self.create_button,))
-        self.scope.spawn(self._create(), name="wallet.create")
+        key = self._key
+        self.op(lambda: self.create_fn(key), "wallet.create").success(self._created).failure(
+            self._refused
+        ).run()
 
-    async def _create(self) -> None:
-        try:
-            wallet = await self.create_fn(self._key)
-        except asyncio.CancelledError:
-            raise
-        except errors.OmsError as e:
-            if not isinstance(e, errors.NetworkError):
-                self._key = str(uuid.uuid4())
-            self.banners.set("error", str(e), "error", [("Retry", self.attempt_create)])
-            return
-        finally:
-            self.set_busy(False, (self.create_button,))
+    def _refused(self, e: BaseException) -> None:
+        if not isinstance(e, errors.NetworkError):
+            self._key = str(uuid.uuid4())
+        self.banners.set("error", str(e), "error", [("Retry", self.attempt_create)])
+
+    def _created(self, wallet: models.Wallet) -> None:
         self.result_wallet = wallet
         self.created.emit(wallet)
         self.accept()
@@ -509,7 +504,8 @@ class ResourceDialog(QDialog):
         self.tree.resizeColumnToContents(0)
         lay.addWidget(self.tree, 1)
         row = QHBoxLayout()
-        copy = QPushButton(theme.icon("copy"), "Copy JSON")
+        copy = QPushButton("Copy JSON")
+        theme.set_icon(copy, "copy")
         copy.setAutoDefault(False)
         copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(json.dumps(raw, indent=2)))
         row.addWidget(copy)

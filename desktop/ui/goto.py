@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import QLineEdit, QWidget
 
 from desktop.ui import theme
@@ -59,7 +59,7 @@ class GoToBox(QLineEdit):
         self.setObjectName("gotoBox")
         self.setPlaceholderText("Go to id or 0x address  (Ctrl+L)")
         self.setClearButtonEnabled(True)
-        self.addAction(theme.icon("goto"), QLineEdit.ActionPosition.LeadingPosition)
+        theme.set_icon(self.addAction(QIcon(), QLineEdit.ActionPosition.LeadingPosition), "goto")
         self.setMinimumWidth(260)
         self.returnPressed.connect(self._submit)
         self.textEdited.connect(lambda _t: self.setProperty("invalid", False))

@@ -1,20 +1,15 @@
 """The main window: customers table + detail, search, go-to, banners, menus.
 
-The window knows nothing about where the server runs. The application hands it a
-session context (``set_session``) with ``client``, ``profile``, ``is_sandbox``,
-``scope`` (the application's TaskScope) and a ``probe`` coroutine factory for the
-offline monitor.
-
-Extension points for the money wizards (owned elsewhere):
-``register_wizard("fund"|"send"|"withdraw", fn(window, customer, wallet))`` and
-``register_view(title, factory(window) -> QWidget)`` for extra tabs (Transactions).
-If ``desktop.ui.wizards`` defines ``install(window)``, the window calls it once.
+The window knows nothing about where the server runs. The application hands it the
+profile's ``Session`` (``set_session``): client, tracker, outbox, scope and change hub.
+Its tabs (Customers, Transactions) and the wizards are built here, explicitly; every
+background call runs through ``Op``; notices of the session's hub (a refusal after its
+wizard closed, a failed transaction, a resumed result) appear in the banner area.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -28,11 +23,12 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QComboBox,
+    QDialog,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -46,6 +42,7 @@ from PySide6.QtWidgets import (
     QToolBar,
     QVBoxLayout,
     QWidget,
+    QWizard,
 )
 
 from desktop import __version__
@@ -64,27 +61,17 @@ from desktop.ui.customers import (
 )
 from desktop.ui.dialogs import CustomerFormDialog, NewWalletDialog, ResourceDialog
 from desktop.ui.goto import GoToBox, Target, parse_target
+from desktop.ui.hub import Changes, Notice
+from desktop.ui.op import Op, error_text
+from desktop.ui.session import Session
+from desktop.ui.transactions import TransactionsView
 from desktop.ui.widgets.badge import EnvironmentBadge
 from desktop.ui.widgets.banner import BannerArea
+from desktop.ui.wizards.fund import FundWizard
+from desktop.ui.wizards.send import SendWizard
+from desktop.ui.wizards.withdraw import WithdrawWizard
 
 log = logging.getLogger(__name__)
-
-WizardFn = Callable[["MainWindow", Any, Any], None]
-ViewFactory = Callable[["MainWindow"], QWidget]
-WIZARDS: dict[str, WizardFn] = {}
-VIEWS: list[tuple[str, ViewFactory]] = []
-
-
-def register_wizard(kind: str, fn: WizardFn) -> None:
-    """Wire the Fund / Send / Withdraw buttons: kind is "fund", "send" or "withdraw"."""
-    assert kind in ("fund", "send", "withdraw"), kind
-    WIZARDS[kind] = fn
-
-
-def register_view(title: str, factory: ViewFactory) -> None:
-    """Add a tab (e.g. "Transactions") created for every session."""
-    if all(t != title for t, _f in VIEWS):
-        VIEWS.append((title, factory))
 
 
 class MainWindow(QMainWindow):
@@ -93,18 +80,26 @@ class MainWindow(QMainWindow):
     profile_switch_requested = Signal(str)
     theme_changed = Signal(str)
 
-    def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        settings: QSettings | None = None,
+        parent: QWidget | None = None,
+        *,
+        profile_names: Callable[[], list[str]] = list,
+    ) -> None:
         super().__init__(parent)
+        self.profile_names = profile_names
         self.setObjectName("mainWindow")
         self.setWindowIcon(theme.app_icon())
         self.settings = settings or QSettings()
         self.scope = TaskScope("main-window")
-        self.ctx: Any = None
+        self.session: Session | None = None
+        self.transactions_view: TransactionsView | None = None
         self.api: Any = None
         self.profile_name = ""
         self.environment = "SANDBOX"
         self.is_sandbox = True
-        self._actions_running: set[str] = set()
+        self._ops: set[str] = set()
         self._extra_tabs: list[QWidget] = []
         self._pending_wallet_focus: str | None = None
         self._search_mode = "Name"
@@ -122,7 +117,6 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._update_actions()
         self._restore_state()
-        self._install_extensions()
 
     # ------------------------------------------------------------------ construction
 
@@ -131,7 +125,7 @@ class MainWindow(QMainWindow):
     ) -> QAction:
         a = QAction(text, self)
         if icon:
-            a.setIcon(theme.icon(icon))
+            theme.set_icon(a, icon)
         if shortcut is not None:
             a.setShortcut(QKeySequence(shortcut))
         a.triggered.connect(lambda _checked=False: slot())
@@ -203,7 +197,9 @@ class MainWindow(QMainWindow):
         self.search_box = QLineEdit()
         self.search_box.setObjectName("searchBox")
         self.search_box.setClearButtonEnabled(True)
-        self.search_box.addAction(theme.icon("search"), QLineEdit.ActionPosition.LeadingPosition)
+        theme.set_icon(
+            self.search_box.addAction(QIcon(), QLineEdit.ActionPosition.LeadingPosition), "search"
+        )
         self.search_box.setPlaceholderText("Search customers  (Ctrl+F)")
         self.search_box.setMinimumWidth(240)
         self.search_box.setAccessibleName("Search customers")
@@ -234,15 +230,24 @@ class MainWindow(QMainWindow):
     def _build_central(self) -> None:
         central = QWidget()
         lay = QVBoxLayout(central)
-        lay.setContentsMargins(6, 4, 6, 0)
+        lay.setContentsMargins(6, 4, 6, 4)
         lay.setSpacing(4)
-        self.banners = BannerArea()
-        self.banners.setObjectName("windowBanners")
-        lay.addWidget(self.banners)
+        # A production session shows this strip across the window as well as the badge.
+        self.production_strip = QLabel()
+        self.production_strip.setObjectName("productionStrip")
+        self.production_strip.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.production_strip.setAccessibleName("Production environment")
+        self.production_strip.setVisible(False)
+        lay.addWidget(self.production_strip)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
         self.tabs.setDocumentMode(True)
         lay.addWidget(self.tabs, 1)
+        # Banners sit below the content: one appearing shrinks the tabs from below, so
+        # nothing under the pointer moves (see widgets/banner.py for the policy).
+        self.banners = BannerArea()
+        self.banners.setObjectName("windowBanners")
+        lay.addWidget(self.banners)
 
         self.customers_page = QWidget()
         cp = QVBoxLayout(self.customers_page)
@@ -288,7 +293,7 @@ class MainWindow(QMainWindow):
         self.detail.fund_requested.connect(self.open_fund_wizard)
         self.detail.send_requested.connect(self.open_send_wizard)
         self.detail.withdraw_requested.connect(self.open_withdraw_wizard)
-        self.detail.transaction_activated.connect(self.show_transaction)
+        self.detail.transaction_activated.connect(self._open_customer_transaction)
         self.detail.network_error.connect(self.monitor.report)
         self.detail.customer_loaded.connect(self._on_detail_loaded)
         self.detail.loading_changed.connect(lambda _b: self._update_busy())
@@ -350,44 +355,32 @@ class MainWindow(QMainWindow):
         sb.addPermanentWidget(self.count_label)
         sb.addPermanentWidget(self.busy_bar)
 
-    def _install_extensions(self) -> None:
-        try:
-            mod = importlib.import_module("desktop.ui.wizards")
-        except Exception:  # pragma: no cover - optional
-            return
-        install = getattr(mod, "install", None)
-        if callable(install):
-            try:
-                install(self)
-            except Exception:
-                log.exception("wizards.install failed")
-
     # ------------------------------------------------------------------ session
 
-    def set_session(self, ctx: Any) -> None:
-        """Attach to a connected profile (``ctx.client``, ``ctx.profile``, ``ctx.probe``)."""
+    def set_session(self, session: Session) -> None:
+        """Attach to a connected profile's session; build its tabs; follow its hub."""
         self.clear_session()
-        self.ctx = ctx
-        self.api = ctx.client
-        profile = ctx.profile
+        self.session = session
+        self.api = session.client
+        profile = session.profile
         self.profile_name = profile.name
         self.environment = str(profile.environment)
-        self.is_sandbox = bool(getattr(ctx, "is_sandbox", profile.is_sandbox))
+        self.is_sandbox = bool(session.is_sandbox)
         self._update_title()
-        self.detail.set_api(self.api)
-        self.monitor.set_probe(getattr(ctx, "probe", None))
+        self.detail.set_session(session)
+        self.monitor.set_probe(session.probe)
         self.banners.remove("session")
         self._server_filter = None
         self.search_box.clear()
+        hub = session.hub
+        hub.changed.connect(self._on_changes)
+        hub.notice.connect(self.show_notice)
+        hub.followingChanged.connect(self._on_following)
         self.model.reset(customers_fetch(self.api))
-        for title, factory in VIEWS:
-            try:
-                w = factory(self)
-            except Exception:
-                log.exception("view %s failed to build", title)
-                continue
-            self._extra_tabs.append(w)
-            self.tabs.addTab(w, title)
+        self.transactions_view = TransactionsView(session)
+        self.transactions_view.goto.connect(self.go_to)
+        self._extra_tabs.append(self.transactions_view)
+        self.tabs.addTab(self.transactions_view, theme.icon("send"), "Transactions")
         self._update_actions()
 
     def task_scopes(self) -> list[TaskScope]:
@@ -415,11 +408,24 @@ class MainWindow(QMainWindow):
                 self.tabs.removeTab(idx)
             w.deleteLater()
         self._extra_tabs = []
+        self.transactions_view = None
+        old, self.session = self.session, None
+        if old is not None:
+            for sig, slot in (
+                (old.hub.changed, self._on_changes),
+                (old.hub.notice, self.show_notice),
+                (old.hub.followingChanged, self._on_following),
+            ):
+                try:
+                    sig.disconnect(slot)
+                except (RuntimeError, TypeError):
+                    pass
         self.api = None
-        self.ctx = None
         self.model.reset(None, load=False)
-        for key in ("error", "customers", "offline"):
-            self.banners.remove(key)
+        # Banners tied to the session's conditions go with it.
+        for key in self.banners.keys():  # noqa: SIM118 (a BannerArea, not a dict)
+            if key not in ("keyring",):
+                self.banners.remove(key)
         if message:
             self.banners.set("session", message, "info", closable=False)
         self._update_actions()
@@ -440,10 +446,36 @@ class MainWindow(QMainWindow):
         else:
             self.banners.remove("keyring")
 
-    def add_view_tab(self, widget: QWidget, title: str) -> int:
-        """A tab slot for other views (the Transactions view)."""
-        self._extra_tabs.append(widget)
-        return self.tabs.addTab(widget, title)
+    # ---- the hub: changes, notices, resumed work ------------------------------------
+
+    def _on_changes(self, changes: Changes) -> None:
+        for c in changes.customers.values():
+            if self.model.row_of(c.id) >= 0:
+                self.model.replace_object(c)
+
+    def show_notice(self, notice: Notice) -> None:
+        """A failure or result nobody was looking at: named, linked, shown once."""
+        actions = []
+        if notice.target:
+            target = notice.target
+            actions.append(("Open", lambda: self.go_to(target)))
+        self.banners.set(f"notice:{notice.key}", notice.text, notice.kind, actions)
+
+    def _on_following(self, txns: int, cash_ins: int) -> None:
+        if not txns and not cash_ins:
+            self.banners.remove("following")
+            return
+        parts = []
+        if txns:
+            parts.append(f"{txns} transaction(s)")
+        if cash_ins:
+            parts.append(f"{cash_ins} cash-in(s)")
+        self.banners.set(
+            "following",
+            f"Following {' and '.join(parts)} still in flight since the last start.",
+            "info",
+            closable=False,
+        )
 
     # ------------------------------------------------------------------ state
 
@@ -453,6 +485,34 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"OMS Desk — {name} — {env}")
         self.badge.set_environment(env, self.profile_name)
         self.profile_label.setText(self.profile_name)
+        production = env == "PRODUCTION" and bool(self.profile_name)
+        self.production_strip.setVisible(production)
+        if production:
+            bg, fg = theme.colors().production_badge
+            self.production_strip.setText(f"PRODUCTION — “{self.profile_name}” moves real money")
+            self.production_strip.setStyleSheet(
+                f"QLabel#productionStrip {{ background: {bg}; color: {fg}; font-weight: 700;"
+                " letter-spacing: 1px; padding: 3px; border-radius: 3px; }"
+            )
+
+    def confirm_production(self, profile_name: str, proceed: Callable[[], None]) -> QMessageBox:
+        """Switching into a production profile asks first (window-modal, never exec())."""
+        box = QMessageBox(self)
+        box.setObjectName("confirmProduction")
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Switch to production?")
+        box.setText(
+            f"“{profile_name}” is a PRODUCTION profile: payments made there move real money."
+        )
+        box.setInformativeText("Switch to it?")
+        switch = box.addButton("Switch to production", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.buttonClicked.connect(lambda b: proceed() if b is switch else None)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        box.open()
+        self.last_confirmation = box
+        return box
 
     def current_customer(self) -> models.Customer | None:
         return self.detail.customer
@@ -464,9 +524,7 @@ class MainWindow(QMainWindow):
         connected = self.api is not None
         has_customer = connected and self.current_customer() is not None
         has_wallet = has_customer and self.current_wallet() is not None
-        self.new_customer_action.setEnabled(
-            connected and "newCustomer" not in self._actions_running
-        )
+        self.new_customer_action.setEnabled(connected and "newCustomer" not in self._ops)
         self.refresh_action.setEnabled(connected)
         self.edit_customer_action.setEnabled(has_customer)
         self.new_wallet_action.setEnabled(has_customer)
@@ -474,7 +532,7 @@ class MainWindow(QMainWindow):
             a.setEnabled(has_wallet)
 
     def _update_busy(self) -> None:
-        busy = self.model.loading or self.detail.loading or bool(self._actions_running)
+        busy = self.model.loading or self.detail.loading or bool(self._ops)
         self.busy_bar.setVisible(busy)
 
     def is_busy(self) -> bool:
@@ -649,57 +707,50 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ actions
 
-    def run_action(
+    def run_op(
         self,
         key: str,
         label: str,
-        factory: Callable[[], Awaitable[Any]],
+        work: Callable[[], Awaitable[Any]],
         on_success: Callable[[Any], None] | None = None,
         *,
         not_found: str | None = None,
     ) -> asyncio.Task | None:
-        """Run one async action: progress shown, no double submit, errors in a banner."""
-        if key in self._actions_running or self.api is None:
+        """One window action through ``Op``: busy bar, no double start per key, errors in
+        the banner area (a missing object is information, not an error)."""
+        if key in self._ops or self.api is None:
             return None
-        self._actions_running.add(key)
-        self._update_busy()
-        self._update_actions()
-        self.statusBar().showMessage(f"{label}…")
 
-        async def body() -> None:
-            try:
-                result = await factory()
-            except asyncio.CancelledError:
-                raise
-            except errors.NotFound as e:
-                self.banners.set("error", not_found or f"{label}: {e}", "info")
-                return
-            except errors.OmsError as e:
-                self.banners.set(
-                    "error",
-                    f"{label} failed: {e}",
-                    "error",
-                    [
-                        (
-                            "Retry",
-                            lambda: self.run_action(
-                                key, label, factory, on_success, not_found=not_found
-                            ),
-                        )
-                    ],
-                )
-                self.monitor.report(e)
-                return
-            finally:
-                self._actions_running.discard(key)
-                self._update_busy()
-                self._update_actions()
+        def busy(on: bool) -> None:
+            if on:
+                self._ops.add(key)
+                self.statusBar().showMessage(f"{label}…")
+            else:
+                self._ops.discard(key)
                 self.statusBar().clearMessage()
+            self._update_busy()
+            self._update_actions()
+
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, errors.NotFound):
+                self.banners.set("error", not_found or f"{label}: {exc}", "info")
+                return
+            self.banners.set(
+                "error", f"{label} failed: {error_text(exc)}", "error", [("Retry", op.again)]
+            )
+            self.monitor.report(exc)
+
+        def succeeded(result: Any) -> None:
             self.banners.remove("error")
+            if self.session is not None:
+                for obj in result if isinstance(result, tuple) else (result,):
+                    self.session.hub.publish(obj)
             if on_success is not None:
                 on_success(result)
 
-        return self.scope.spawn(body(), name=f"action.{key}")
+        op = Op(self.scope, work, name=f"action.{key}").busy(busy).success(succeeded)
+        op.failure(failed)
+        return op.run()
 
     def refresh(self) -> None:
         if self.api is None:
@@ -770,26 +821,59 @@ class MainWindow(QMainWindow):
 
     # ---- money-moving hooks (wired by the wizards) ----------------------------------
 
-    def _wizard(self, kind: str, customer, wallet) -> None:
+    def _wizard(self, kind: str, customer, wallet) -> QWizard | None:
         customer = customer or self.current_customer()
         wallet = wallet or self.current_wallet()
-        fn = WIZARDS.get(kind)
-        if fn is None:
-            self.statusBar().showMessage(f"The {kind} wizard is not available in this build.", 5000)
-            return
-        fn(self, customer, wallet)
+        if self.session is None:
+            self.statusBar().showMessage("Connect to a profile first.", 5000)
+            return None
+        cls = {"fund": FundWizard, "send": SendWizard, "withdraw": WithdrawWizard}[kind]
+        wiz = cls(
+            self.session,
+            customer_id=getattr(customer, "id", None)
+            or (customer if isinstance(customer, str) else ""),
+            wallet_id=getattr(wallet, "id", None) or (wallet if isinstance(wallet, str) else None),
+            parent=self,
+        )
+        wiz.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        wiz.open()  # window-modal, never exec()
+        self.last_wizard = wiz
+        return wiz
+
+    def open_customer_transactions(self, customer_id: str, select: str | None = None):
+        """A window with one customer's transactions (same view, filtered to the customer)."""
+        if self.session is None or not customer_id:
+            return None
+        dlg = QDialog(self)
+        dlg.setWindowTitle(f"Transactions of {customer_id}")
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        lay = QVBoxLayout(dlg)
+        view = TransactionsView(self.session, customer_id=customer_id)
+        view.goto.connect(self.go_to)
+        lay.addWidget(view)
+        dlg.finished.connect(lambda _r: view.scope.cancel_all())
+        if select:
+
+            def pick(*_: Any) -> None:
+                if view.select(select):
+                    view.model.rowsInserted.disconnect(pick)
+
+            view.model.rowsInserted.connect(pick)
+        dlg.resize(1200, 700)
+        dlg.show()
+        return dlg
 
     def _wizard_from_menu(self, kind: str) -> None:
         self._wizard(kind, None, None)
 
-    def open_fund_wizard(self, customer=None, wallet=None) -> None:
-        self._wizard("fund", customer, wallet)
+    def open_fund_wizard(self, customer=None, wallet=None) -> QWizard | None:
+        return self._wizard("fund", customer, wallet)
 
-    def open_send_wizard(self, customer=None, wallet=None) -> None:
-        self._wizard("send", customer, wallet)
+    def open_send_wizard(self, customer=None, wallet=None) -> QWizard | None:
+        return self._wizard("send", customer, wallet)
 
-    def open_withdraw_wizard(self, customer=None, wallet=None) -> None:
-        self._wizard("withdraw", customer, wallet)
+    def open_withdraw_wizard(self, customer=None, wallet=None) -> QWizard | None:
+        return self._wizard("withdraw", customer, wallet)
 
     # ------------------------------------------------------------------ go to
 
@@ -805,7 +889,7 @@ class MainWindow(QMainWindow):
             return None
         v = target.value
         if target.kind == "customer":
-            return self.run_action(
+            return self.run_op(
                 "goto",
                 f"Opening {v}",
                 lambda: api.get_customer(v),
@@ -836,7 +920,7 @@ class MainWindow(QMainWindow):
                 self._pending_wallet_focus = w.id
                 self.select_customer(c)
 
-            return self.run_action(
+            return self.run_op(
                 "goto", f"Opening {v}", open_wallet, done, not_found=f"Nothing found for {v}."
             )
         getter = {
@@ -844,13 +928,19 @@ class MainWindow(QMainWindow):
             "quote": ("get_quote", "Quote"),
             "cashIn": ("get_cash_in", "Cash-in"),
         }[target.kind]
-        return self.run_action(
+        return self.run_op(
             "goto",
             f"Opening {v}",
             lambda: getattr(api, getter[0])(v),
             lambda obj: self.show_resource(f"{getter[1]} {v}", obj),
             not_found=f"No {getter[1].lower()} {v}.",
         )
+
+    def _open_customer_transaction(self, txn: models.Transaction) -> None:
+        """Double-click in the customer's recent transactions: the full, filtered list."""
+        customer = self.detail.customer
+        if customer is not None and txn is not None:
+            self.open_customer_transactions(customer.id, txn.id)
 
     def show_transaction(self, txn: models.Transaction) -> None:
         if txn is not None:
@@ -889,7 +979,7 @@ class MainWindow(QMainWindow):
 
     def _fill_profiles_menu(self) -> None:
         self.profiles_menu.clear()
-        names = getattr(self, "profile_names", lambda: [])()
+        names = self.profile_names()
         for name in names:
             a = self.profiles_menu.addAction(name)
             a.setCheckable(True)
@@ -902,10 +992,19 @@ class MainWindow(QMainWindow):
     def set_theme(self, mode: str) -> None:
         self.settings.setValue("theme", mode)
         theme.apply_theme(QApplication.instance(), mode)
-        self.badge.set_environment(self.environment, self.profile_name)
+        self.restyle()
+        self.theme_changed.emit(mode)
+
+    def restyle(self) -> None:
+        """Redraw what holds colours of the old palette: icons, badge, strip, detail."""
+        idx = self.tabs.indexOf(self.customers_page)
+        if idx >= 0:
+            self.tabs.setTabIcon(idx, theme.icon("customer"))
+        if self.transactions_view is not None:
+            self.tabs.setTabIcon(self.tabs.indexOf(self.transactions_view), theme.icon("send"))
+        self._update_title()
         if self.detail.customer is not None:
             self.detail.show_customer(self.detail.customer, reload=True)
-        self.theme_changed.emit(mode)
 
     def open_log_folder(self) -> None:
         from PySide6.QtCore import QUrl

@@ -67,7 +67,6 @@ class PagedModel(RowsTableModel):
     error_changed = Signal(object)  # the exception, or None when cleared
     page_loaded = Signal(int)  # rows added
 
-
     def __init__(self, scope: TaskScope, fetch: Fetch | None = None, parent=None) -> None:
         super().__init__(parent)
         self._scope = scope
@@ -229,4 +228,3 @@ class PagedModel(RowsTableModel):
     def row_of(self, obj_id: str) -> int:
         """The row of ``obj_id``, or -1."""
         return self._ids.get(obj_id, -1)
-

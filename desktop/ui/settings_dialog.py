@@ -37,14 +37,14 @@ from desktop.config import (
 )
 from desktop.secrets import ApiKeyPair, SecretStore
 from desktop.ui import theme
-from desktop.ui.dialogs import AsyncDialog
+from desktop.ui.dialogs import ScopedDialog
 
 log = logging.getLogger(__name__)
 
 Tester = Callable[[Profile, ApiKeyPair | None], Awaitable[str]]
 
 
-class SettingsDialog(AsyncDialog):
+class SettingsDialog(ScopedDialog):
     switch_requested = Signal(str)  # profile name
     profiles_changed = Signal()
 
@@ -135,6 +135,7 @@ class SettingsDialog(AsyncDialog):
         self.test_button = QPushButton("Test connection")
         self.test_button.setObjectName("testConnection")
         self.use_button = QPushButton("Use this profile")
+        self.busy_widgets = (self.save_button, self.test_button, self.use_button)
         self.use_button.setObjectName("useProfile")
         for b in (self.save_button, self.test_button, self.use_button):
             b.setAutoDefault(False)
@@ -260,8 +261,7 @@ class SettingsDialog(AsyncDialog):
     # ---- actions ------------------------------------------------------------------
 
     def save_current(self) -> None:
-        if not self.busy:
-            self.scope.spawn(self._save(), name="settings.save")
+        self.op(self._save, "settings.save").run()  # refused while busy: no double submit
 
     async def _save(self) -> bool:
         self.form_error.clear()
@@ -271,40 +271,35 @@ class SettingsDialog(AsyncDialog):
         except ProfileError as e:
             self.form_error.setText(str(e))
             return False
-        widgets = (self.save_button, self.test_button, self.use_button)
-        self.set_busy(True, widgets)
-        try:
-            old = self._editing
-            if old and old != p.name:
-                await self.secrets.rename(old, p.name)
-            key, secret = self.key_edit.text().strip(), self.secret_edit.text()
-            if p.needs_credentials and (key or secret):
-                existing = await self.secrets.get(p.name)
-                pair = ApiKeyPair(
-                    key or (existing.api_key if existing else ""),
-                    secret or (existing.api_secret if existing else ""),
+        old = self._editing
+        if old and old != p.name:
+            await self.secrets.rename(old, p.name)
+        key, secret = self.key_edit.text().strip(), self.secret_edit.text()
+        if p.needs_credentials and (key or secret):
+            existing = await self.secrets.get(p.name)
+            pair = ApiKeyPair(
+                key or (existing.api_key if existing else ""),
+                secret or (existing.api_secret if existing else ""),
+            )
+            if not pair.api_key or not pair.api_secret:
+                self.form_error.setText("Enter both the API key and the API secret.")
+                return False
+            stored = await self.secrets.set(p.name, pair)
+            if not stored:
+                self.banners.set(
+                    "keyring",
+                    "No system keyring: the secret is kept in memory for this session only.",
+                    "warning",
+                    closable=False,
+                    icon_name="key",
                 )
-                if not pair.api_key or not pair.api_secret:
-                    self.form_error.setText("Enter both the API key and the API secret.")
-                    return False
-                stored = await self.secrets.set(p.name, pair)
-                if not stored:
-                    self.banners.set(
-                        "keyring",
-                        "No system keyring: the secret is kept in memory for this session only.",
-                        "warning",
-                        closable=False,
-                        icon_name="key",
-                    )
-            self.store.save()
-            self.secret_edit.clear()
-            self._editing = p.name
-            self._reload_list(select=p.name)
-            self.profiles_changed.emit()
-            self.test_result.setText("Saved.")
-            return True
-        finally:
-            self.set_busy(False, widgets)
+        self.store.save()
+        self.secret_edit.clear()
+        self._editing = p.name
+        self._reload_list(select=p.name)
+        self.profiles_changed.emit()
+        self.test_result.setText("Saved.")
+        return True
 
     def remove_selected(self) -> None:
         item = self.list.currentItem()
@@ -318,8 +313,7 @@ class SettingsDialog(AsyncDialog):
         self.profiles_changed.emit()
 
     def test_current(self) -> None:
-        if not self.busy:
-            self.scope.spawn(self._test(), name="settings.test")
+        self.op(self._test, "settings.test").run()  # refused while busy: no double submit
 
     async def _test(self) -> None:
         self.test_result.clear()
@@ -338,8 +332,6 @@ class SettingsDialog(AsyncDialog):
                 self._show_test(False, "Enter the API key and secret first.")
                 return
             pair = ApiKeyPair(key, secret)
-        widgets = (self.save_button, self.test_button, self.use_button)
-        self.set_busy(True, widgets)
         try:
             message = await self.tester(p, pair)
         except asyncio.CancelledError:
@@ -347,8 +339,6 @@ class SettingsDialog(AsyncDialog):
         except Exception as e:
             self._show_test(False, str(e) or type(e).__name__)
             return
-        finally:
-            self.set_busy(False, widgets)
         self._show_test(True, message)
 
     def _show_test(self, ok: bool, message: str) -> None:
@@ -359,13 +349,10 @@ class SettingsDialog(AsyncDialog):
         self.test_result.setText(("✓ " if ok else "✗ ") + message)
 
     def use_current(self) -> None:
-        if not self.busy:
-            self.scope.spawn(self._use(), name="settings.use")
+        self.op(self._use, "settings.use").run()  # refused while busy: no double submit
 
     async def _use(self) -> None:
         if await self._save():
-            name = self.name_edit.text().strip()
-            self.store.active = name
-            self.store.save()
-            self.switch_requested.emit(name)
+            # The application records the choice once it is made (production asks first).
+            self.switch_requested.emit(self.name_edit.text().strip())
             self.accept()

@@ -51,7 +51,7 @@ LIGHT = Colors(
     base="#ffffff",
     alt_base="#f7f8fa",
     text="#1f2937",
-    muted="#6b7280",
+    muted="#5b6270",  # ≥ 4.5:1 on every light background (the test reads the palette)
     button="#eef0f3",
     highlight="#7b3fe4",
     highlight_text="#ffffff",
@@ -71,7 +71,7 @@ DARK = Colors(
     text="#e5e7eb",
     muted="#9ca3af",
     button="#2a2e35",
-    highlight="#8b5cf6",
+    highlight="#7c4ddf",  # white text on it ≥ 4.5:1
     highlight_text="#ffffff",
     link="#c4b5fd",
     border="#3a3f47",
@@ -142,6 +142,11 @@ def apply_theme(app: QApplication, mode: str = "system") -> Colors:
     # rules below call ``style_widget()``.
     app.setStyleSheet("")
     icon.cache_clear()
+    for obj in list(_iconed):  # icons are drawn in the palette's text colour: redraw them
+        try:
+            obj.setIcon(icon(str(obj.property("iconName"))))
+        except RuntimeError:  # deleted
+            _iconed.discard(obj)
     for w in list(_styled):
         try:
             w.setStyleSheet(stylesheet(_current))
@@ -151,6 +156,23 @@ def apply_theme(app: QApplication, mode: str = "system") -> Colors:
 
 
 _styled: weakref.WeakSet = weakref.WeakSet()
+_iconed: weakref.WeakSet = weakref.WeakSet()
+
+
+def text_style(kind: str, *, bold: bool = False) -> str:
+    """A style sheet colouring text by meaning ("error", "success", "info", "warning",
+    "muted") in the current palette: readable (≥ 4.5:1) on the window and base colours."""
+    c = _current
+    color = c.muted if kind == "muted" else getattr(c, kind)[1]
+    return f"color: {color};" + (" font-weight: bold;" if bold else "")
+
+
+def set_icon(obj, name: str) -> None:
+    """Give a button or action the icon ``name`` in the palette's text colour, redrawn
+    whenever the theme changes."""
+    obj.setProperty("iconName", name)
+    obj.setIcon(icon(name))
+    _iconed.add(obj)
 
 
 def style_widget(w) -> None:

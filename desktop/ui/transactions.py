@@ -3,9 +3,9 @@
 * ``TransactionsModel`` is a ``PagedModel``: cursor pages through ``canFetchMore``/
   ``fetchMore``, a generation counter drops pages of an older filter, a ``_loading`` guard
   prevents double fetches, errors surface in a banner with Retry.
-* Live updates come from ``MoneyHub.transactionChanged`` (the tracker). They are queued and
-  applied by a short single-shot timer (dirty flag), so a burst of hundreds of updates
-  costs one redraw, at most a few times per second.
+* Live updates come from the session's ``ChangeHub.transactionChanged`` (tracker, wizards,
+  go-to). They are queued and applied by a short single-shot timer (dirty flag), so a burst
+  of hundreds of updates costs one redraw, at most a few times per second.
 * Rows still ``processing`` are handed to the tracker when they arrive.
 * ``export_csv(path)`` writes the filtered list (every page) with a progress dialog.
 """
@@ -47,17 +47,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.display import money
+from desktop.flows.explain import explain_error
 from desktop.oms import errors
 from desktop.tasks import TaskScope
+from desktop.ui import theme
+from desktop.ui.hub import COALESCE_MS
+from desktop.ui.op import Op
 from desktop.ui.paged_model import Fetch, PagedModel
+from desktop.ui.session import Session
+from desktop.ui.widgets.banner import BannerArea
 from desktop.ui.widgets.copyable import CopyableValue
-from desktop.ui.wizards.base import Banner
-from desktop.ui.wizards.context import MoneyContext, money_context_from
-from desktop.ui.wizards.quote_page import explain_error
-from desktop.ui.wizards.validators import format_money
 
 PAGE_SIZE = 100
-COALESCE_MS = 250  # at most four redraws a second from live updates
 
 COLUMNS = ("Created", "Type", "Status", "Sent", "Received", "Counterparty", "Completed", "Id")
 COLUMN_WIDTHS = (145, 75, 175, 125, 125, 210, 145, 250)
@@ -66,7 +68,13 @@ TYPE_LABELS = {
     "cryptoToFiat": "Withdraw",
     "fiatToCrypto": "Cash-in",
 }
-STATUS_COLORS = {"completed": "#057a55", "failed": "#c81e1e", "processing": "#1e429f"}
+STATUS_KINDS = {"completed": "success", "failed": "error", "processing": "info"}
+
+
+def status_color(status: str) -> QColor | None:
+    """The palette's text colour for a status (readable on the table's base colour)."""
+    kind = STATUS_KINDS.get(status)
+    return QColor(getattr(theme.colors(), kind)[1]) if kind else None
 
 
 def _when(dt: datetime | None) -> str:
@@ -90,7 +98,7 @@ def counterparty(t: Any) -> str:
 
 
 def _money(amount: Any, asset: str | None) -> str:
-    return format_money(amount, asset or "") if amount is not None else ""
+    return money(amount, asset or "") if amount is not None else ""
 
 
 def row_values(t: Any) -> tuple[str, ...]:
@@ -109,7 +117,7 @@ def row_values(t: Any) -> tuple[str, ...]:
     )
 
 
-def transactions_fetch(ctx: MoneyContext, filters: dict[str, Any]) -> Fetch:
+def transactions_fetch(ctx: Session, filters: dict[str, Any]) -> Fetch:
     """The page loader for a set of filters (server side where the endpoint has them)."""
 
     async def page(cursor: str | None) -> Any:
@@ -147,7 +155,7 @@ class TransactionsModel(PagedModel):
     rowsArrived = Signal(list)  # the transactions a page added (to track those in flight)
     columns = COLUMNS
 
-    def __init__(self, ctx: MoneyContext, scope: TaskScope, parent: Any = None) -> None:
+    def __init__(self, ctx: Session, scope: TaskScope, parent: Any = None) -> None:
         super().__init__(scope, transactions_fetch(ctx, {}), parent)
         self.ctx = ctx
         self.filters: dict[str, Any] = {}
@@ -171,8 +179,7 @@ class TransactionsModel(PagedModel):
                 shown = self._display[t.id] = row_values(t)
             return shown[index.column()]
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == 2:
-            color = STATUS_COLORS.get(str(self._rows[index.row()].status))
-            return QColor(color) if color else None
+            return status_color(str(self._rows[index.row()].status))
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in (3, 4):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.UserRole:
@@ -345,7 +352,8 @@ class DetailPane(QWidget):
         ]
         if t.error is not None:
             lines.append(
-                f"<span style='color:#9b1c1c'>Error {t.error.code}: {explain_error(t.error)}</span>"
+                f"<span style='color:{theme.colors().error[1]}'>"
+                f"Error {t.error.code}: {explain_error(t.error)}</span>"
             )
         self.summary.setText("<br>".join([*lines, " · ".join(links)]))
         self.tree.clear()
@@ -359,20 +367,18 @@ class TransactionsView(QWidget):
     goto = Signal(str)
 
     def __init__(
-        self, app_ctx: Any, customer_id: str | None = None, parent: QWidget | None = None
+        self, session: Session, customer_id: str | None = None, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        self.ctx = money_context_from(app_ctx)
-        self.hub = self.ctx.hub
+        self.session = session
+        self.ctx = session
+        self.hub = session.hub
         self.scope = TaskScope("transactions view")
         self.customer_id = customer_id
         self.model = TransactionsModel(self.ctx, self.scope, self)
         lay = QVBoxLayout(self)
-        self.banner = Banner()
-        lay.addWidget(self.banner)
-        self.retry = QPushButton("Retry")
-        self.retry.hide()
-        self.retry.clicked.connect(self._retry)
+        self.banners = BannerArea()
+        lay.addWidget(self.banners)
 
         bar = QHBoxLayout()
         self.status = QComboBox()
@@ -415,7 +421,6 @@ class TransactionsView(QWidget):
             bar.addWidget(w)
         bar.addStretch(1)
         bar.addWidget(self.count_label)
-        bar.addWidget(self.retry)
         bar.addWidget(self.export_button)
         lay.addLayout(bar)
 
@@ -474,27 +479,32 @@ class TransactionsView(QWidget):
         return f
 
     def apply_filters(self, *_: Any) -> None:
-        self.banner.clear_message()
-        self.retry.hide()
+        self.banners.remove("error")
         self.detail.show_transaction(None)
         self.model.set_filters(**self.filters())
 
     def _retry(self) -> None:
-        self.banner.clear_message()
-        self.retry.hide()
+        self.banners.remove("error")
         self.model.retry()
 
     def _error(self, exc: BaseException | None) -> None:
         if exc is None:
+            self.banners.remove("error")
             return
-        self.banner.show_message(f"Could not load transactions: {error_text(exc)}", "error")
-        self.retry.show()
+        self.banners.set(
+            "error",
+            f"Could not load transactions: {error_text(exc)}",
+            "error",
+            [("Retry", self._retry)],
+        )
 
     def _count(self, *_: Any) -> None:
         more = "+" if self.model.has_more else ""
         self.count_label.setText(f"{self.model.rowCount()}{more} transactions")
 
     def _track_in_flight(self, rows: list) -> None:
+        for t in rows:  # a page is a fact too: the customer pane may show these
+            self.hub.publish_transaction(t, immediate=False)
         self.hub.track_many([t.id for t in rows if str(t.status) == "processing"])
         self._count()
 
@@ -575,19 +585,22 @@ class TransactionsView(QWidget):
             finally:
                 progress.close()
             if n >= 0:
-                self.banner.show_message(f"Exported {n} transactions to {path}.", "success")
+                self.banners.set("export", f"Exported {n} transactions to {path}.", "success")
             if on_done:
                 on_done(n)
             return n
 
         progress.show()
-        return self.scope.spawn(
-            run(), name="export csv", on_error=lambda e: self._export_failed(e, progress)
+        return (
+            Op(self.scope, run, name="export csv")
+            .busy(self.export_button)
+            .failure(lambda e: self._export_failed(e, progress), catch=(Exception,))
+            .run()
         )
 
     def _export_failed(self, exc: BaseException, progress: QProgressDialog) -> None:
         progress.close()
-        self.banner.show_message(f"Export failed: {exc}", "error")
+        self.banners.set("export", f"Export failed: {error_text(exc)}", "error")
 
     def closeEvent(self, event: Any) -> None:
         self.scope.cancel_all()

@@ -110,13 +110,26 @@ def validate_id_number(doc_type: str, number: str) -> str | None:
     return None
 
 
-def validate(values: Values, *, today: date | None = None) -> dict[str, str]:
-    """All field errors of a customer form, keyed by dotted field path."""
+REQUIRED_ON_CREATE = ("firstName", "lastName")
+
+
+def validate(
+    values: Values, *, today: date | None = None, creating: bool = False
+) -> dict[str, str]:
+    """All field errors of a customer form, keyed by dotted field path.
+
+    ``creating``: a new customer needs a first and last name (checked before any request).
+    """
     errs: dict[str, str] = {}
 
     def put(key: str, msg: str | None) -> None:
         if msg and key not in errs:
             errs[key] = msg
+
+    if creating:
+        for k in REQUIRED_ON_CREATE:
+            if not _s(values, k):
+                put(k, "Required.")
 
     for k in NAME_FIELDS:
         if len(_s(values, k)) > 100:
@@ -137,7 +150,7 @@ def validate(values: Values, *, today: date | None = None) -> dict[str, str]:
         put("residentialAddress.country", validate_country(addr["country"]))
 
     doc = {f: _s(values, f"identifyingInformation.{f}") for f in DOC_FIELDS}
-    if doc["number"] or doc["issuingCountry"]:
+    if doc["type"] or doc["number"] or doc["issuingCountry"]:  # a type alone is not dropped
         if doc["type"] not in ID_TYPES:
             put("identifyingInformation.type", "Choose a document type.")
         if not doc["number"]:

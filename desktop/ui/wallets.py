@@ -3,8 +3,6 @@ money-moving buttons (Fund / Send / Withdraw — wired by the wizards)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
@@ -16,22 +14,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.display import money
 from desktop.oms import models
 from desktop.ui import theme
 from desktop.ui.widgets.copyable import CopyableValue
 from desktop.ui.widgets.qr import QrWidget
-
-
-def format_amount(amount: Decimal | None, asset: str | None = None) -> str:
-    """Exact Decimal with thousands separators, trimmed but at least 2 places (D6)."""
-    if amount is None:
-        return "—"
-    text = models.format_money(amount, 2)
-    whole, _, frac = text.partition(".")
-    sign = "-" if whole.startswith("-") else ""
-    whole = f"{int(whole.lstrip('-')):,}"
-    out = f"{sign}{whole}.{frac}"
-    return f"{out} {asset.upper()}" if asset else out
 
 
 class WalletCard(QFrame):
@@ -72,7 +59,7 @@ class WalletCard(QFrame):
         self.wallet_id = CopyableValue(wallet.id)
         grid.addWidget(self.wallet_id, 1, 1)
         grid.addWidget(_muted("Balance"), 2, 0)
-        self.balance = QLabel(format_amount(wallet.balance, wallet.asset))
+        self.balance = QLabel(money(wallet.balance, wallet.asset))
         self.balance.setObjectName("walletBalance")
         f = self.balance.font()
         f.setPointSizeF(f.pointSizeF() * 1.3)
@@ -87,9 +74,15 @@ class WalletCard(QFrame):
         right.addLayout(grid)
 
         buttons = QHBoxLayout()
-        self.fund_button = QPushButton(theme.icon("fund"), "Fund")
-        self.send_button = QPushButton(theme.icon("send"), "Send")
-        self.withdraw_button = QPushButton(theme.icon("withdraw"), "Withdraw")
+        self.fund_button = QPushButton("Fund")
+        self.send_button = QPushButton("Send")
+        self.withdraw_button = QPushButton("Withdraw")
+        for b, name in (
+            (self.fund_button, "fund"),
+            (self.send_button, "send"),
+            (self.withdraw_button, "withdraw"),
+        ):
+            theme.set_icon(b, name)
         for b, sig in (
             (self.fund_button, self.fund_requested),
             (self.send_button, self.send_requested),
@@ -104,10 +97,10 @@ class WalletCard(QFrame):
         lay.addLayout(right, 1)
 
     def set_balance(self, balance: models.Balance) -> None:
-        self.balance.setText(format_amount(balance.balance, balance.asset or self.wallet.asset))
+        self.balance.setText(money(balance.balance, balance.asset or self.wallet.asset))
         if balance.estimated_balance is not None:
             cur = (balance.estimated_balance_currency_code or "usd").upper()
-            self.estimate.setText(f"≈ {format_amount(balance.estimated_balance)} {cur}")
+            self.estimate.setText(f"≈ {money(balance.estimated_balance)} {cur}")
         self.balance.setToolTip(
             f"Updated {balance.updated_at:%Y-%m-%d %H:%M:%S} UTC" if balance.updated_at else ""
         )

@@ -13,10 +13,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from keyring.backend import KeyringBackend
-from keyring.backends import fail
+from keyring.backends import SecretService, chainer, fail, null
 
 from desktop import embedded
 from desktop.config import (
+    EMBEDDED_PROFILE_NAME,
     OMS_PRODUCTION_URL,
     Environment,
     Profile,
@@ -69,9 +70,10 @@ def test_profile_store_roundtrip_is_private_and_has_no_secrets(tmp_path):
     with pytest.raises(ProfileError, match="already exists"):
         t.upsert(Profile("B", ProfileKind.OMS_SANDBOX), old_name="C")
     t.remove("B")
-    assert t.active == "C"
+    # Removing the active profile never promotes another saved one (it could be production).
+    assert t.active is None
     assert "secret" not in path.read_text().lower()
-    assert resolve_profile(t, None, None).name == "C"
+    assert resolve_profile(t, None, None).kind is ProfileKind.EMBEDDED
     assert resolve_profile(t, None, "/x").kind is ProfileKind.EMBEDDED
     with pytest.raises(ProfileError, match="No profile"):
         resolve_profile(t, "nope", None)
@@ -79,6 +81,37 @@ def test_profile_store_roundtrip_is_private_and_has_no_secrets(tmp_path):
         resolve_profile(ProfileStore(tmp_path / "none.json"), None, None).kind
         is ProfileKind.EMBEDDED
     )
+
+
+def test_the_last_explicit_choice_opens_next_and_never_falls_back_to_production(tmp_path):
+    """Issue 13 (2): profiles.json said "active": "Embedded sandbox" (never a saved profile),
+    and the app restarted into the first saved profile — production."""
+    path = tmp_path / "profiles.json"
+    s = ProfileStore.load(path)
+    s.upsert(Profile("Live", ProfileKind.OMS_PRODUCTION))
+    s.upsert(Profile("Staging", ProfileKind.OMS_SANDBOX))
+    for choice, expected in (
+        ("Staging", "Staging"),
+        ("Live", "Live"),
+        (EMBEDDED_PROFILE_NAME, EMBEDDED_PROFILE_NAME),
+        ("Deleted meanwhile", EMBEDDED_PROFILE_NAME),
+        (None, EMBEDDED_PROFILE_NAME),
+    ):
+        s.active = choice
+        s.save()
+        opened = resolve_profile(ProfileStore.load(path), None, None)
+        assert opened.name == expected, choice
+        if expected == EMBEDDED_PROFILE_NAME:
+            assert opened.kind is ProfileKind.EMBEDDED
+            assert opened.environment is Environment.SANDBOX
+
+
+def test_profile_form_uses_the_one_loopback_rule():
+    for host in ("127.evil.example", "localhost.evil.example"):
+        with pytest.raises(ProfileError, match="this computer"):
+            Profile("p", ProfileKind.CUSTOM, base_url=f"http://{host}:9/v0.9").validate()
+    for host in ("127.0.0.2", "[::1]", "localhost"):
+        Profile("p", ProfileKind.CUSTOM, base_url=f"http://{host}:9/v0.9").validate()
 
 
 # ---------------------------------------------------------------- validators
@@ -213,22 +246,38 @@ def test_field_for_param():
     assert v.field_for_param(None, known) is None
 
 
+FUZZED = (
+    "email",
+    "phone",
+    "birthDate",
+    "nationality",
+    "ipAddress",
+    "residentialAddress.country",
+    "identifyingInformation.number",
+)
+
+
 @given(st.text(max_size=30))
-def test_validators_never_raise(text):
-    v.validate(
-        {
-            k: text
-            for k in (
-                "email",
-                "phone",
-                "birthDate",
-                "nationality",
-                "ipAddress",
-                "residentialAddress.country",
-                "identifyingInformation.number",
-            )
-        }
-    )
+def test_validators_never_raise_and_refuse_what_is_not_an_email(text):
+    errs = v.validate({k: text for k in FUZZED})
+    # Errors name fields of the form, each with a message a person can read ...
+    related = {f"residentialAddress.{f}" for f in v.ADDRESS_FIELDS}
+    related |= {f"identifyingInformation.{f}" for f in v.DOC_FIELDS}
+    assert set(errs) <= set(FUZZED) | related
+    assert all(isinstance(m, str) and m.strip() for m in errs.values())
+    # ... and a validator that accepted everything would fail here.
+    if text.strip() and "@" not in text:
+        assert "email" in errs
+    if text.strip():  # a number without a document type is never silently dropped
+        assert "identifyingInformation.type" in errs
+
+
+def test_new_customer_needs_a_name_and_an_id_type_needs_a_number():
+    assert v.validate({}, creating=True) == {"firstName": "Required.", "lastName": "Required."}
+    assert v.validate({}) == {}  # editing: the server keeps what it has
+    errs = v.validate({"identifyingInformation.type": "ssn"})
+    assert "identifyingInformation.number" in errs
+    assert "identifyingInformation.issuingCountry" in errs
 
 
 # ---------------------------------------------------------------- go to
@@ -279,6 +328,34 @@ def test_log_file_is_private_rotating_and_redacted(tmp_path):
     assert "token Bearer ***" in body
 
 
+def test_a_huge_record_is_cut_and_rotation_still_holds(tmp_path, monkeypatch):
+    from desktop import logs
+    from desktop.logs import BACKUPS, MAX_RECORD_CHARS
+
+    max_bytes = 200_000  # a smaller rotation size keeps the test quick; the rule is the same
+    monkeypatch.setattr(logs, "MAX_BYTES", max_bytes)
+    f = tmp_path / "logs" / "oms-desk.log"
+    setup_logging(f)
+    log = logging.getLogger("t.huge")
+    try:
+        # 3 MB in one message, a secret right at the cut, then enough to rotate twice.
+        huge = "x" * (MAX_RECORD_CHARS - 10) + "apiSecret=hunter22-secret " + "y" * 3_000_000
+        log.warning("server said: %s", huge)
+        for i in range(2 * max_bytes // MAX_RECORD_CHARS + 10):
+            log.warning("filler %d %s", i, "z" * (MAX_RECORD_CHARS * 2))
+    finally:
+        teardown_logging()
+    files = sorted(f.parent.iterdir())
+    assert 2 <= len(files) <= BACKUPS + 1  # rotated
+    for path in files:
+        assert path.stat().st_size <= max_bytes + MAX_RECORD_CHARS + 500
+        for line in path.read_text().splitlines():
+            assert len(line) <= MAX_RECORD_CHARS + 200
+    text = "".join(p.read_text() for p in files)
+    assert "hunter22-secret" not in text and "y" * 1000 not in text
+    assert "[cut: the record had" in text
+
+
 # ---------------------------------------------------------------- tasks
 
 
@@ -312,7 +389,10 @@ async def test_task_scope_cancels_and_routes_errors(monkeypatch):
 # ---------------------------------------------------------------- secrets
 
 
-class _Mem(KeyringBackend):
+class _Mem(SecretService.Keyring):
+    """An in-memory stand-in for an OS keyring (a Secret Service keyring, as far as the
+    app's rule can tell: only OS keyrings count)."""
+
     priority = 1  # type: ignore[assignment]
 
     def __init__(self):
@@ -358,6 +438,81 @@ async def test_secret_store_falls_back_when_the_backend_breaks():
     s = SecretStore(backend=Broken())
     assert await s.set("p", ApiKeyPair("k", "v")) is False
     assert not s.persistent and (await s.get("p")).api_secret == "v"
+
+
+async def test_a_keyring_whose_read_raises_falls_back_to_memory_with_the_banner():
+    class ReadBroken(_Mem):
+        def get_password(self, s, u):
+            raise keyring.errors.KeyringLocked("the wallet is locked")
+
+    s = SecretStore(backend=ReadBroken())
+    banner: list[bool] = []
+    s.on_persistence_changed(banner.append)
+    assert await s.get("p") is None  # no crash
+    assert banner[-1] is False and not s.persistent  # memory mode, banner shown
+    # the session goes on in memory
+    assert await s.set("p", ApiKeyPair("k", "v")) is False
+    assert (await s.get("p")).api_secret == "v"
+
+
+class _Plaintext(KeyringBackend):
+    """Looks like keyrings.alt's PlaintextKeyring: a file on disk, secret base64-encoded."""
+
+    priority = 0.5  # type: ignore[assignment]
+
+    def __init__(self):
+        super().__init__()
+        self.d = {}
+
+    def get_password(self, s, u):
+        return self.d.get((s, u))
+
+    def set_password(self, s, u, p):
+        self.d[(s, u)] = p
+
+    def delete_password(self, s, u):
+        self.d.pop((s, u))
+
+
+_Plaintext.__module__ = "keyrings.alt.file"
+_Plaintext.__qualname__ = _Plaintext.__name__ = "PlaintextKeyring"
+
+
+class _Chain(chainer.ChainerBackend):
+    def __init__(self, members):
+        super().__init__()
+        self._members = members
+
+    @property
+    def backends(self):  # type: ignore[override]
+        return self._members
+
+
+@pytest.mark.parametrize(
+    ("backend", "usable"),
+    [
+        pytest.param(_Mem(), True, id="secret-service"),
+        pytest.param(_Plaintext(), False, id="keyrings.alt-plaintext"),
+        pytest.param(fail.Keyring(), False, id="fail"),
+        pytest.param(null.Keyring(), False, id="null"),
+        pytest.param(_Chain([_Mem(), _Mem()]), True, id="chainer-of-os-keyrings"),
+        pytest.param(_Chain([_Mem(), _Plaintext()]), False, id="chainer-with-plaintext"),
+        pytest.param(_Chain([]), False, id="empty-chainer"),
+    ],
+)  # fmt: skip
+def test_only_os_keyrings_count(backend, usable):
+    assert backend_usable(backend) is usable
+
+
+async def test_a_plaintext_keyring_means_memory_mode_and_the_banner():
+    plain = _Plaintext()
+    s = SecretStore(backend=plain)
+    banner: list[bool] = []
+    s.on_persistence_changed(banner.append)
+    assert await s.set("p", ApiKeyPair("k", "the-api-secret")) is False
+    assert plain.d == {}  # nothing written to the plaintext file
+    assert banner == [False] and not s.persistent
+    assert (await s.get("p")).api_secret == "the-api-secret"
 
 
 # ---------------------------------------------------------------- embedded launch

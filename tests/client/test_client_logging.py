@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import logging
+import random
+import string
 
+import pytest
+
+from desktop.oms import errors
 from desktop.oms.client import Credentials
-from desktop.oms.redact import RedactingFilter, redact_obj, redact_text
+from desktop.oms.redact import RedactingFilter, redact_obj, redact_text, register_secret
 from tests.support.client import IDENTITY, FaultTransport, client_for, fresh_account_client
 
 ACCOUNT_NUMBER = "987654321234"
@@ -26,15 +31,12 @@ async def test_logs_never_contain_secrets(sandbox, caplog):
         token = c._token
         creds = c._credentials
         creds_secret = creds.api_secret
-        try:  # an error path logs too
+        with pytest.raises(errors.NotFound):  # an error path logs too
             await c.get_customer("cst_00000000000000000000000000")
-        except Exception:
-            pass
     async with client_for(sandbox, Credentials(sandbox.api_key, "wrong-secret-xyz")) as bad:
-        try:
+        with pytest.raises(errors.AuthError) as ei:
             await bad.authenticate()
-        except Exception:
-            pass
+        assert ei.value.code == "invalid_credentials"
 
     text = caplog.text
     assert "/external-accounts" in text and "/auth/token" in text  # the calls were logged
@@ -90,3 +92,36 @@ def test_redact_obj_keeps_structure():
     assert redact_text("at 2026-11-24T10:00:00.123Z amount 1234.56") == (
         "at 2026-11-24T10:00:00.123Z amount 1234.56"
     )
+
+
+# Each redaction layer on its own: every test below fails when only its layer is removed.
+
+
+def test_layer_bearer_token_rule():
+    """oms/redact.py's bearer rule: a bearer token with no 'Authorization' key around it."""
+    text = redact_text("retrying with bearer eyJhbGciOi.layer-one-payload.sig after 401")
+    assert "layer-one-payload" not in text and "eyJhbGciOi" not in text
+    assert "bearer ***" in text
+
+
+def test_layer_known_secret_values():
+    """register_secret: an exact secret value is masked wherever it appears, even with no
+    key name, header or pattern to give it away."""
+    # fresh each run: registered secrets are process-wide
+    secret = "zq-Plain-Layer-Two-" + "".join(random.choices(string.ascii_letters, k=12))
+    before = redact_text(f"server echoed {secret} back")
+    assert secret in before  # no pattern catches it: only the registered value can
+    register_secret(secret)
+    after = redact_text(f"server echoed {secret} back")
+    assert secret not in after and "***" in after
+
+
+def test_layer_client_logger_filter(caplog):
+    """The client logger's RedactingFilter: a record logged there is redacted before any
+    handler (here caplog's, which redacts nothing) sees it."""
+    client_log = logging.getLogger("desktop.oms.client")
+    assert any(isinstance(f, RedactingFilter) for f in client_log.filters)
+    with caplog.at_level(logging.DEBUG, logger="desktop.oms.client"):
+        client_log.warning("→ POST /auth/token %s", '{"apiSecret": "s3cr3t-layer-three"}')
+    assert "s3cr3t-layer-three" not in caplog.text
+    assert '"apiSecret": "***"' in caplog.text

@@ -27,8 +27,9 @@ def has_route(sb, path: str) -> bool:
 
 @pytest.fixture
 def needs_quotes(sandbox):
-    if not has_route(sandbox, "/quotes") or not has_route(sandbox, "/transactions"):
-        pytest.skip("sandbox has no /quotes and /transactions routes yet")
+    """Quotes and transactions are core routes: a sandbox without them fails, never skips."""
+    assert has_route(sandbox, "/quotes"), "the sandbox has no /quotes route"
+    assert has_route(sandbox, "/transactions"), "the sandbox has no /transactions route"
 
 
 async def test_customers_round_trip(sandbox):

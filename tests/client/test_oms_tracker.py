@@ -106,3 +106,23 @@ async def test_one_poller_per_id_and_late_subscribers_get_the_current_state():
     assert t.active == 1  # still watched by the others
     with pytest.raises(ValueError):
         t.watch("invoice", "x", print)
+
+
+async def test_every_delay_gets_seeded_jitter():
+    """Jitter spreads pollers so they don't stampede together; with a seeded random the
+    exact delays are known (the jitter-free backoff would be 1.0, 1.5, 2.25, …)."""
+    import random
+
+    client = StubClient([P] * 6)
+    t = Tracker(client, initial=1.0, factor=1.5, cap=15.0, jitter=0.2, rng=random.Random(99))
+    delays: list[float] = []
+    t._schedule = lambda w, d: delays.append(d)  # type: ignore[method-assign]
+    t.watch("transaction", "txn_1", lambda x: None)
+    w = t._watches[("transaction", "txn_1")]
+    for _ in range(5):
+        await t._poll(w)
+    r = random.Random(99)
+    bare = [1.0, 1.5, 2.25, 3.375, 5.0625]
+    assert delays[1:] == [b * r.uniform(0.8, 1.2) for b in bare]
+    assert all(d != b for d, b in zip(delays[1:], bare, strict=True))  # jitter is applied
+    assert all(0.8 * b <= d <= 1.2 * b for d, b in zip(delays[1:], bare, strict=True))

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
+from desktop.display import remaining
+from desktop.ui import theme
 from desktop.ui.wizards.send import SendWizard
 
 ADDR = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
@@ -36,7 +40,14 @@ def test_send_to_address_end_to_end(money_env, qtbot):
     assert q.fields["src_gross"].text() == "100.00 USDC"
     assert q.fields["fee_oms"].text() == "0.10 USDC"
     assert q.fields["dst_net"].text() == "99.89 USDC"
-    assert "Quote expires in 0:30" in q.countdown.text()
+    # D18, pinned both ways: a 30 s quote counts down from 0:30, or from 0:29 when the
+    # server's Date has whole seconds only (its real "now" may be up to 1 s later).
+    quote = wiz.flow.quote
+    lifetime = (quote.expires_at - quote.server_date).total_seconds()
+    assert lifetime == 30
+    expected = lifetime - (1 if quote.server_date.microsecond == 0 else 0)
+    assert wiz.flow.remaining() == pytest.approx(expected)  # the UI clock stands still
+    assert q.countdown.text() == f"Quote expires in {remaining(expected)}"
     wiz.next()
     st = wiz.status_page
     qtbot.waitUntil(lambda: st.txn is not None, timeout=10000)
@@ -58,7 +69,7 @@ def test_quote_expires_before_confirm_and_new_quote_shows_changes(money_env, qtb
     first = q.quote
     env.clock.advance(20.5)  # UI clock only: ~9 s left → red
     q.countdown.refresh()
-    assert q.countdown.is_urgent() and "#c81e1e" in q.countdown.styleSheet()
+    assert q.countdown.is_urgent() and theme.colors().error[1] in q.countdown.styleSheet()
     assert q.isComplete()
     with qtbot.waitSignal(q.completeChanged, timeout=2000):
         env.clock.advance(10)
@@ -76,6 +87,25 @@ def test_quote_expires_before_confirm_and_new_quote_shows_changes(money_env, qtb
     q.request_new_quote()  # and once more via the button path: figures the same
     qtbot.waitUntil(lambda: q.fetch_count == 3 and q.isComplete(), timeout=10000)
     assert "the same as before" in q.changes.text()
+
+
+def test_back_then_next_keeps_a_live_quote_and_replaces_an_expired_one(money_env, qtbot):
+    """Issue 19: Back then Next with the same request must not reuse an expired quote."""
+    env = money_env
+    customer, wallet = env.customer_with_wallet("1000.00")
+    wiz = open_send(env, qtbot, customer, wallet)
+    fill_destination(wiz, qtbot, amount="100")
+    q = wiz.quote_page
+    first = wiz.flow.quote
+    wiz.back()
+    wiz.next()  # same request, time left: the same quote, no new request
+    assert wiz.flow.quote is first and q.fetch_count == 1 and q.isComplete()
+    env.clock.advance(31)  # the UI clock passes the deadline
+    wiz.back()
+    wiz.next()  # same request, expired: a fresh quote, never the dead one
+    assert wiz.flow.quote is None and not q.isComplete()
+    qtbot.waitUntil(lambda: q.fetch_count == 2 and q.isComplete(), timeout=10000)
+    assert wiz.flow.quote.id != first.id and wiz.flow.quote_valid()
 
 
 def test_quote_change_diff_shown_after_new_quote(money_env, qtbot):
@@ -131,7 +161,7 @@ def test_insufficient_funds_explained(money_env, qtbot):
     qtbot.waitUntil(page.isComplete, timeout=2000)
     wiz.next()
     q = wiz.quote_page
-    qtbot.waitUntil(lambda: q.error is not None, timeout=10000)
+    qtbot.waitUntil(lambda: wiz.flow.quote_error is not None, timeout=10000)
     assert "does not hold enough USDC" in q.banner.text()
     assert not q.isComplete() and q.new_quote_button.text() == "Try again"
 
@@ -207,8 +237,8 @@ def test_closing_while_quoting_cancels_cleanly(money_env, qtbot):
     wiz.destination_page.address.set_text(ADDR)
     wiz.destination_page.amount.set_text("5")
     wiz.next()
-    assert wiz.quote_page.loading
+    assert wiz.flow.quoting
     wiz.reject()  # Escape while the quote is on its way
     qtbot.waitUntil(wiz.scope.is_idle, timeout=5000)
-    assert wiz.quote_page.quote is None  # the late answer was dropped, no error raised
+    assert wiz.flow.quote is None  # the late answer was dropped, no error raised
     assert env.transactions() == []

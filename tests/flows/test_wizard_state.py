@@ -9,16 +9,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from desktop.ui.wizards.state import (
+from desktop.flows.state import (
     ConfirmState,
     FundState,
     SendState,
     WithdrawState,
     diff_quotes,
     estimate_cash_in,
-    new_idempotency_key,
 )
-from desktop.ui.wizards.timing import Deadline, format_remaining
+from desktop.flows.timing import Deadline
+from desktop.oms import new_idempotency_key
 
 ADDR = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
 
@@ -75,23 +75,6 @@ def test_deadline_property(lifetime, elapsed):
     d = Deadline.from_server(server_now + timedelta(seconds=lifetime), server_now, 0.0, clock)
     clock.t = elapsed
     assert d.remaining() == pytest.approx(max(0.0, lifetime - elapsed), abs=1e-6)
-
-
-@pytest.mark.parametrize(
-    "s,text",
-    [
-        (0, "0:00"),
-        (0.2, "0:01"),
-        (9.0, "0:09"),
-        (30, "0:30"),
-        (59.5, "1:00"),
-        (3599.1, "1:00:00"),
-        (3600, "1:00:00"),
-        (-3, "0:00"),
-    ],
-)
-def test_format_remaining(s, text):
-    assert format_remaining(s) == text
 
 
 def test_send_state_body_address_source_fixed():
@@ -255,17 +238,43 @@ def test_idempotency_keys_unique_and_printable():
     assert all(k.isascii() and k.isprintable() and len(k) <= 255 for k in keys)
 
 
-def test_zip_lookup():
-    from desktop.ui.wizards.zip_centroids import ZIP_CENTROIDS, lookup_zip
+@pytest.mark.parametrize(
+    "typed,place",
+    [
+        (" 10001-1234 ", "New York, NY"),
+        ("10002", "New York, NY"),  # issue 13: once "unknown"
+        ("95814", "Sacramento, CA"),  # the README's own example, once "unknown"
+        ("59801", "Missoula, MT"),
+        ("00601", "Adjuntas, PR"),
+        ("99950", "Ketchikan, AK"),
+    ],
+)
+def test_zip_lookup_knows_every_us_zip(typed, place):
+    from desktop.flows.zips import lookup_zip
 
-    lat, _lon, place = lookup_zip(" 10001-1234 ")
-    assert place == "New York, NY" and isinstance(lat, Decimal)
-    assert lookup_zip("1000") is None and lookup_zip("00000") is None
-    assert all(-90 <= v[0] <= 90 and -180 <= v[1] <= 180 for v in ZIP_CENTROIDS.values())
+    lat, lon, found = lookup_zip(typed)
+    assert found == place and isinstance(lat, Decimal) and isinstance(lon, Decimal)
+    assert -90 <= lat <= 90 and -180 <= lon <= 180
+
+
+@pytest.mark.parametrize("typed", ["1000", "00000", "abcde", "", "１０００２", "100021"])
+def test_zip_lookup_refuses_what_is_not_a_zip(typed):
+    from desktop.flows.zips import lookup_zip
+
+    assert lookup_zip(typed) is None
+
+
+def test_zip_of_the_customers_address():
+    from desktop.flows.zips import customer_zip
+
+    assert customer_zip({"residentialAddress": {"zipCode": "95814-4501"}}) == "95814"
+    assert customer_zip({"residentialAddress": {"zipCode": "no"}}) == ""
+    assert customer_zip({"residentialAddress": None}) == ""
+    assert customer_zip({}) == "" and customer_zip(None) == ""
 
 
 def test_timeline_rows():
-    from desktop.ui.wizards.state import timeline_rows
+    from desktop.flows.state import timeline_rows
 
     rows = timeline_rows("cryptoToCrypto", "processing", "fundsPulled")
     assert [s for _, s in rows] == ["done", "done", "current", "todo"]

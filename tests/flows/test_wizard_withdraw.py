@@ -105,4 +105,4 @@ def test_non_sandbox_profile_enters_account_id(money_env, qtbot):
     page.manual_id.setText("cpUsBank_known")
     page.amount.set_text("10")
     assert page.isComplete()
-    assert wiz.quote_body()["destination"]["wallet"] == {"externalAccount": "cpUsBank_known"}
+    assert wiz.flow.body()["destination"]["wallet"] == {"externalAccount": "cpUsBank_known"}

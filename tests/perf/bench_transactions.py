@@ -39,8 +39,8 @@ from desktop.oms.client import Credentials, OmsClient
 from desktop.oms.outbox import Outbox
 from desktop.oms.tracker import Tracker
 from desktop.tasks import TaskScope
+from desktop.ui.session import Session
 from desktop.ui.transactions import TransactionsView
-from desktop.ui.wizards.context import MoneyContext
 from tests.support.sandbox import start_sandbox
 
 IDENTITY = {
@@ -179,7 +179,7 @@ async def amain(n: int) -> None:
         await asyncio.gather(*(one(i) for i in range(n)))
         print(f"setup: {n} transactions created in {time.perf_counter() - t0:.1f} s")
 
-        ctx = MoneyContext(
+        ctx = Session(
             client=client,
             tracker=Tracker(client, **TRACKER_KW),
             outbox=Outbox(tmp / "ob"),

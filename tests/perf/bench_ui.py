@@ -210,11 +210,12 @@ def child_scroll_ours(base_url: str, key: str, secret: str) -> dict:
     app = QApplication([])
     import qasync
 
-    from desktop.app import Session, make_client
+    from desktop.app import make_client
     from desktop.config import Profile, ProfileKind
     from desktop.tasks import TaskScope
     from desktop.ui import theme
     from desktop.ui.main_window import MainWindow
+    from desktop.ui.session import Session
 
     theme.apply_theme(app, "light")
     loop = qasync.QEventLoop(app, already_running=True)
@@ -225,7 +226,12 @@ def child_scroll_ours(base_url: str, key: str, secret: str) -> dict:
     w.splitter.setSizes([WIDTH, 520])
     client = make_client(base_url, key, secret)
     ctx = Session(
-        Profile("bench", ProfileKind.CUSTOM, base_url=base_url), client, TaskScope("bench"), True
+        client=client,
+        tracker=None,
+        outbox=None,
+        scope=TaskScope("bench"),
+        is_sandbox=True,
+        profile=Profile("bench", ProfileKind.CUSTOM, base_url=base_url),
     )
     w.set_session(ctx)
     w.show()

@@ -1,5 +1,5 @@
 """In-process checks of the rails building blocks that need no server: D14 signing (test
-vector, standardwebhooks round trip), event filters, URL rule, ABA checksum, store
+vector, standardwebhooks round trip), event filters, URL rule, account masking, store
 distances, and the delivery worker's handling of a timeout (a fault that costs 5 real
 seconds against a real server, so it is injected with httpx.MockTransport)."""
 
@@ -9,10 +9,11 @@ import base64
 
 import httpx
 import pytest
-from standardwebhooks import Webhook
+from standardwebhooks import Webhook, WebhookVerificationError
 
-from desktop.sandbox import aba, locations_data
+from desktop.sandbox import locations_data
 from desktop.sandbox import webhook_delivery as wd
+from desktop.sandbox.payouts import mask_account_number
 from desktop.sandbox.store import Store
 
 VECTOR_SECRET = "whsec_" + "00112233445566778899aabbccddeeff" * 2
@@ -29,7 +30,7 @@ def test_signed_headers_verify_with_standardwebhooks():
     headers = wd.signed_headers(secret, "evt_1", body)
     verified = Webhook(bytes.fromhex(secret.removeprefix("whsec_"))).verify(body, headers)
     assert verified["type"] == "cashIn.completed"
-    with pytest.raises(Exception):  # noqa: B017 - any verification error will do
+    with pytest.raises(WebhookVerificationError, match="No matching signature found"):
         Webhook(bytes.fromhex(wd.new_secret()[6:])).verify(body, headers)
 
 
@@ -77,12 +78,9 @@ def test_url_rule(url, ok):
     assert (wd.url_problem(url) is None) is ok
 
 
-def test_aba_checksum():
-    for good in ("021000021", "011000015", "121000358", "026009593", "111000025"):
-        assert aba.routing_number_valid(good)
-    for bad in ("021000022", "123456789", "000000000", "02100002", "0210000210", "02100002a"):
-        assert not aba.routing_number_valid(bad)
-    assert aba.mask_account_number("000123454242") == "******4242"
+def test_account_numbers_are_masked_to_the_last_four():
+    assert mask_account_number("000123454242") == "******4242"
+    assert mask_account_number("1234") == "******1234"
 
 
 def test_store_set_is_fixed_and_references_decode():
@@ -140,3 +138,19 @@ def test_worker_records_a_timeout_and_schedules_the_retry(tmp_path):
     Webhook(wd.secret_key(secret)).verify(seen[1].content, dict(seen[1].headers))
     client.close()
     store.close()
+
+
+def test_webhook_url_rule_uses_the_one_loopback_rule():
+    """http is allowed only on this computer, by the shared rule and its shared vectors."""
+    from tests.support.vectors import LOOPBACK_HOSTS, NOT_LOOPBACK_HOSTS
+
+    def url(host: str) -> str:
+        if ":" in host and not host.startswith("["):
+            host = f"[{host}]"
+        return f"http://{host}:8080/hook"
+
+    for host in LOOPBACK_HOSTS:
+        assert wd.url_problem(url(host)) is None, host
+    for host in NOT_LOOPBACK_HOSTS:
+        assert wd.url_problem(url(host)) is not None, host
+        assert wd.url_problem(url(host).replace("http:", "https:", 1)) is None, host

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.api import CHASE_ROUTING, Api, assert_error
+from tests.support.vectors import ROUTING_INVALID, ROUTING_VALID
 
 
 def payout_quote(api: Api, cst: dict, wlt: dict, ext_id: str, network: str, **amounts) -> dict:
@@ -89,6 +90,22 @@ def test_external_account_bad_input_changes_nothing(api, change, param):
         api.post(f"/customers/{cst['id']}/external-accounts", body), 400, "invalid_request", param
     )
     assert api.ok(api.get(f"/customers/{cst['id']}/external-accounts"))["data"] == []
+
+
+def test_routing_numbers_follow_the_one_aba_rule(api):
+    """The shared vectors (the client and the form check the same ones, desktop.rules)."""
+    cst = api.customer()
+    for routing in ROUTING_VALID:
+        acct = api.bank_account(cst["id"], routing=routing)
+        assert acct["bankDetails"]["routingNumber"] == routing
+    for routing in ROUTING_INVALID:
+        r = api.post(
+            f"/customers/{cst['id']}/external-accounts",
+            api.bank_account_body(routing=routing),
+        )
+        assert_error(r, 400, "invalid_request", "bankDetails.routingNumber")
+    listed = api.ok(api.get(f"/customers/{cst['id']}/external-accounts", limit=100))["data"]
+    assert len(listed) == len(ROUTING_VALID)
 
 
 def test_external_account_unknown_customer(api):

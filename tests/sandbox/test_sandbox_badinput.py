@@ -6,14 +6,14 @@ import copy
 
 import pytest
 
-from tests.support.sandbox_api import EXT_ADDR, Api, assert_error
+from tests.support.api import EXT_ADDR, Api, assert_error
 
 
 @pytest.fixture(scope="module")
 def world(sandbox):
-    api = Api.new_account(sandbox)
+    api = Api.on_new_account(sandbox)
     c, w = api.funded("1000.00")
-    other = Api.new_account(sandbox)
+    other = Api.on_new_account(sandbox)
     oc, ow = other.funded("50.00")
     oq = other.quote(oc, ow, amount="1.00")
     yield api, c, w, oc, ow, oq
@@ -23,7 +23,7 @@ def world(sandbox):
 
 def snapshot(api: Api, w: dict) -> tuple:
     return (
-        str(api.balance(w["id"])),
+        api.balance(w["id"]),
         [q["id"] for q in api.get("/transactions").json()["data"]],
         [c["id"] for c in api.get("/customers").json()["data"]],
         api.get(f"/customers/{w['customerId']}/wallets").json()["data"],

@@ -11,15 +11,15 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.api import DEAD_ADDR, EXT_ADDR, Api
 from tests.support.sandbox import start_sandbox
-from tests.support.sandbox_api import DEAD_ADDR, EXT_ADDR, Api
 
 DEPOSIT = Decimal("5000.00")
 
 
 def _invariant(api: Api, wallets: list[dict]) -> list[dict]:
     txns = api.all_pages("/transactions")
-    total = sum(api.balance(w["id"]) for w in wallets)
+    total = sum(Decimal(api.balance(w["id"])) for w in wallets)
     completed_internal = sum(
         Decimal(t["destination"]["amountNet"])
         for t in txns
@@ -32,7 +32,7 @@ def _invariant(api: Api, wallets: list[dict]) -> list[dict]:
     )
     assert total == DEPOSIT * len(wallets) + completed_internal - out
     for w in wallets:
-        assert api.balance(w["id"]) >= 0
+        assert Decimal(api.balance(w["id"])) >= 0
     return txns
 
 

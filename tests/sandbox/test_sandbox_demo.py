@@ -6,8 +6,8 @@ import sqlite3
 from collections import Counter
 from decimal import Decimal
 
+from tests.support.api import EXT_ADDR, Api
 from tests.support.sandbox import start_sandbox
-from tests.support.sandbox_api import EXT_ADDR, Api
 
 
 def test_demo_seed_is_believable_and_consistent(tmp_path):
@@ -74,7 +74,7 @@ def test_real_clock_mode_and_advance(tmp_path):
         api.advance(5)  # real time + offset: due steps are applied before the answer
         t = api.get(f"/transactions/{t['id']}").json()
         assert t["status"] == "completed" and t["destination"]["txHash"]
-        assert str(api.balance(w["id"])) == "40.00"
+        assert api.balance(w["id"]) == "40.00"
         api.close()
     finally:
         sb.stop()

@@ -7,12 +7,12 @@ from decimal import Decimal
 
 import pytest
 
-from tests.support.sandbox_api import DEAD_ADDR, EXT_ADDR, Api, assert_error
+from tests.support.api import DEAD_ADDR, EXT_ADDR, Api, assert_error
 
 
 @pytest.fixture
 def api(sandbox):
-    client = Api.new_account(sandbox)
+    client = Api.on_new_account(sandbox)
     yield client
     client.close()
 
@@ -77,7 +77,7 @@ def test_flow_b_crypto_send_end_to_end(api):
     assert t["subStatus"] == "fundsPulled" and t["destination"]["txHash"] is None
     assert t["sender"] == c["id"] and t["recipient"] is None and t["quoteId"] == q["id"]
     assert api.get(f"/quotes/{q['id']}").json()["status"] == "accepted"
-    assert api.balance(w["id"]) == Decimal("500.00")  # gross reserved at creation
+    assert api.balance(w["id"]) == "500.00"  # gross reserved at creation
 
     api.advance(2)
     t = api.get(f"/transactions/{t['id']}").json()
@@ -90,7 +90,7 @@ def test_flow_b_crypto_send_end_to_end(api):
     assert t["status"] == "completed" and t["subStatus"] == "settled"
     assert t["destination"]["txHash"] == tx_hash and t["completedAt"] is not None
     assert ts(t["completedAt"]) - ts(t["createdAt"]) == 5
-    assert api.balance(w["id"]) == Decimal("500.00")
+    assert api.balance(w["id"]) == "500.00"
     lst = api.get(f"/customers/{c['id']}/transactions").json()
     assert [x["id"] for x in lst["data"]] == [t["id"]] and lst["data"][0]["role"] == "sender"
 
@@ -110,10 +110,10 @@ def test_internal_send_fixed_destination_with_gas(api):
     assert q["destination"]["wallet"]["id"] == wb["id"]
     t = api.post("/transactions", {"quoteId": q["id"]}).json()
     assert t["recipient"] == b["id"]
-    assert api.balance(wa["id"]) == Decimal("899.88989")
-    assert api.balance(wb["id"]) == 0
+    assert api.balance(wa["id"]) == "899.88989"
+    assert api.balance(wb["id"]) == "0.00"
     api.advance(5)
-    assert api.balance(wb["id"]) == Decimal("100.00")
+    assert api.balance(wb["id"]) == "100.00"
     assert (
         api.get(f"/transactions/{t['id']}", params={"recipientCustomerId": b["id"]}).json()["role"]
         == "recipient"
@@ -138,14 +138,14 @@ def test_minimum_fee_and_fee_consuming_amount(api):
 def test_send_to_dead_address_fails_and_refunds(api):
     c, w = api.funded("300.00")
     t = api.send(c, w, amount="120.00", to=DEAD_ADDR)
-    assert api.balance(w["id"]) == Decimal("180.00")
+    assert api.balance(w["id"]) == "180.00"
     api.advance(2)
     t = api.get(f"/transactions/{t['id']}").json()
     assert t["status"] == "failed" and t["subStatus"] == "rejected"
     assert t["error"]["code"] == "blockchain_rejected" and t["error"]["message"]
     assert t["destination"]["txHash"] is None
     api.advance(10)
-    assert api.balance(w["id"]) == Decimal("300.00")
+    assert api.balance(w["id"]) == "300.00"
     assert api.get(f"/transactions/{t['id']}").json()["status"] == "failed"
 
 
@@ -158,7 +158,7 @@ def test_quote_expiry_and_reuse(api):
     q2 = api.quote(c, w, amount="10.00")
     api.post("/transactions", {"quoteId": q2["id"]})
     assert_error(api.post("/transactions", {"quoteId": q2["id"]}), 409, "quote_not_open")
-    assert api.balance(w["id"]) == Decimal("490.00")
+    assert api.balance(w["id"]) == "490.00"
 
 
 def test_insufficient_funds_at_quote_and_at_transaction(api):
@@ -170,7 +170,7 @@ def test_insufficient_funds_at_quote_and_at_transaction(api):
     q2 = api.quote(c, w, amount="80.00")
     assert api.post("/transactions", {"quoteId": q1["id"]}).status_code == 201
     assert_error(api.post("/transactions", {"quoteId": q2["id"]}), 422, "insufficient_funds")
-    assert api.balance(w["id"]) == Decimal("20.00")
+    assert api.balance(w["id"]) == "20.00"
     assert api.get(f"/quotes/{q2['id']}").json()["status"] == "open"
 
 
@@ -201,7 +201,7 @@ def test_ledger_invariant_through_the_api(api):
     api.advance(5)
     sends.append(api.send(a, wa, amount="1.00", to=wb["id"]))  # still processing
     txns = {t["id"]: api.get(f"/transactions/{t['id']}").json() for t in sends}
-    total = api.balance(wa["id"]) + api.balance(wb["id"])
+    total = Decimal(api.balance(wa["id"])) + Decimal(api.balance(wb["id"]))
     completed_internal = sum(
         Decimal(t["destination"]["amountNet"])
         for t in txns.values()

@@ -7,49 +7,50 @@ import threading
 import httpx
 import pytest
 
-from tests.support.sandbox_api import FULL_IDENTITY, Api, assert_error
+from tests.support.api import Api, assert_error
+from tests.support.identity import IDENTITY
 
 
 @pytest.fixture
 def api(sandbox):
-    client = Api.new_account(sandbox)
+    client = Api.on_new_account(sandbox)
     yield client
     client.close()
 
 
 def test_replay_returns_identical_body(api):
-    r1 = api.post("/customers", FULL_IDENTITY, key="cust-001")
-    r2 = api.post("/customers", FULL_IDENTITY, key="cust-001")
+    r1 = api.post("/customers", IDENTITY, key="cust-001")
+    r2 = api.post("/customers", IDENTITY, key="cust-001")
     assert r1.status_code == r2.status_code == 201
     assert r1.content == r2.content
     assert r2.headers["Idempotent-Replayed"] == "true"
     assert "Idempotent-Replayed" not in r1.headers
     assert r1.headers["Request-Id"] != r2.headers["Request-Id"]
     # Key order and whitespace do not matter: "same body" is equal after JSON parsing.
-    reordered = dict(reversed(list(FULL_IDENTITY.items())))
+    reordered = dict(reversed(list(IDENTITY.items())))
     r3 = api.post("/customers", reordered, key="cust-001")
     assert r3.content == r1.content
     assert len(api.get("/customers").json()["data"]) == 1
 
 
 def test_same_key_other_body_is_422_and_not_stored(api):
-    api.post("/customers", FULL_IDENTITY, key="k1")
-    r = api.post("/customers", {**FULL_IDENTITY, "firstName": "Other"}, key="k1")
+    api.post("/customers", IDENTITY, key="k1")
+    r = api.post("/customers", {**IDENTITY, "firstName": "Other"}, key="k1")
     assert_error(r, 422, "idempotency_key_reused", "Idempotency-Key")
     # the original is still what the key replays
-    r = api.post("/customers", FULL_IDENTITY, key="k1")
+    r = api.post("/customers", IDENTITY, key="k1")
     assert r.status_code == 201 and r.json()["firstName"] == "Jane"
     assert len(api.get("/customers").json()["data"]) == 1
 
 
 def test_scope_is_method_and_path_and_account(sandbox, api):
-    c = api.post("/customers", FULL_IDENTITY, key="shared").json()
+    c = api.post("/customers", IDENTITY, key="shared").json()
     w = api.post(
         f"/customers/{c['id']}/wallets", {"asset": "usdc", "chain": "polygon"}, key="shared"
     )
     assert w.status_code == 201 and w.json()["object"] == "wallet"
-    other = Api.new_account(sandbox)
-    r = other.post("/customers", FULL_IDENTITY, key="shared")
+    other = Api.on_new_account(sandbox)
+    r = other.post("/customers", IDENTITY, key="shared")
     assert r.status_code == 201 and r.json()["id"] != c["id"]
     assert "Idempotent-Replayed" not in r.headers
     other.close()
@@ -84,27 +85,27 @@ def test_transaction_replay_does_not_send_twice(api):
     r1 = api.post("/transactions", {"quoteId": q["id"]}, key="send-1")
     r2 = api.post("/transactions", {"quoteId": q["id"]}, key="send-1")
     assert r1.status_code == r2.status_code == 201 and r1.content == r2.content
-    assert str(api.balance(w["id"])) == "70.00"
+    assert api.balance(w["id"]) == "70.00"
     assert len(api.get("/transactions").json()["data"]) == 1
 
 
 def test_key_validation(api):
     assert_error(
-        api.post("/customers", FULL_IDENTITY, key=""), 400, "invalid_request", "Idempotency-Key"
+        api.post("/customers", IDENTITY, key=""), 400, "invalid_request", "Idempotency-Key"
     )
     assert_error(
-        api.post("/customers", FULL_IDENTITY, key="x" * 256),
+        api.post("/customers", IDENTITY, key="x" * 256),
         400,
         "invalid_request",
         "Idempotency-Key",
     )
     assert_error(
-        api.post("/customers", FULL_IDENTITY, key="tab\there"),
+        api.post("/customers", IDENTITY, key="tab\there"),
         400,
         "invalid_request",
         "Idempotency-Key",
     )
-    assert api.post("/customers", FULL_IDENTITY, key="x" * 255).status_code == 201
+    assert api.post("/customers", IDENTITY, key="x" * 255).status_code == 201
     # Optional on PATCH; token endpoint and sandbox extras never need one.
     c = api.get("/customers").json()["data"][0]
     assert api.patch(f"/customers/{c['id']}", {"middleName": "Q"}).status_code == 200
@@ -137,9 +138,7 @@ def test_concurrent_duplicates_create_exactly_one(api):
                     headers={"Idempotency-Key": "dup-send"},
                 )
             else:
-                r = h.post(
-                    "/customers", json=FULL_IDENTITY, headers={"Idempotency-Key": "dup-cust"}
-                )
+                r = h.post("/customers", json=IDENTITY, headers={"Idempotency-Key": "dup-cust"})
             with lock:
                 results.append(r)
 
@@ -159,4 +158,125 @@ def test_concurrent_duplicates_create_exactly_one(api):
     assert len(txn_bodies) == 1 and len(cust_bodies) == 1
     assert len(api.get("/transactions").json()["data"]) == 1
     assert len(api.get("/customers").json()["data"]) == 2  # funded() made one, plus one
-    assert str(api.balance(w["id"])) == "990.00"
+    assert api.balance(w["id"]) == "990.00"
+
+
+# -- D3: every outcome, stored or not --------------------------------------------------------------
+def _replayed(r1, r2) -> bool:
+    """r2 is r1 replayed: same status and body, marked Idempotent-Replayed."""
+    return (
+        r2.headers.get("Idempotent-Replayed") == "true"
+        and r2.status_code == r1.status_code
+        and r2.content == r1.content
+        and "Idempotent-Replayed" not in r1.headers
+    )
+
+
+def test_d3_403_is_stored_even_after_the_customer_is_active_again(api):
+    c, w = api.funded("50.00")
+    api.ok(api.patch(f"/sandbox/customers/{c['id']}", {"status": "inactive"}))
+    body = api.quote_body(c, w, amount="5.00")
+    r1 = api.post("/quotes", body, key="k403")
+    assert_error(r1, 403, "customer_inactive")
+    api.ok(api.patch(f"/sandbox/customers/{c['id']}", {"status": "active"}))
+    r2 = api.post("/quotes", body, key="k403")
+    assert _replayed(r1, r2)
+    assert api.post("/quotes", body, key="k403-new").status_code == 201  # it would pass now
+
+
+def test_d3_403_endorsement_required_is_stored(api):
+    pending = api.customer(birthDate=...)
+    body = {"asset": "usdc", "chain": "polygon"}
+    path = f"/customers/{pending['id']}/wallets"
+    r1 = api.post(path, body, key="k403-e")
+    assert_error(r1, 403, "endorsement_required")
+    api.ok(api.patch(f"/customers/{pending['id']}", {"birthDate": "1990-05-15"}))
+    assert _replayed(r1, api.post(path, body, key="k403-e"))
+    assert api.post(path, body, key="k403-e2").status_code == 201
+
+
+def test_d3_2xx_is_stored(api):
+    c, w = api.funded("50.00")
+    q = api.quote(c, w, amount="5.00")
+    r1 = api.post("/transactions", {"quoteId": q["id"]}, key="k201")
+    assert r1.status_code == 201
+    assert _replayed(r1, api.post("/transactions", {"quoteId": q["id"]}, key="k201"))
+    assert api.balance(w["id"]) == "45.00"  # sent once
+
+
+def test_d3_404_for_a_missing_customer_is_stored(api):
+    path = "/customers/cst_00000000000000000000000000/wallets"
+    body = {"asset": "usdc", "chain": "polygon"}
+    r1 = api.post(path, body, key="k404-c")
+    assert_error(r1, 404, "not_found")
+    assert _replayed(r1, api.post(path, body, key="k404-c"))
+
+
+@pytest.fixture
+def own_clock(fresh_sandbox):
+    """A client of a sandbox of its own: these tests move the clock."""
+    client = Api.of(fresh_sandbox)
+    yield client
+    client.close()
+
+
+def test_d3_409_quote_expired_is_stored(own_clock):
+    api = own_clock
+    c, w = api.funded("50.00")
+    q = api.quote(c, w, amount="5.00")
+    api.advance(31)  # past the 30 s quote lifetime (D5)
+    r1 = api.post("/transactions", {"quoteId": q["id"]}, key="k409-exp")
+    assert_error(r1, 409, "quote_expired")
+    assert _replayed(r1, api.post("/transactions", {"quoteId": q["id"]}, key="k409-exp"))
+
+
+def test_d3_409_quote_not_open_is_stored(api):
+    c, w = api.funded("50.00")
+    q = api.quote(c, w, amount="5.00")
+    api.ok(api.post("/transactions", {"quoteId": q["id"]}, key="first"), 201)
+    r1 = api.post("/transactions", {"quoteId": q["id"]}, key="k409-open")
+    assert_error(r1, 409, "quote_not_open")
+    assert _replayed(r1, api.post("/transactions", {"quoteId": q["id"]}, key="k409-open"))
+
+
+def test_d3_409_invalid_state_is_stored(api):
+    c = api.customer()
+    api.wallet(c["id"])
+    body = {"asset": "usdc", "chain": "polygon"}
+    r1 = api.post(f"/customers/{c['id']}/wallets", body, key="k409-state")
+    assert_error(r1, 409, "invalid_state")
+    assert _replayed(r1, api.post(f"/customers/{c['id']}/wallets", body, key="k409-state"))
+
+
+def test_d3_422_limit_exceeded_is_stored(own_clock):
+    api = own_clock
+    c = api.customer()
+    w = api.wallet(c["id"])
+    for _ in range(3):  # 3 cash-ins in 24 h is the D11 count limit
+        api.cash_in(c["id"], w["id"], "20.00")
+    body = api.cash_in_body(c["id"], w["id"], "20.00")
+    r1 = api.post("/cash-ins", body, key="k422-limit")
+    assert_error(r1, 422, "limit_exceeded")
+    api.advance(25 * 3600)  # the window has passed: a new attempt would pass
+    assert _replayed(r1, api.post("/cash-ins", body, key="k422-limit"))
+
+
+def test_d3_400_and_401_are_not_stored(api):
+    c, w = api.funded("50.00")
+    bad = api.quote_body(c, w, amount="5.001.0")
+    r1 = api.post("/quotes", bad, key="k400-q")
+    assert_error(r1, 400, "invalid_amount")
+    # The retry with the same key runs again: with the body fixed (a new body is fine, since
+    # nothing was stored) it succeeds.
+    good = api.quote_body(c, w, amount="5.00")
+    r2 = api.post("/quotes", good, key="k400-q")
+    assert r2.status_code == 201 and "Idempotent-Replayed" not in r2.headers
+    # 401: a request that never got past authentication leaves no record.
+    r = api.http.post(
+        "/quotes",
+        json=good,
+        headers={"Authorization": "Bearer expired-or-bogus", "Idempotency-Key": "k401"},
+    )
+    assert_error(r, 401, "unauthorized")
+    r = api.post("/quotes", good, key="k401")
+    assert r.status_code == 201 and "Idempotent-Replayed" not in r.headers

@@ -16,8 +16,9 @@ from contextlib import asynccontextmanager
 import httpx
 import pytest
 
+from tests.support.api import EXT_ADDR, assert_error
+from tests.support.identity import IDENTITY
 from tests.support.sandbox import start_sandbox
-from tests.support.sandbox_api import EXT_ADDR, FULL_IDENTITY, assert_error
 
 HELD_KEYS = "cust-held,txn-held,crash-held"
 
@@ -74,15 +75,13 @@ async def _count(h: httpx.AsyncClient, path: str) -> int:
 
 async def test_duplicate_in_flight_is_409_then_replays(held_sandbox):
     async with _new_account(held_sandbox) as h:
-        first = asyncio.create_task(
-            h.post("/customers", json=FULL_IDENTITY, headers=_key("cust-held"))
-        )
+        first = asyncio.create_task(h.post("/customers", json=IDENTITY, headers=_key("cust-held")))
         await _wait_held(h, "cust-held")
-        dup = await h.post("/customers", json=FULL_IDENTITY, headers=_key("cust-held"))
+        dup = await h.post("/customers", json=IDENTITY, headers=_key("cust-held"))
         assert_error(dup, 409, "idempotency_key_in_use", "Idempotency-Key")
         # Another body under the same key is still a mismatch, in flight or not.
         other = await h.post(
-            "/customers", json={**FULL_IDENTITY, "firstName": "Other"}, headers=_key("cust-held")
+            "/customers", json={**IDENTITY, "firstName": "Other"}, headers=_key("cust-held")
         )
         assert_error(other, 422, "idempotency_key_reused", "Idempotency-Key")
         assert not first.done()
@@ -92,7 +91,7 @@ async def test_duplicate_in_flight_is_409_then_replays(held_sandbox):
         assert r1.status_code == 201, r1.text
         assert "Idempotent-Replayed" not in r1.headers
         # The 409 was not stored: the retry gets the first request's answer, replayed.
-        retry = await h.post("/customers", json=FULL_IDENTITY, headers=_key("cust-held"))
+        retry = await h.post("/customers", json=IDENTITY, headers=_key("cust-held"))
         assert retry.status_code == 201
         assert retry.headers["Idempotent-Replayed"] == "true"
         assert retry.content == r1.content
@@ -101,7 +100,7 @@ async def test_duplicate_in_flight_is_409_then_replays(held_sandbox):
 
 async def test_transaction_in_flight_sends_once(held_sandbox):
     async with _new_account(held_sandbox) as h:
-        c = (await h.post("/customers", json=FULL_IDENTITY, headers=_key("c"))).json()
+        c = (await h.post("/customers", json=IDENTITY, headers=_key("c"))).json()
         w = await h.post(
             f"/customers/{c['id']}/wallets",
             json={"asset": "usdc", "chain": "polygon"},
@@ -150,12 +149,10 @@ async def test_transaction_in_flight_sends_once(held_sandbox):
 
 async def test_handler_crash_releases_the_claim(held_sandbox):
     async with _new_account(held_sandbox) as h:
-        first = asyncio.create_task(
-            h.post("/customers", json=FULL_IDENTITY, headers=_key("crash-held"))
-        )
+        first = asyncio.create_task(h.post("/customers", json=IDENTITY, headers=_key("crash-held")))
         await _wait_held(h, "crash-held")
         assert_error(
-            await h.post("/customers", json=FULL_IDENTITY, headers=_key("crash-held")),
+            await h.post("/customers", json=IDENTITY, headers=_key("crash-held")),
             409,
             "idempotency_key_in_use",
         )
@@ -163,10 +160,10 @@ async def test_handler_crash_releases_the_claim(held_sandbox):
         assert_error(await first, 500, "internal_error")
         assert await _count(h, "/customers") == 0
         # The 500 was not stored and the claim is gone: the retry runs, once.
-        r = await h.post("/customers", json=FULL_IDENTITY, headers=_key("crash-held"))
+        r = await h.post("/customers", json=IDENTITY, headers=_key("crash-held"))
         assert r.status_code == 201, r.text
         assert "Idempotent-Replayed" not in r.headers
-        again = await h.post("/customers", json=FULL_IDENTITY, headers=_key("crash-held"))
+        again = await h.post("/customers", json=IDENTITY, headers=_key("crash-held"))
         assert again.headers["Idempotent-Replayed"] == "true" and again.content == r.content
         assert await _count(h, "/customers") == 1
 
@@ -177,7 +174,7 @@ async def test_claim_does_not_survive_kill_9(tmp_path, monkeypatch):
     try:
         async with _client(sb.base_url, sb.api_key, sb.api_secret) as h:
             first = asyncio.create_task(
-                h.post("/customers", json=FULL_IDENTITY, headers=_key("kill-held"))
+                h.post("/customers", json=IDENTITY, headers=_key("kill-held"))
             )
             await _wait_held(h, "kill-held")
             sb.kill()
@@ -189,10 +186,10 @@ async def test_claim_does_not_survive_kill_9(tmp_path, monkeypatch):
     sb = start_sandbox(tmp_path / "sb")
     try:
         async with _client(sb.base_url, sb.api_key, sb.api_secret) as h:
-            r = await h.post("/customers", json=FULL_IDENTITY, headers=_key("kill-held"))
+            r = await h.post("/customers", json=IDENTITY, headers=_key("kill-held"))
             assert r.status_code == 201, r.text
             assert "Idempotent-Replayed" not in r.headers
-            again = await h.post("/customers", json=FULL_IDENTITY, headers=_key("kill-held"))
+            again = await h.post("/customers", json=IDENTITY, headers=_key("kill-held"))
             assert again.headers["Idempotent-Replayed"] == "true"
             assert await _count(h, "/customers") == 1
             # Without the environment variable the hooks do not exist.

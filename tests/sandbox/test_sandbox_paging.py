@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.api import Api
 from tests.support.sandbox import start_sandbox
-from tests.support.sandbox_api import Api
 
 
 @pytest.fixture(scope="module")

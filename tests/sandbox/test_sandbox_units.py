@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.sandbox_api import EXT_ADDR
+from tests.support.api import EXT_ADDR
 
 
 # -- unit tests of the pure parts -------------------------------------------------------------
@@ -27,26 +27,38 @@ def test_money_parse_and_format():
         parse_amount("1.001", "usd", "a")
 
 
-def test_pricing_fixed_destination_picks_smallest_gross():
-    from desktop.sandbox.pricing import crypto_fees, gross_for_net
+@pytest.mark.parametrize(
+    ("gross", "fee"),
+    [
+        (100_000_500, 100_001),  # 100.0005 x 0.1 % = 0.1000005 -> half-up 0.100001
+        (100_000_499, 100_000),  # 0.100000499 -> 0.100000
+        (12_345_500, 12_346),  # 0.0123455 -> 0.012346
+        (9_999_999, 10_000),  # 0.009999999 -> the 0.01 minimum
+        (1, 10_000),
+    ],
+)
+def test_oms_fee_is_a_tenth_of_a_percent_half_up_with_a_minimum(gross, fee):
+    from desktop.sandbox.pricing import oms_fee
 
-    for sponsor in (True, False):
-        for net in [
-            1,
-            9_990_000,
-            10_000_000,
-            99_999_999,
-            100_000_000,
-            2_000_000_000,
-            123_456_789,
-            9_989_990,
-            10_000_500_123,
-        ]:
-            g = gross_for_net(net, sponsor)
-            oms, gas = crypto_fees(g, sponsor)
-            assert g - oms - gas == net
-            oms1, gas1 = crypto_fees(g - 1, sponsor)
-            assert g - 1 - oms1 - gas1 < net
+    assert oms_fee(gross) == fee
+
+
+@pytest.mark.parametrize(
+    ("net", "sponsor", "gross"),
+    [
+        # Worked by hand: the smallest g with g - round_half_up(g / 1000) - gas == net.
+        (99_900_500, True, 100_000_501),  # 100.0005 would net 99.900499 (fee 0.100001)
+        (99_900_499, True, 100_000_499),  # fee 0.100000499 -> 0.100000
+        (10_000_000, False, 10_020_020),  # 10.02002 - 0.010020 - 0.01 = 10.00
+        (1, True, 10_001),  # the 0.01 minimum: 0.010001 - 0.01 = 0.000001
+        (1, False, 20_001),  # and gas 0.01 on top
+        (9_990_000, True, 10_000_000),  # 10.00 - 0.01 = 9.99
+    ],
+)
+def test_fixed_destination_gross_is_the_smallest_that_nets_it(net, sponsor, gross):
+    from desktop.sandbox.pricing import gross_for_net
+
+    assert gross_for_net(net, sponsor) == gross
 
 
 def test_eip55_reference_vectors():

@@ -1,7 +1,8 @@
-"""A tiny synchronous HTTP helper for the rails tests (cash-ins, payouts, webhooks).
+"""The one synchronous HTTP helper of the sandbox tests (tests only; not desktop.oms).
 
-It talks to a real sandbox process over loopback, exactly as any client would; it adds a
-fresh Idempotency-Key to every POST outside /sandbox/ unless told otherwise.
+It talks to a real sandbox process over loopback, exactly as any client would: it adds a
+fresh Idempotency-Key to every POST outside /sandbox/ unless told otherwise, and renews a
+token the sandbox clock has expired once (D15).
 """
 
 from __future__ import annotations
@@ -13,42 +14,28 @@ from typing import Any
 
 import httpx
 
-FULL_IDENTITY: dict[str, Any] = {
-    "type": "individual",
-    "firstName": "Jane",
-    "lastName": "Smith",
-    "email": "jane@example.com",
-    "phone": "+12125551234",
-    "birthDate": "1990-05-15",
-    "nationality": "US",
-    "signedAgreement": True,
-    "ipAddress": "203.0.113.7",
-    "residentialAddress": {
-        "line1": "123 Main St",
-        "city": "New York",
-        "state": "NY",
-        "country": "US",
-        "zipCode": "10001",
-    },
-    "identifyingInformation": [{"type": "ssn", "issuingCountry": "US", "number": "123456789"}],
-    "endorsements": ["basic", "cryptoCustody", "usd"],
-}
+from tests.support.identity import identity
+
 NYC = ("40.7506", "-73.9972")
 SACRAMENTO = ("38.495133", "-121.505336")
 CHASE_ROUTING = "021000021"
+EXT_ADDR = "0xabC1230000000000000000000000000000DEf456"
+DEAD_ADDR = "0x000000000000000000000000000000000000dEaD"
 
 
 class Api:
     def __init__(self, base_url: str, api_key: str, api_secret: str):
         self.base_url = base_url
         self._creds = {"apiKey": api_key, "apiSecret": api_secret}
-        self.http = httpx.Client(base_url=base_url, timeout=15)
+        self.http = httpx.Client(base_url=base_url, timeout=30)
+        self.token = ""
         self._login()
 
     def _login(self) -> None:
         r = self.http.post("/auth/token", json=self._creds)
         assert r.status_code == 200, r.text
-        self.http.headers["Authorization"] = "Bearer " + r.json()["accessToken"]
+        self.token = r.json()["accessToken"]
+        self.http.headers["Authorization"] = "Bearer " + self.token
 
     def _send(self, method: str, path: str, **kw: Any) -> httpx.Response:
         """One request; a token the sandbox clock has expired is renewed once (D15)."""
@@ -60,7 +47,17 @@ class Api:
 
     @classmethod
     def of(cls, sb) -> Api:
+        """A client of sandbox `sb`'s default account."""
         return cls(sb.base_url, sb.api_key, sb.api_secret)
+
+    @classmethod
+    def on_new_account(cls, sb) -> Api:
+        """A client of a brand-new, empty account of sandbox `sb`."""
+        root = cls.of(sb)
+        try:
+            return root.new_account()
+        finally:
+            root.close()
 
     def new_account(self) -> Api:
         r = self._send("POST", "/sandbox/accounts")
@@ -73,27 +70,42 @@ class Api:
 
     # -- verbs ----------------------------------------------------------------------------------
     def post(self, path: str, body: Any = None, key: str | None = "auto", **kw) -> httpx.Response:
-        headers = dict(kw.pop("headers", {}))
+        headers = dict(kw.pop("headers", None) or {})
         if key == "auto" and not path.startswith("/sandbox/"):
             key = uuid.uuid4().hex
         if key not in (None, "auto"):
             headers["Idempotency-Key"] = key
+        if body is None:
+            return self._send("POST", path, headers=headers, **kw)
         return self._send("POST", path, json=body, headers=headers, **kw)
 
-    def get(self, path: str, **params: Any) -> httpx.Response:
-        return self._send("GET", path, params={k: v for k, v in params.items() if v is not None})
+    def get(self, path: str, params: dict | None = None, **query: Any) -> httpx.Response:
+        merged = {**(params or {}), **query}
+        return self._send("GET", path, params={k: v for k, v in merged.items() if v is not None})
 
-    def patch(self, path: str, body: Any) -> httpx.Response:
-        return self._send("PATCH", path, json=body)
+    def patch(self, path: str, body: Any, **kw) -> httpx.Response:
+        return self._send("PATCH", path, json=body, **kw)
 
-    def delete(self, path: str) -> httpx.Response:
-        return self._send("DELETE", path)
+    def delete(self, path: str, **kw) -> httpx.Response:
+        return self._send("DELETE", path, **kw)
 
     def ok(self, r: httpx.Response, status: int = 200) -> dict:
         assert r.status_code == status, (
             f"{r.request.method} {r.request.url}: {r.status_code} {r.text}"
         )
         return r.json() if r.content else {}
+
+    def all_pages(self, path: str, **params) -> list[dict]:
+        items, cursor = [], None
+        while True:
+            q = dict(params, limit=100)
+            if cursor:
+                q["startingAfter"] = cursor
+            body = self.ok(self.get(path, q))
+            items += body["data"]
+            if not body["hasMore"]:
+                return items
+            cursor = body["nextCursor"]
 
     # -- sandbox ---------------------------------------------------------------------------------
     def advance(self, seconds: float) -> str:
@@ -104,20 +116,44 @@ class Api:
 
     # -- building blocks -------------------------------------------------------------------------
     def customer(self, **overrides: Any) -> dict:
-        """A customer with the full identity of §5.1; an override of `...` drops that field."""
-        body = {**FULL_IDENTITY, "email": f"jane+{uuid.uuid4().hex[:8]}@example.com", **overrides}
-        body = {k: v for k, v in body.items() if v is not ...}
-        return self.ok(self.post("/customers", body), 201)
+        """A customer with the full identity (tests.support.identity) and a unique email unless
+        given; an override of `...` drops that field."""
+        overrides.setdefault("email", f"jane+{uuid.uuid4().hex[:8]}@example.com")
+        return self.ok(self.post("/customers", identity(**overrides)), 201)
 
     def wallet(self, customer_id: str) -> dict:
         body = {"asset": "usdc", "chain": "polygon"}
         return self.ok(self.post(f"/customers/{customer_id}/wallets", body), 201)
 
     def balance(self, wallet_id: str) -> str:
+        """The balance exactly as served (a D6 string: "100.00", "99.421234")."""
         return self.ok(self.get(f"/wallets/{wallet_id}/balance"))["balance"]
 
     def fund(self, wallet_id: str, amount: str) -> dict:
         return self.ok(self.post(f"/sandbox/wallets/{wallet_id}/deposit", {"amount": amount}), 201)
+
+    def funded(self, amount: str = "2500.00") -> tuple[dict, dict]:
+        """A new customer and its wallet holding `amount`."""
+        c = self.customer()
+        w = self.wallet(c["id"])
+        self.fund(w["id"], amount)
+        return c, w
+
+    def quote_body(
+        self, c: dict, w: dict, amount="100.00", to=EXT_ADDR, side="source", sponsor=True
+    ) -> dict:
+        dest_wallet = {"id": to} if to.startswith("wlt_") else {"blockchainAddress": to}
+        src = {"walletId": w["id"], "asset": "usdc", "network": "polygon"}
+        dst = {"wallet": dest_wallet, "asset": "usdc", "network": "polygon"}
+        (src if side == "source" else dst)["amount"] = amount
+        return {"customerId": c["id"], "source": src, "destination": dst, "sponsorGas": sponsor}
+
+    def quote(self, c, w, **kw) -> dict:
+        return self.ok(self.post("/quotes", self.quote_body(c, w, **kw)), 201)
+
+    def send(self, c, w, **kw) -> dict:
+        q = self.quote(c, w, **kw)
+        return self.ok(self.post("/transactions", {"quoteId": q["id"]}), 201)
 
     def location(self, point: tuple[str, str] = NYC) -> dict:
         lat, lng = point
@@ -157,17 +193,29 @@ class Api:
             )
         )
 
-    def bank_account(self, customer_id: str, number: str = "000123454242", network: str = "ach"):
-        body = {
+    @staticmethod
+    def bank_account_body(
+        number: str = "000123454242", network: str = "ach", routing: str = CHASE_ROUTING
+    ) -> dict:
+        return {
             "type": "usBank",
             "network": network,
             "bankDetails": {
                 "bankName": "Chase",
-                "routingNumber": CHASE_ROUTING,
+                "routingNumber": routing,
                 "accountNumber": number,
                 "accountHolderName": "Jane Smith",
             },
         }
+
+    def bank_account(
+        self,
+        customer_id: str,
+        number: str = "000123454242",
+        network: str = "ach",
+        routing: str = CHASE_ROUTING,
+    ) -> dict:
+        body = self.bank_account_body(number, network, routing)
         return self.ok(self.post(f"/customers/{customer_id}/external-accounts", body), 201)
 
     def webhook(self, url: str, events: list[str] | None = None) -> dict:
@@ -192,14 +240,27 @@ class Api:
             if time.monotonic() > deadline:
                 raise AssertionError(f"{event_id}: fewer than {n} attempts recorded")
 
+    def wait_deliveries_recorded(self, webhook_id: str, n: int, timeout: float = 5.0) -> list:
+        """The debug view once it lists `n` deliveries none of which is still pending: the
+        receiver sees each request a moment before the sandbox records its outcome."""
+        deadline = time.monotonic() + timeout
+        while True:
+            seen = self.deliveries(webhook_id)
+            if len(seen) >= n and all(d["status"] != "pending" for d in seen):
+                return seen
+            if time.monotonic() > deadline:
+                return seen  # the caller's assertions say what is missing
+
 
 def assert_error(r: httpx.Response, status: int, code: str, param: str | None = "any") -> dict:
+    """`r` is D1's error body with this status and code (and param, unless "any")."""
     assert r.status_code == status, f"{r.status_code} {r.text}"
     err = r.json()["error"]
-    assert err["code"] == code, err
-    if param != "any":
-        assert err["param"] == param, err
+    assert err["code"] == code, r.text
     assert err["requestId"] == r.headers["Request-Id"]
+    assert err["requestId"].startswith("req_")
+    if param != "any":
+        assert err["param"] == param, r.text
     return err
 
 

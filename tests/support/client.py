@@ -12,28 +12,10 @@ from dataclasses import dataclass, field
 import httpx
 
 from desktop.oms.client import Credentials, OmsClient, RetryPolicy
+from tests.support.identity import IDENTITY
 
 ADDRESS = "0xabC1230000000000000000000000000000DEf456"
 
-IDENTITY = {
-    "type": "individual",
-    "firstName": "Jane",
-    "lastName": "Smith",
-    "email": "jane@example.com",
-    "phone": "+12125551234",
-    "birthDate": "1990-05-15",
-    "nationality": "US",
-    "signedAgreement": True,
-    "residentialAddress": {
-        "line1": "123 Main St",
-        "city": "New York",
-        "state": "NY",
-        "country": "US",
-        "zipCode": "10001",
-    },
-    "identifyingInformation": [{"type": "ssn", "issuingCountry": "US", "number": "123456789"}],
-    "endorsements": ["basic", "cryptoCustody", "usd"],
-}
 
 FAST_RETRY = RetryPolicy(attempts=5, base=0.01, cap=0.05, deadline=10)
 

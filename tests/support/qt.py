@@ -21,13 +21,14 @@ from types import SimpleNamespace
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
+from keyring.backends import SecretService
 
 from tests.support.sandbox import start_sandbox
 
 
-class MemoryKeyring(KeyringBackend):
-    """A keyring that lives in a dict (tests never touch the real one)."""
+class MemoryKeyring(SecretService.Keyring):
+    """A keyring that lives in a dict (tests never touch the real one). It stands in for an
+    OS keyring (Secret Service): the app trusts only OS keyrings (desktop.secrets)."""
 
     priority = 1  # type: ignore[assignment]
 
@@ -109,17 +110,25 @@ def demo_sandbox(tmp_path_factory):
     sb.stop()
 
 
-def make_ctx(sb, *, name: str = "Test sandbox"):
-    from desktop.app import Session, make_client
+def make_ctx(sb, *, name: str = "Test sandbox", tracker=None, outbox=None):
+    """A Session on ``sb`` as the app builds one (no tracker or outbox unless given)."""
+    from desktop.app import make_client
     from desktop.config import Profile, ProfileKind
     from desktop.tasks import TaskScope
+    from desktop.ui.session import Session
 
     profile = Profile(name, ProfileKind.CUSTOM, base_url=sb.base_url)
     client = make_client(sb.base_url, sb.api_key, sb.api_secret)
-    s = Session(profile=profile, client=client, scope=TaskScope("test"), is_sandbox=True)
     # Probe like an embedded profile does: GET /sandbox/health.
-    s.probe = client.sandbox_health  # type: ignore[method-assign]
-    return s
+    return Session(
+        client=client,
+        tracker=tracker(client) if callable(tracker) else tracker,
+        outbox=outbox,
+        scope=TaskScope("test"),
+        is_sandbox=True,
+        profile=profile,
+        probe_fn=client.sandbox_health,
+    )
 
 
 @pytest.fixture
@@ -143,8 +152,7 @@ def close_window(qtbot, w, ctx) -> None:
     async def down():
         w.monitor.stop()
         await asyncio.gather(w.scope.drain(2), w.detail.scope.drain(2), w.monitor.scope.drain(2))
-        await ctx.scope.aclose()
-        await ctx.client.aclose()
+        await ctx.aclose()
 
     w.close()
     run(qtbot, down())

@@ -179,15 +179,30 @@ def test_new_wallet_creates_card_with_address_qr_and_balance(qtbot, window):
     dlg2.reject()
 
 
-def test_fund_send_withdraw_hooks_reach_registered_wizards(qtbot, window, monkeypatch):
-    from desktop.ui import main_window as mw
-
+def test_fund_send_withdraw_buttons_open_the_wizard_for_that_wallet(qtbot, window, monkeypatch):
     calls = []
-    monkeypatch.setitem(mw.WIZARDS, "send", lambda win, c, w: calls.append((c, w)))
+    monkeypatch.setattr(window, "_wizard", lambda kind, c, w: calls.append((c, w, kind)))
     c = next(c for c in window.model.objects() if c.wallets)
     window.select_customer(c)
     qtbot.waitUntil(lambda: bool(window.detail.cards) and not window.detail.loading, timeout=10000)
     card = next(iter(window.detail.cards.values()))
     card.send_button.click()
     assert calls and calls[0][0].id == c.id and calls[0][1].id == card.wallet.id
+    assert calls[0][2] == "send"
     assert window.send_action.isEnabled()
+
+
+def test_empty_new_customer_form_sends_nothing_and_names_the_required_fields(qtbot, window):
+    requests_before = window.api.requests_sent
+    dlg = window.new_customer()
+    dlg.save_button.click()  # Create on an empty form
+    assert dlg.isVisible() and window.api.requests_sent == requests_before
+    assert dlg.field_error("firstName") == "Required." == dlg.field_error("lastName")
+    # An ID type without a number is a field error, not silently dropped.
+    dlg.set_value("firstName", "Ada")
+    dlg.set_value("lastName", "Lovelace")
+    dlg.set_value("identifyingInformation.type", "passport")
+    dlg.save_button.click()
+    assert "number" in dlg.field_error("identifyingInformation.number")
+    assert window.api.requests_sent == requests_before
+    dlg.reject()

@@ -149,3 +149,50 @@ def test_missing_credentials_show_a_settings_banner(qtbot, desk_home, ui_loop, d
     w.close()
     qtbot.waitUntil(task.done, timeout=30000)
     w.deleteLater()
+
+
+def test_switching_into_production_asks_first_and_shows_a_strip(qtbot, desk):
+    from PySide6.QtWidgets import QMessageBox
+
+    qtbot.waitUntil(lambda: desk.window.model.rowCount() > 0, timeout=20000)
+    w = desk.window
+    assert not w.production_strip.isVisible()
+    desk.store.upsert(
+        Profile(
+            "Live", ProfileKind.CUSTOM, base_url="https://pay.example.com/v0.9", production=True
+        )
+    )
+    desk.store.save()
+    desk.switch_profile("Live")  # one click is not enough
+    box = w.last_confirmation
+    assert box.isVisible() and "PRODUCTION" in box.text()
+    assert w.profile_name == "Local" and desk.session.profile.name == "Local"
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    assert w.profile_name == "Local" and not w.production_strip.isVisible()
+    assert ProfileStore.load(desk.paths.profiles_file).active == "Local"
+
+    desk.switch_profile("Live")
+    box = w.last_confirmation
+    go = next(b for b in box.buttons() if b.text() == "Switch to production")
+    go.click()
+    qtbot.waitUntil(lambda: w.profile_name == "Live", timeout=10000)
+    assert ProfileStore.load(desk.paths.profiles_file).active == "Live"
+    assert w.production_strip.isVisible() and "PRODUCTION" in w.production_strip.text()
+    assert w.badge.text() == "PRODUCTION"
+    qtbot.waitUntil(lambda: w.banners.has("session"), timeout=10000)  # no key stored yet
+
+
+def test_profile_form_uses_the_one_loopback_rule(qtbot, desk):
+    desk.open_settings()
+    dlg = desk.window.settings_dialog
+    dlg.new_profile()
+    dlg.name_edit.setText("Evil")
+    dlg.kind_combo.setCurrentIndex(dlg.kind_combo.findData("custom"))
+    dlg.url_edit.setText("http://127.evil.example/v0.9")  # a DNS name, not this computer
+    dlg.save_current()
+    qtbot.waitUntil(lambda: dlg.form_error.text() != "", timeout=5000)
+    assert desk.store.get("Evil") is None
+    dlg.url_edit.setText("http://127.0.0.1:8080/v0.9")
+    dlg.save_current()
+    qtbot.waitUntil(lambda: desk.store.get("Evil") is not None, timeout=5000)
+    dlg.reject()

@@ -6,10 +6,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from desktop.ui.wizards.validators import Check, check_address
-
-_ERR = "color: #c81e1e;"
-_OK = "color: #057a55;"
+from desktop.flows.validators import Check, check_address
+from desktop.ui import theme
 
 
 class AddressField(QWidget):
@@ -58,12 +56,12 @@ class AddressField(QWidget):
         if not stripped:
             self.message.setText("")
         elif res:
-            self.message.setStyleSheet(_OK)
+            self.message.setStyleSheet(theme.text_style("success"))
             self.message.setText(
                 "✓ Valid address" + (" (checksum verified)" if stripped != stripped.lower() else "")
             )
         else:
-            self.message.setStyleSheet(_ERR)
+            self.message.setStyleSheet(theme.text_style("error"))
             self.message.setText(res.message)
         self.changed.emit()
 

@@ -41,7 +41,7 @@ class CopyableValue(QWidget):
             self.label.setFont(font)
         lay.addWidget(self.label, 1)
         self.button = QToolButton()
-        self.button.setIcon(theme.icon("copy"))
+        theme.set_icon(self.button, "copy")
         self.button.setAutoRaise(True)
         self.button.setToolTip("Copy to clipboard")
         self.button.clicked.connect(self.copy)

@@ -11,12 +11,12 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QLabel, QWidget
 
-from desktop.ui.wizards.timing import Deadline, format_remaining
+from desktop.display import remaining
+from desktop.flows.timing import Deadline
+from desktop.ui import theme
 
 URGENT_SECONDS = 10.0
 _NORMAL = "color: palette(text);"
-_URGENT = "color: #c81e1e; font-weight: bold;"
-_GONE = "color: #c81e1e;"
 
 
 class CountdownLabel(QLabel):
@@ -67,13 +67,15 @@ class CountdownLabel(QLabel):
         left = self._deadline.remaining()
         if left <= 0:
             self.setText(self.expired_text)
-            self.setStyleSheet(_GONE)
+            self.setStyleSheet(theme.text_style("error"))
             if not self._fired:
                 self._fired = True
                 self.expired.emit()
             return
-        self.setText(f"{self.prefix} {format_remaining(left)}")
-        self.setStyleSheet(_URGENT if left <= URGENT_SECONDS else _NORMAL)
+        self.setText(f"{self.prefix} {remaining(left)}")
+        self.setStyleSheet(
+            theme.text_style("error", bold=True) if left <= URGENT_SECONDS else _NORMAL
+        )
         self.ticked.emit(left)
         # Aim just past the next whole-second boundary; never slower than 1 s.
         self._timer.start(min(1000, self._deadline.ms_to_next_tick() + 5))

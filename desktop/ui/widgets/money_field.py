@@ -10,9 +10,9 @@ from decimal import Decimal
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
-from desktop.ui.wizards.validators import Check, check_amount, format_money
-
-_ERR = "color: #c81e1e;"
+from desktop.display import money
+from desktop.flows.validators import Check, check_amount
+from desktop.ui import theme
 
 
 class MoneyField(QWidget):
@@ -48,7 +48,7 @@ class MoneyField(QWidget):
         row.addWidget(self.max_button)
         outer.addLayout(row)
         self.message = QLabel()
-        self.message.setStyleSheet(_ERR)
+        self.message.setStyleSheet(theme.text_style("error"))
         self.message.setWordWrap(True)
         outer.addWidget(self.message)
         self.edit.textChanged.connect(self._on_text)
@@ -97,4 +97,4 @@ class MoneyField(QWidget):
 
     @staticmethod
     def describe(amount: Decimal | None, asset: str) -> str:
-        return format_money(amount, asset)
+        return money(amount, asset)

@@ -1,27 +1,25 @@
 """Common base of the money wizards: one TaskScope per dialog, cancelled in ``done()``.
 
 Only the dialog's own work (loading wallets, fetching quotes) lives in its scope; the
-money-moving POSTs go through ``MoneyHub`` in the application's scope.
+money-moving POSTs go through the session's ``ChangeHub`` in the session's scope.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QRadioButton, QWidget, QWizard
+from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QRadioButton, QWidget, QWizard
 
+from desktop.flows.money_flow import MoneyFlow
+from desktop.oms import new_idempotency_key
 from desktop.tasks import TaskScope
-from desktop.ui.wizards.context import MoneyContext, money_context_from
+from desktop.ui.session import Session
+from desktop.ui.widgets.banner import BannerArea as Banner  # the one banner (theme colours)
 
-BANNER_STYLES = {
-    "error": "background:#fde8e8; color:#9b1c1c; padding:6px; border-radius:4px;",
-    "warning": "background:#fdf6b2; color:#723b13; padding:6px; border-radius:4px;",
-    "info": "background:#e1effe; color:#1e429f; padding:6px; border-radius:4px;",
-    "success": "background:#def7ec; color:#03543f; padding:6px; border-radius:4px;",
-}
+__all__ = ["Banner", "MoneyWizard", "choice_row"]
 
 
 def choice_row(owner: QWidget, *labels: str) -> tuple[QHBoxLayout, list[QRadioButton]]:
@@ -37,32 +35,21 @@ def choice_row(owner: QWidget, *labels: str) -> tuple[QHBoxLayout, list[QRadioBu
     return row, buttons
 
 
-class Banner(QLabel):
-    """A one-line coloured message inside a page (hidden when empty)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWordWrap(True)
-        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.hide()
-
-    def show_message(self, text: str, kind: str = "info") -> None:
-        self.setStyleSheet(BANNER_STYLES.get(kind, BANNER_STYLES["info"]))
-        self.setText(text)
-        self.setVisible(bool(text))
-
-    def clear_message(self) -> None:
-        self.setText("")
-        self.hide()
-
-
 class MoneyWizard(QWizard):
-    """A QWizard with a MoneyContext, its own TaskScope, and sane buttons."""
+    """A QWizard with the profile's Session, its own TaskScope, and sane buttons."""
 
-    def __init__(self, app_ctx: Any, title: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        title: str,
+        make_flow: Callable[..., MoneyFlow],
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
-        self.ctx: MoneyContext = money_context_from(app_ctx)
-        self.hub = self.ctx.hub
+        self.ctx: Session = session
+        self.hub = session.hub
+        # The state of this money action: pages render from it and write into it.
+        self.flow: MoneyFlow = make_flow(new_idempotency_key, session.clock)
         self.scope = TaskScope(f"wizard {title}")
         self.setWindowTitle(title)
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
@@ -79,18 +66,6 @@ class MoneyWizard(QWizard):
             return
         signal.connect(slot)
         self._links.append((signal, slot))
-
-    def spawn(
-        self,
-        coro: Coroutine[Any, Any, Any],
-        *,
-        on_error: Callable[[BaseException], None] | None = None,
-        name: str | None = None,
-    ):
-        if self.scope.closed:
-            coro.close()
-            return None
-        return self.scope.spawn(coro, name=name, on_error=on_error or _excepthook)
 
     def done(self, result: int) -> None:  # the one path for accept/reject/Escape/close
         self.closed = True

@@ -10,11 +10,13 @@ fiatToCrypto transaction to completion and shows the USDC credited.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
@@ -30,29 +32,28 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from desktop.oms import errors
+from desktop.display import dollars, money
+from desktop.flows.explain import explain_error
+from desktop.flows.money_flow import MoneyFlow, Outcome, Step
+from desktop.flows.state import DEFAULT_CASH_IN_FEES, estimate_cash_in
+from desktop.flows.timing import Deadline
+from desktop.flows.validators import (
+    CASH_IN_WINDOWS,
+    CashInRecord,
+    check_cash_in_amount,
+    check_cash_in_limits,
+)
+from desktop.flows.zips import customer_zip, lookup_zip
+from desktop.oms import new_idempotency_key
+from desktop.oms.models import CashInStatus, TransactionStatus, TransactionType
+from desktop.ui import theme
+from desktop.ui.op import Op
 from desktop.ui.widgets.copyable import CopyableValue
 from desktop.ui.widgets.countdown import CountdownLabel
 from desktop.ui.widgets.money_field import MoneyField
 from desktop.ui.wizards.base import Banner, MoneyWizard
 from desktop.ui.wizards.pickers import WalletPicker
-from desktop.ui.wizards.quote_page import explain_error
-from desktop.ui.wizards.state import (
-    DEFAULT_CASH_IN_FEES,
-    FundState,
-    estimate_cash_in,
-    new_idempotency_key,
-)
 from desktop.ui.wizards.status_page import Timeline
-from desktop.ui.wizards.timing import Deadline
-from desktop.ui.wizards.validators import (
-    CASH_IN_WINDOWS,
-    CashInRecord,
-    check_cash_in_amount,
-    check_cash_in_limits,
-    format_money,
-)
-from desktop.ui.wizards.zip_centroids import lookup_zip
 
 
 def _server_now(client: Any) -> datetime:
@@ -73,7 +74,7 @@ def describe_schedule(entries: list[dict]) -> str:
         if e.get("type") == "percentage":
             parts.append(f"{format((Decimal(str(e['rate'])) * 100).normalize(), 'f')} %")
         elif e.get("type") == "fixed":
-            parts.append(f"${Decimal(str(e['amount'])):,.2f}")
+            parts.append(dollars(e["amount"]))
     return " + ".join(parts) or "none"
 
 
@@ -81,6 +82,7 @@ class AmountPage(QWizardPage):
     def __init__(self, wiz: FundWizard) -> None:
         super().__init__()
         self.wiz = wiz
+        self.flow = wiz.flow
         self.history: list[CashInRecord] = []
         self.history_loaded_for: str | None = None
         self.setTitle("Fund a wallet with cash")
@@ -109,56 +111,72 @@ class AmountPage(QWizardPage):
         form.addRow("Estimated USDC", self.estimate)
         self.limit_msg = QLabel()
         self.limit_msg.setWordWrap(True)
-        self.limit_msg.setStyleSheet("color:#9b1c1c;")
+        self.limit_msg.setStyleSheet(theme.text_style("error"))
         form.addRow("", self.limit_msg)
         lay.addWidget(box)
         lay.addStretch(1)
         self.limits.setText(
             "$20.00–$500.00 per deposit; "
-            + "; ".join(f"{lab}: ${tot:,.0f} / {n} deposits" for lab, _, tot, n in CASH_IN_WINDOWS)
+            + "; ".join(
+                f"{lab}: {dollars(tot)} / {n} deposits" for lab, _, tot, n in CASH_IN_WINDOWS
+            )
         )
         self.picker.changed.connect(self._changed)
         self.picker.loaded.connect(self._load_history)
         self.amount.changed.connect(self._changed)
 
+    def initializePage(self) -> None:
+        self.flow.step = Step.SOURCE
+
     def _load_history(self) -> None:
         cid = self.picker.customer_id()
+        customer = self.picker.customer
+        if customer is not None and not self.flow.request.zip_code:
+            # The store search starts at the customer's own ZIP code.
+            self.flow.update(zip_code=customer_zip(customer.raw))
         if not cid or cid == self.history_loaded_for:
             return
-        wiz = self.wiz
+        client = self.wiz.ctx.client
 
-        async def run() -> None:
-            since = _server_now(wiz.ctx.client) - timedelta(days=31)
+        async def run() -> list[CashInRecord]:
+            since = _server_now(client) - timedelta(days=31)
             recs: list[CashInRecord] = []
-            try:
-                async for ci in wiz.ctx.client.iter_cash_ins(customer_id=cid, created_after=since):
-                    amt = ci.source.amount or ci.source.indicated_amount or Decimal(0)
-                    if ci.created_at:
-                        recs.append(CashInRecord(ci.created_at, amt, str(ci.status)))
-            except errors.OmsError as exc:
-                # The server still enforces the limits (422 limit_exceeded, explained).
-                self.history = []
-                self.history_loaded_for = cid
-                self._changed()
-                self.usage.setText(
-                    f"Could not load earlier deposits ({exc}); limits are checked by the server."
-                )
-                return
+            async for ci in client.iter_cash_ins(customer_id=cid, created_after=since):
+                amt = ci.source.amount or ci.source.indicated_amount or Decimal(0)
+                if ci.created_at:
+                    recs.append(CashInRecord(ci.created_at, amt, ci.status))
+            return recs
+
+        def loaded(recs: list[CashInRecord]) -> None:
             self.history = recs
             self.history_loaded_for = cid
             self._changed()
 
-        wiz.spawn(run(), name="cash-in history")
+        def failed(exc: BaseException) -> None:
+            # The server still enforces the limits (422 limit_exceeded, explained).
+            self.history = []
+            self.history_loaded_for = cid
+            self._changed()
+            self.usage.setText(
+                f"Could not load earlier deposits ({exc}); limits are checked by the server."
+            )
+
+        Op(self.wiz.scope, run, name="cash-in history").success(loaded).failure(failed).run()
 
     def _changed(self, *_: Any) -> None:
-        st = self.wiz.sync_state()
-        amount = st.amount_check()
+        flow = self.flow
+        flow.update(
+            customer_id=self.picker.customer_id(),
+            wallet_id=self.picker.wallet_id(),
+            amount_text=self.amount.text(),
+        )
+        amount = flow.request.amount_check()
         entries = list(DEFAULT_CASH_IN_FEES)
         self.fees.setText(f"{describe_schedule(entries)} (OMS fee schedule)")
         if amount:
             est = estimate_cash_in(amount.value, entries)
             self.estimate.setText(
-                f"≈ {format_money(est.net_usdc, 'usdc')} (fee {format_money(est.fee, 'usd')}); "
+                f"≈ {money(est.net_usdc, 'usdc')} (fee {money(est.fee, 'usd')}); "
                 "final figures depend on the cash actually handed over"
             )
         else:
@@ -167,50 +185,75 @@ class AmountPage(QWizardPage):
         day = [
             r
             for r in self.history
-            if r.status not in ("expired", "failed") and r.created_at > now - timedelta(hours=24)
+            if CashInStatus.parse(r.status) not in (CashInStatus.EXPIRED, CashInStatus.FAILED)
+            and r.created_at > now - timedelta(hours=24)
         ]
         self.usage.setText(
-            f"last 24 h: ${sum((r.amount for r in day), Decimal(0)):,.2f} in {len(day)} deposit(s)"
+            f"last 24 h: {dollars(sum((r.amount for r in day), Decimal(0)))} "
+            f"in {len(day)} deposit(s)"
             if self.history_loaded_for
             else "—"
         )
-        st.limit_message = ""
+        limit = ""
         if amount and self.history_loaded_for:
             lim = check_cash_in_limits(amount.value, self.history, now)
-            st.limit_message = "" if lim else lim.message
-        self.limit_msg.setText(st.limit_message)
+            limit = "" if lim else lim.message
+        flow.update(limit_message=limit)
+        self.limit_msg.setText(limit)
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:
-        st = self.wiz.sync_state()
+        st = self.flow.request
         return (
             bool(st.wallet_id)
             and bool(st.amount_check())
             and self.history_loaded_for == st.customer_id
-            and not self.limit_msg.text()
+            and not st.limit_message
         )
 
 
+class SearchEdit(QLineEdit):
+    """A search box whose Enter only searches: the key stops here, so it never reaches
+    the dialog's default button (which would issue a deposit code)."""
+
+    search = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            event.accept()
+            self.search.emit()
+            return
+        super().keyPressEvent(event)
+
+
 class StorePage(QWizardPage):
+    """Stores near a ZIP code. A code is issued only by the explicit "Get code at {store}"
+    button, for a store picked from the list found for the ZIP now in the box."""
+
     def __init__(self, wiz: FundWizard) -> None:
         super().__init__()
         self.wiz = wiz
-        self.locations: list[Any] = []
+        self.flow = wiz.flow
         self.setTitle("Choose a store")
         self.setSubTitle("GreenDot stores near a US ZIP code (or coordinates).")
-        # Next creates the cash-in: no way back to create a second one by accident.
+        # The code button creates the cash-in: no way back to create a second one by accident.
         self.setCommitPage(True)
-        self.setButtonText(QWizard.WizardButton.CommitButton, "Create deposit code")
+        self.setButtonText(QWizard.WizardButton.CommitButton, "Choose a store")
         lay = QVBoxLayout(self)
         row = QHBoxLayout()
-        self.zip_edit = QLineEdit()
-        self.zip_edit.setPlaceholderText("ZIP, e.g. 10001")
+        self.zip_edit = SearchEdit()
+        self.zip_edit.setPlaceholderText("ZIP, e.g. 95814")
         self.zip_edit.setAccessibleName("zip code")
-        self.coords = QLineEdit()
+        self.coords = SearchEdit()
         self.coords.setPlaceholderText("or latitude, longitude")
+        self.coords.setAccessibleName("coordinates")
         self.find_button = QPushButton("Find stores")
+        self.find_button.setAutoDefault(False)
         self.find_button.clicked.connect(self.find)
-        self.zip_edit.returnPressed.connect(self.find)
+        self.zip_edit.search.connect(self.find)
+        self.coords.search.connect(self.find)
+        self.zip_edit.textEdited.connect(self._search_edited)
+        self.coords.textEdited.connect(self._search_edited)
         row.addWidget(QLabel("ZIP"))
         row.addWidget(self.zip_edit)
         row.addWidget(self.coords, 1)
@@ -225,13 +268,43 @@ class StorePage(QWizardPage):
         self.list.currentRowChanged.connect(self._picked)
         lay.addWidget(self.list, 1)
 
+    @property
+    def locations(self) -> list[Any]:
+        return self.flow.stores
+
+    def initializePage(self) -> None:
+        self.flow.step = Step.DETAILS
+        # Enter anywhere on this page must not press "Get code": no default button here.
+        self.wizard().setOption(QWizard.WizardOption.NoDefaultButton, True)
+        if not self.zip_edit.text() and self.flow.request.zip_code:
+            self.zip_edit.setText(self.flow.request.zip_code)  # from the customer's address
+            self._search_edited()
+            self.find()
+        self._update_button()
+
+    def cleanupPage(self) -> None:
+        self.wizard().setOption(QWizard.WizardOption.NoDefaultButton, False)
+
+    def search_text(self) -> str:
+        return f"{self.zip_edit.text().strip()}|{self.coords.text().strip()}"
+
+    def _search_edited(self, *_: Any) -> None:
+        """Another place: the stores (and the store picked) were for the old one."""
+        self.flow.update(zip_code=self.zip_edit.text().strip())
+        self.flow.search_changed()
+        self.list.blockSignals(True)
+        self.list.clear()
+        self.list.blockSignals(False)
+        self.message.setText("")
+        self._update_button()
+
     def point(self) -> tuple[Decimal, Decimal, str] | None:
         text = self.coords.text().strip()
         if text:
             try:
                 lat_s, lon_s = (p.strip() for p in text.split(","))
                 lat, lon = Decimal(lat_s), Decimal(lon_s)
-            except Exception:
+            except (ValueError, ArithmeticError):
                 return None
             if -90 <= lat <= 90 and -180 <= lon <= 180:
                 return lat, lon, f"{lat}, {lon}"
@@ -239,54 +312,73 @@ class StorePage(QWizardPage):
         return lookup_zip(self.zip_edit.text())
 
     def find(self) -> None:
+        """Search only: never issues a code."""
         pt = self.point()
         if pt is None:
-            self.message.setStyleSheet("color:#9b1c1c;")
+            self.message.setStyleSheet(theme.text_style("error"))
             self.message.setText(
-                "Unknown ZIP code (the demo knows major US cities, e.g. 10001, 94103, 60601) "
-                "— or type coordinates as “lat, lon”."
+                "Not a US ZIP code — type 5 digits (e.g. 95814), or coordinates as “lat, lon”."
             )
             return
         lat, lon, place = pt
-        st = self.wiz.state
-        st.latitude, st.longitude, st.zip_code = lat, lon, self.zip_edit.text().strip()
+        st = self.flow.request
+        st.latitude, st.longitude = lat, lon
         self.message.setStyleSheet("")
         self.message.setText(f"Stores near {place}…")
-        wiz = self.wiz
+        searched = self.search_text()
+        client = self.wiz.ctx.client
 
-        async def run() -> None:
-            try:
-                page = await wiz.ctx.client.list_cash_locations(lat, lon, limit=12)
-            except errors.OmsError as exc:
-                self.message.setText(str(exc))
-                return
-            self.locations = list(page.data)
+        async def run() -> Any:
+            return await client.list_cash_locations(lat, lon, limit=12)
+
+        def found(page: Any) -> None:
+            if not self.flow.stores_found(list(page.data), searched, self.search_text()):
+                return  # the box says something else now: this list is for another place
+            self.list.blockSignals(True)
             self.list.clear()
-            for loc in self.locations:
-                item = QListWidgetItem(
-                    f"{loc.distance} mi  ·  {loc.name}  —  "
-                    f"{loc.address}, {loc.city}, {loc.state} {loc.zip_code}"
+            for loc in self.flow.stores:
+                self.list.addItem(
+                    QListWidgetItem(
+                        f"{loc.distance} mi  ·  {loc.name}  —  "
+                        f"{loc.address}, {loc.city}, {loc.state} {loc.zip_code}"
+                    )
                 )
-                self.list.addItem(item)
-            self.message.setText(f"{len(self.locations)} stores near {place}, nearest first.")
-            if self.locations:
-                self.list.setCurrentRow(0)
+            self.list.setCurrentRow(-1)
+            self.list.blockSignals(False)
+            count = len(self.flow.stores)
+            self.message.setText(
+                f"{count} stores near {place}, nearest first. Pick the customer's store."
+                if count
+                else f"No store near {place}."
+            )
+            self._update_button()
 
-        wiz.spawn(run(), name="cash locations")
+        def failed(exc: BaseException) -> None:
+            self.message.setStyleSheet(theme.text_style("error"))
+            self.message.setText(explain_error(exc))
+
+        Op(self.wiz.scope, run, name="cash locations").busy(self._searching).success(found).failure(
+            failed
+        ).run()
+
+    def _searching(self, on: bool) -> None:
+        # Shown, not blocking: a newer search may start; the flow ignores the older answer.
+        self.find_button.setText("Searching…" if on else "Find stores")
 
     def _picked(self, row: int) -> None:
-        st = self.wiz.state
-        if 0 <= row < len(self.locations):
-            loc = self.locations[row]
-            st.location_id = loc.id
-            st.location_reference = loc.location_reference or ""
-            st.location_label = f"{loc.name}, {loc.address}, {loc.city}, {loc.state}"
-        else:
-            st.location_id = st.location_reference = st.location_label = ""
+        self.flow.choose_store(row)
+        self._update_button()
+
+    def _update_button(self) -> None:
+        name = self.flow.store_name
+        self.setButtonText(
+            QWizard.WizardButton.CommitButton,
+            f"Get code at {name}" if name else "Choose a store",
+        )
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:
-        return self.wiz.sync_state().is_ready()
+        return self.flow.can_request_code()
 
 
 class CodePage(QWizardPage):
@@ -295,9 +387,7 @@ class CodePage(QWizardPage):
     def __init__(self, wiz: FundWizard) -> None:
         super().__init__()
         self.wiz = wiz
-        self.cash_in: Any = None
-        self.key: str | None = None
-        self._body: dict | None = None
+        self.flow = wiz.flow
         self.setTitle("Deposit code")
         self.setSubTitle("The customer shows this code at the store and hands over the cash.")
         lay = QVBoxLayout(self)
@@ -339,79 +429,76 @@ class CodePage(QWizardPage):
         lay.addStretch(1)
         self.countdown.expired.connect(self._expired)
 
+    @property
+    def cash_in(self) -> Any:
+        return self.flow.cash_in
+
     def initializePage(self) -> None:
         wiz = self.wiz
+        wiz.setOption(QWizard.WizardOption.NoDefaultButton, False)
         wiz.link(wiz.hub.cashInChanged, self._on_cash_in)
         self.sim_box.setVisible(wiz.ctx.is_sandbox)
-        body = wiz.state.cash_in_body()
-        if self.cash_in is not None and self._body == body:
-            return
-        self._body = body
-        self.key = new_idempotency_key("ci")
+        if self.flow.cash_in is not None:
+            return  # one cash-in per wizard (the store page is a commit page)
+        body, key = self.flow.request_code()
         self.sim_amount.set_text(body["source"]["indicatedAmount"])
         self.banner.show_message("Creating the deposit code…", "info")
-        task = wiz.hub.submit_cash_in(body, self.key)
+        # Created in the application's scope through the outbox; this page only waits.
+        task = wiz.hub.submit_cash_in(body, key)
 
-        async def wait() -> None:
-            import asyncio
+        async def wait() -> Any:
+            return await asyncio.shield(task)
 
-            try:
-                ci = await asyncio.shield(task)
-            except errors.OmsError as exc:
-                self.banner.show_message(explain_error(exc), "error")
-                return
-            self._on_cash_in(ci)
+        def refused(exc: BaseException) -> None:
+            self.flow.cash_in_refused(exc)
+            self.banner.show_message(explain_error(exc), "error")
 
-        wiz.spawn(wait(), name="await cash-in")
+        # Any error ends the wait (the page must not stay on "Creating…"); a bug is shown too.
+        Op(wiz.scope, wait(), name="await cash-in").success(self._on_cash_in).failure(
+            refused, catch=(Exception,)
+        ).run()
 
     def isComplete(self) -> bool:
-        return self.cash_in is not None and str(self.cash_in.status) in (
-            "processing",
-            "completed",
-            "failed",
-        )
+        return self.flow.cash_received()
 
     def stop_timers(self) -> None:
         self.countdown.stop()
 
     def _on_cash_in(self, ci: Any) -> None:
-        if self.cash_in is not None and ci.id != self.cash_in.id:
+        flow = self.flow
+        before = flow.cash_in
+        if not flow.on_cash_in(ci):
             return
-        if self.cash_in is None and self.key is None:
-            return
-        first = self.cash_in is None
-        old_code = self.cash_in.deposit_instructions.code if self.cash_in else None
-        self.cash_in = ci
+        first = before is None
+        old_code = before.deposit_instructions.code if before is not None else None
         di = ci.deposit_instructions
-        status = str(ci.status)
+        status = CashInStatus.parse(ci.status)
         if first:
             self.banner.clear_message()
         self.code.set_value(di.code or "")
         self.store.setText(
             f"<b>{di.location_name or ''}</b><br>{di.location_address or ''}"
             if di.location_name
-            else self.wiz.state.location_label
+            else flow.request.location_label
         )
         entries = _schedule_entries(ci)
         est = ci.destination.amount_net
         self.details.setText(
             f"Cash-in {ci.id} · status {status}"
-            f" · fee {describe_schedule(entries)} · estimated "
-            f"{format_money(est, 'usdc') if est is not None else '—'}"
+            f" · fee {describe_schedule(entries)} · estimated {money(est, 'usdc')}"
         )
-        if status == "pending" and di.expires_at is not None:
+        if status is CashInStatus.PENDING and di.expires_at is not None:
             if first or di.code != old_code or self.countdown.deadline is None:
-                server_date, mono = self.wiz.hub.code_stamps.get(
-                    ci.id, (None, self.wiz.ctx.clock())
-                )
+                clock = self.wiz.ctx.clock
+                server_date, mono = self.wiz.hub.code_stamps.get(ci.id, (None, clock()))
                 server_date = server_date or _server_now(self.wiz.ctx.client)
                 self.countdown.set_deadline(
                     Deadline.from_server(
-                        di.expires_at, server_date, mono, self.wiz.ctx.clock, date_resolution=1.0
+                        di.expires_at, server_date, mono, clock, date_resolution=1.0
                     )
                 )
             self.refresh_button.setVisible(self.countdown.remaining() <= 0)
-        elif status == "expired":
+        elif status is CashInStatus.EXPIRED:
             self.countdown.stop()
             self.countdown.setText("Code expired")
             self.refresh_button.show()
@@ -421,7 +508,7 @@ class CodePage(QWizardPage):
             self.refresh_button.hide()
             self.sim_box.setEnabled(False)
         self.completeChanged.emit()
-        if status in ("processing", "completed", "failed") and self.wiz.currentPage() is self:
+        if flow.cash_received() and self.wiz.currentPage() is self:
             self.wiz.next()
 
     def _expired(self) -> None:
@@ -432,68 +519,71 @@ class CodePage(QWizardPage):
         )
 
     def refresh_code(self) -> None:
-        ci = self.cash_in
+        ci = self.flow.cash_in
         if ci is None:
             return
         wiz = self.wiz
-        self.refresh_button.setEnabled(False)
 
-        async def run() -> None:
-            try:
-                new = await wiz.ctx.client.refresh_cash_in(
-                    ci.id, idempotency_key=new_idempotency_key("cir")
-                )
-            except errors.OmsError as exc:
-                self.refresh_button.setEnabled(True)
-                self.banner.show_message(explain_error(exc), "error")
-                return
-            self.refresh_button.setEnabled(True)
+        async def run() -> Any:
+            return await wiz.ctx.client.refresh_cash_in(
+                ci.id, idempotency_key=new_idempotency_key()
+            )
+
+        def refreshed(new: Any) -> None:
             wiz.hub.stamp(new.id)
             self.countdown.set_deadline(None)
             self.banner.show_message("New code issued.", "success")
             wiz.hub.publish_cash_in(new)
 
-        wiz.spawn(run(), name="refresh code")
+        def failed(exc: BaseException) -> None:
+            self.banner.show_message(explain_error(exc), "error")
+
+        Op(wiz.scope, run, name="refresh code").busy(self.refresh_button).success(
+            refreshed
+        ).failure(failed).run()
 
     def simulate(self) -> None:
-        ci = self.cash_in
+        ci = self.flow.cash_in
         amount = self.sim_amount.value()
         if ci is None or amount is None:
             self.sim_result.setText("Enter the cash amount.")
             return
         wiz = self.wiz
-        self.sim_button.setEnabled(False)
+        client = wiz.ctx.client
 
-        async def run() -> None:
-            client = wiz.ctx.client
-            try:
-                auth = await client.sandbox_barcode_auth(
-                    ci.deposit_instructions.code, format(amount, "f")
-                )
-                if auth.get("responseCode") != "00":
-                    self.sim_result.setText(
-                        f"Declined {auth.get('responseCode')}: {auth.get('responseText')}"
-                    )
-                    self.sim_button.setEnabled(True)
-                    return
-                await client.sandbox_auth_commit(auth["confirmationId"])
+        async def run() -> tuple[dict, Any]:
+            auth = await client.sandbox_barcode_auth(
+                ci.deposit_instructions.code, format(amount, "f")
+            )
+            if auth.get("responseCode") != "00":
+                return auth, None
+            await client.sandbox_auth_commit(auth["confirmationId"])
+            return auth, await client.get_cash_in(ci.id)
+
+        def done(result: tuple[dict, Any]) -> None:
+            auth, fresh = result
+            if fresh is None:
                 self.sim_result.setText(
-                    f"Approved: ${Decimal(str(auth.get('authorizedAmount'))):,.2f} deposited."
+                    f"Declined {auth.get('responseCode')}: {auth.get('responseText')}"
                 )
-                wiz.hub.publish_cash_in(await client.get_cash_in(ci.id))
-                wiz.hub.track_cash_in(ci.id)
-            except errors.OmsError as exc:
-                self.sim_result.setText(explain_error(exc))
-            self.sim_button.setEnabled(True)
+                return
+            self.sim_result.setText(f"Approved: {dollars(auth.get('authorizedAmount'))} deposited.")
+            wiz.hub.publish_cash_in(fresh)
+            wiz.hub.track_cash_in(ci.id)
 
-        wiz.spawn(run(), name="simulate deposit")
+        def failed(exc: BaseException) -> None:
+            self.sim_result.setText(explain_error(exc))
+
+        Op(wiz.scope, run, name="simulate deposit").busy(self.sim_button).success(done).failure(
+            failed
+        ).run()
 
 
 class FundStatusPage(QWizardPage):
     def __init__(self, wiz: FundWizard) -> None:
         super().__init__()
         self.wiz = wiz
-        self.txn: Any = None
+        self.flow = wiz.flow
         self.setTitle("Status")
         self.setFinalPage(True)
         self.setButtonText(QWizard.WizardButton.FinishButton, "Close")
@@ -522,15 +612,20 @@ class FundStatusPage(QWizardPage):
         self.form.addRow("USDC credited", self.credit_label)
         self.problem = QLabel()
         self.problem.setWordWrap(True)
-        self.problem.setStyleSheet("color:#9b1c1c;")
+        self.problem.setStyleSheet(theme.text_style("error"))
         self.form.addRow("Problem", self.problem)
         lay.addWidget(box)
         lay.addStretch(1)
 
+    @property
+    def txn(self) -> Any:
+        return self.flow.txn
+
     def initializePage(self) -> None:
+        self.flow.step = Step.STATUS
         self.wiz.link(self.wiz.hub.cashInChanged, self._on_cash_in)
         self.wiz.link(self.wiz.hub.transactionChanged, self._on_txn)
-        ci = self.wiz.code_page.cash_in
+        ci = self.flow.cash_in
         if ci is not None:
             self._on_cash_in(ci)
 
@@ -538,9 +633,11 @@ class FundStatusPage(QWizardPage):
         return True
 
     def _on_cash_in(self, ci: Any) -> None:
-        own = self.wiz.code_page.cash_in
-        if own is None or ci.id != own.id:
+        flow = self.flow
+        if flow.cash_in is None or ci.id != flow.cash_in.id:
             return
+        if flow.txn is None:
+            flow.on_cash_in(ci)
         self.ci_label.set_value(ci.id)
         if ci.transaction_id:
             self.txn_label.set_value(ci.transaction_id)
@@ -548,39 +645,44 @@ class FundStatusPage(QWizardPage):
             if known is not None:
                 self._on_txn(known)
         src = ci.source
-        self.cash_label.setText(format_money(src.amount or src.indicated_amount, "usd"))
-        if self.txn is None:
-            status = str(ci.status)
-            sub = {"processing": "fundsReceived", "completed": "settled"}.get(status)
-            self.timeline.update_from("fiatToCrypto", status, sub)
-            self._outcome(status, ci.destination, ci.error)
+        self.cash_label.setText(money(src.amount or src.indicated_amount, "usd"))
+        if flow.txn is None:
+            status = CashInStatus.parse(ci.status)
+            sub = {CashInStatus.PROCESSING: "fundsReceived", CashInStatus.COMPLETED: "settled"}
+            # The cash-in's status mapped onto its transaction's timeline (D10, D11).
+            txn_status = {
+                CashInStatus.COMPLETED: TransactionStatus.COMPLETED,
+                CashInStatus.FAILED: TransactionStatus.FAILED,
+            }.get(status, TransactionStatus.PROCESSING)
+            self.timeline.update_from(TransactionType.FIAT_TO_CRYPTO, txn_status, sub.get(status))
+            self._outcome(ci.destination)
 
-    def _on_txn(self, txn: Any) -> None:
-        own = self.wiz.code_page.cash_in
-        if own is None:
+    def _on_txn(self, seen: Any) -> None:
+        if not self.flow.on_transaction(seen):
             return
-        if txn.cash_in_id != own.id and txn.id != (own.transaction_id or ""):
+        txn = self.flow.txn  # a late, older update leaves the flow's latest in place
+        if txn is None:
             return
-        self.txn = txn
         self.txn_label.set_value(txn.id)
-        self.timeline.update_from("fiatToCrypto", str(txn.status), txn.sub_status)
-        self.fee_label.setText(format_money(txn.source.fees.total, "usd"))
-        self._outcome(str(txn.status), txn.destination, txn.error)
+        self.timeline.update_from(TransactionType.FIAT_TO_CRYPTO, txn.status, txn.sub_status)
+        self.fee_label.setText(money(txn.source.fees.total, "usd"))
+        self._outcome(txn.destination)
 
-    def _outcome(self, status: str, dest: Any, error: Any) -> None:
-        if status == "completed":
-            self.headline.setText(f"Completed: {format_money(dest.amount_net, 'usdc')} credited.")
-            self.headline.setStyleSheet("color:#057a55;")
-            self.credit_label.setText(format_money(dest.amount_net, "usdc"))
-        elif status == "failed":
+    def _outcome(self, dest: Any) -> None:
+        outcome, error = self.flow.outcome, self.flow.error
+        if outcome is Outcome.COMPLETED:
+            self.headline.setText(f"Completed: {money(dest.amount_net, 'usdc')} credited.")
+            self.headline.setStyleSheet(theme.text_style("success"))
+            self.credit_label.setText(money(dest.amount_net, "usdc"))
+        elif outcome is Outcome.FAILED:
             self.headline.setText("Failed — no USDC was credited.")
-            self.headline.setStyleSheet("color:#9b1c1c;")
+            self.headline.setStyleSheet(theme.text_style("error"))
             self.problem.setText(explain_error(error) if error else "The deposit failed.")
         else:
             self.credit_label.setText(
-                f"≈ {format_money(dest.amount_net, 'usdc')} (pending)" if dest.amount_net else "—"
+                f"≈ {money(dest.amount_net, 'usdc')} (pending)" if dest.amount_net else "—"
             )
-        self.form.setRowVisible(self.problem, status == "failed")
+        self.form.setRowVisible(self.problem, outcome is Outcome.FAILED)
 
 
 class FundWizard(MoneyWizard):
@@ -591,8 +693,7 @@ class FundWizard(MoneyWizard):
         wallet_id: str | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(app_ctx, "Fund wallet with cash", parent)
-        self.state = FundState()
+        super().__init__(app_ctx, "Fund wallet with cash", MoneyFlow.fund, parent)
         self.amount_page = AmountPage(self)
         self.store_page = StorePage(self)
         self.code_page = CodePage(self)
@@ -601,10 +702,3 @@ class FundWizard(MoneyWizard):
             self.addPage(page)
         if customer_id:
             self.amount_page.picker.load(customer_id, select_wallet=wallet_id)
-
-    def sync_state(self) -> FundState:
-        st = self.state
-        st.customer_id = self.amount_page.picker.customer_id()
-        st.wallet_id = self.amount_page.picker.wallet_id()
-        st.amount_text = self.amount_page.amount.text()
-        return st

@@ -16,8 +16,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.display import money
 from desktop.oms import errors
-from desktop.ui.wizards.validators import format_money
+from desktop.ui import theme
+from desktop.ui.op import Op
 
 
 class WalletPicker(QWidget):
@@ -53,7 +55,7 @@ class WalletPicker(QWidget):
         form.addRow("Wallet", self.combo)
         self.message = QLabel("")
         self.message.setWordWrap(True)
-        self.message.setStyleSheet("color:#9b1c1c;")
+        self.message.setStyleSheet(theme.text_style("error"))
         form.addRow("", self.message)
         self.customer_edit.returnPressed.connect(lambda: self.load(self.customer_edit.text()))
 
@@ -86,25 +88,29 @@ class WalletPicker(QWidget):
         self.changed.emit()
         client = self.wizard.ctx.client
 
-        async def run() -> None:
-            try:
-                customer = await client.get_customer(customer_id)
-                page = await client.list_wallets(customer_id, limit=100)
-                balances: dict[str, Decimal | None] = {}
-                for w in page.data:
-                    try:
-                        balances[w.id] = (await client.get_balance(w.id)).balance
-                    except errors.OmsError:
-                        balances[w.id] = None
-            except errors.OmsError as exc:
-                if gen == self._generation:
-                    self._fail(str(exc))
-                return
-            if gen != self._generation:
-                return
-            self._show(customer, list(page.data), balances, select_wallet)
+        async def run() -> tuple[Any, list, dict]:
+            customer = await client.get_customer(customer_id)
+            page = await client.list_wallets(customer_id, limit=100)
+            balances: dict[str, Decimal | None] = {}
+            for w in page.data:
+                try:
+                    balances[w.id] = (await client.get_balance(w.id)).balance
+                except errors.OmsError:  # one unknown balance does not hide the wallet
+                    balances[w.id] = None
+            return customer, list(page.data), balances
 
-        self.wizard.spawn(run(), name="load wallets", on_error=lambda e: self._fail(str(e)))
+        def loaded(result: tuple[Any, list, dict]) -> None:
+            if gen == self._generation:  # a later load supersedes this one
+                self._show(*result, select_wallet)
+
+        def failed(exc: BaseException) -> None:
+            if gen == self._generation:
+                self._fail(str(exc))
+
+        # Not busy-blocking: a later load (another customer id) supersedes this one.
+        Op(self.wizard.scope, run, name="load wallets").success(loaded).failure(
+            failed, catch=(Exception,)
+        ).run()
 
     def _fail(self, text: str) -> None:
         self.loading = False
@@ -127,7 +133,7 @@ class WalletPicker(QWidget):
         for w in wallets:
             bal = balances.get(w.id)
             text = f"{w.id}  ·  {(w.asset or '').upper()} on {w.chain or ''}  ·  " + (
-                format_money(bal, w.asset or "usdc") if bal is not None else "balance unknown"
+                money(bal, w.asset or "usdc") if bal is not None else "balance unknown"
             )
             self.combo.addItem(text, w.id)
         if select:

@@ -11,8 +11,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from decimal import Decimal
 from html import escape
 from typing import Any
 
@@ -29,48 +27,35 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from desktop.oms import errors
+from desktop.display import EMPTY, delta, money, rate
+from desktop.flows.explain import describe_destination, explain_error
+from desktop.flows.money_flow import FlowError, Kind, MoneyFlow, Step
+from desktop.flows.state import FieldChange
+from desktop.oms import new_idempotency_key
+from desktop.ui.op import Op
 from desktop.ui.widgets.countdown import CountdownLabel
-from desktop.ui.wizards.state import ConfirmState, FieldChange, diff_quotes, new_idempotency_key
-from desktop.ui.wizards.timing import Deadline
-from desktop.ui.wizards.validators import format_money
-
-_EMPTY = "—"
-
-
-def _fmt(value: Decimal | None, asset: str | None) -> str:
-    return format_money(value, asset or "") if value is not None else _EMPTY
-
-
-def _rate(value: Decimal | None) -> str:
-    return _EMPTY if value is None else format(value, "f")
+from desktop.ui.wizards.base import Banner
 
 
 class QuotePage(QWizardPage):
-    """Shared by the Send and Withdraw wizards. ``body_fn`` builds the POST /quotes body."""
+    """Shared by the Send and Withdraw wizards: renders the flow's quote and writes the
+    operator's confirmation into it. The quote, its deadline and the submit key live in
+    the :class:`MoneyFlow`, never on the page or the wizard."""
 
-    def __init__(self, body_fn: Callable[[], dict], *, action: str = "Send") -> None:
+    def __init__(self, wiz: Any) -> None:
         super().__init__()
-        self.body_fn = body_fn
-        self.action = action
+        self.wiz = wiz
+        self.flow: MoneyFlow = wiz.flow
+        flow = self.flow
         self.setTitle("Review the quote")
         self.setSubTitle("Rates and fees are locked until the quote expires.")
         self.setButtonText(
             QWizard.WizardButton.NextButton,
-            "Confirm and send" if action == "Send" else "Confirm withdrawal",
+            "Confirm and send" if flow.kind is Kind.SEND else "Confirm withdrawal",
         )
-        self.quote: Any = None
-        self.previous_quote: Any = None
-        self.deadline: Deadline | None = None
-        self.loading = False
-        self.error: BaseException | None = None
-        self._body: dict | None = None
-        self.confirm = ConfirmState()
         self.fetch_count = 0
 
         lay = QVBoxLayout(self)
-        from desktop.ui.wizards.base import Banner
-
         self.banner = Banner()
         lay.addWidget(self.banner)
 
@@ -115,7 +100,7 @@ class QuotePage(QWizardPage):
         ):
             self.fields[key] = self._value_label()
             self.dest_form.addRow(label, self.fields[key])
-        self.fields["dst_to"] = QLabel(_EMPTY)
+        self.fields["dst_to"] = QLabel(EMPTY)
         self.fields["dst_to"].setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.fields["dst_to"].setWordWrap(True)
         lay.addWidget(self.fields["dst_to"])
@@ -143,43 +128,41 @@ class QuotePage(QWizardPage):
 
     @staticmethod
     def _value_label() -> QLabel:
-        lab = QLabel(_EMPTY)
+        lab = QLabel(EMPTY)
         lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         lab.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return lab
 
     # ---- wizard protocol --------------------------------------------------
+    @property
+    def quote(self) -> Any:
+        return self.flow.quote
+
     def initializePage(self) -> None:
-        body = self.body_fn()
-        if self.quote is not None and body == self._body and not self.is_expired():
-            return  # coming back to a still-valid quote for the same request
-        self.previous_quote = self.quote  # a re-quote shows what changed
-        self.fetch(body)
+        self.flow.step = Step.REVIEW
+        if self.flow.needs_quote():  # never a dead quote, nor one for another request
+            self.fetch()
 
     def cleanupPage(self) -> None:  # Back: the quote stays usable if we return unchanged
         self.banner.clear_message()
 
     def isComplete(self) -> bool:
-        return (
-            self.quote is not None
-            and not self.loading
-            and not self.is_expired()
-            and self.confirm.check().ok
-        )
+        return self.flow.can_confirm()
 
     def validatePage(self) -> bool:
         self.countdown.refresh()  # re-check expiry now, not at the last tick
-        if self.is_expired():
+        if not self.flow.quote_valid():
             self._on_expired()
             return False
-        if not self.confirm.check().ok:
-            self.banner.show_message(self.confirm.check().message, "warning")
+        check = self.flow.confirmation().check()
+        if not check.ok:
+            self.banner.show_message(check.message, "warning")
             return False
-        # One idempotency key per user-initiated confirm of this quote (D3).
-        wiz = self.wizard()
-        if getattr(wiz, "submit_key_for", None) != self.quote.id:
-            wiz.submit_key = new_idempotency_key("txn")
-            wiz.submit_key_for = self.quote.id
+        try:
+            self.flow.confirm()  # one submit key per confirmed quote (D3)
+        except FlowError as exc:
+            self.banner.show_message(str(exc), "error")
+            return False
         return True
 
     def stop_timers(self) -> None:
@@ -187,102 +170,90 @@ class QuotePage(QWizardPage):
 
     # ---- quote handling ---------------------------------------------------
     def is_expired(self) -> bool:
-        return self.deadline is None or self.deadline.expired()
+        return self.flow.deadline is None or self.flow.deadline.expired()
 
     def request_new_quote(self) -> None:
-        self.previous_quote = self.quote
-        self.fetch(self.body_fn())
+        self.fetch()
 
-    def expired_at_server(self) -> None:
-        """The server said quote_expired at confirm: fetch a fresh one and explain."""
-        self.previous_quote = self.quote
-        self.deadline = None
-        self.fetch(
-            self.body_fn(),
-            note="The quote expired before it could be sent — nothing was sent. "
-            "Here is a fresh quote; check the figures and confirm again.",
-        )
-
-    def fetch(self, body: dict, note: str = "") -> None:
-        wiz = self.wizard()
-        self.loading = True
-        self.error = None
-        self.new_quote_button.setEnabled(False)
+    def fetch(self) -> None:
+        """Ask for a quote for the request as it stands (the flow ignores late answers)."""
+        flow = self.flow
+        note = flow.note
+        body = flow.start_quote(note)
+        flow.note = ""
         self.banner.show_message(note or "Getting a quote…", "warning" if note else "info")
+        self.countdown.set_deadline(None)
         self.completeChanged.emit()
+        client = self.wiz.ctx.client
 
-        async def run() -> None:
-            try:
-                quote = await wiz.ctx.client.create_quote(
-                    body, idempotency_key=new_idempotency_key("qt")
-                )
-            except errors.OmsError as exc:  # (a cancelled wizard touches no widget)
+        async def run() -> Any:
+            return await client.create_quote(body, idempotency_key=new_idempotency_key())
+
+        def arrived(quote: Any) -> None:
+            if flow.quote_arrived(quote, body):
+                self.set_quote(note)
+
+        def failed(exc: BaseException) -> None:
+            if flow.quote_failed(exc, body):
                 self._on_error(exc)
-                return
-            self.loading = False
-            self.new_quote_button.setEnabled(True)
-            self._body = body
-            self.set_quote(quote, note=note)
 
-        wiz.spawn(run(), name="create quote", on_error=self._on_error)
+        # Any error ends the wait ("Getting a quote…" must not stay), shown with Try again.
+        # Busy shown, not blocking: a newer request (Back, edit, Next) must always start; the
+        # flow ignores the answer to an older one.
+        Op(self.wiz.scope, run, name="create quote").busy(
+            self.new_quote_button.setDisabled
+        ).success(arrived).failure(failed, catch=(Exception,)).run()
 
     def _on_error(self, exc: BaseException) -> None:
-        self.loading = False
-        self.error = exc
-        self.new_quote_button.setEnabled(True)
         self.new_quote_button.setText("Try again")
         self.new_quote_button.show()
         self.banner.show_message(explain_error(exc), "error")
         self.completeChanged.emit()
 
-    def set_quote(self, quote: Any, note: str = "") -> None:
-        self.quote = quote
+    def set_quote(self, note: str = "") -> None:
+        flow = self.flow
+        quote = flow.quote
         self.fetch_count += 1
-        clock = self.wizard().ctx.clock
-        received = quote.received_monotonic if quote.received_monotonic is not None else clock()
-        if quote.expires_at is not None:
-            self.deadline = Deadline.from_server(
-                quote.expires_at, quote.server_date, received, clock, date_resolution=1.0
-            )
-        else:
-            self.deadline = None
         self.render(quote)
-        old = self.previous_quote
-        changes = diff_quotes(old.raw, quote.raw) if old is not None else []
-        self.show_changes(old, changes)
-        if note:
+        self.show_changes(flow.previous_quote, flow.changes() or [])
+        if flow.deadline is None:
+            self.banner.show_message(
+                "The quote came without an expiry time, so it cannot be trusted. Get a new quote.",
+                "error",
+            )
+        elif note:
             self.banner.show_message(note, "warning")
         else:
             self.banner.clear_message()
         self.new_quote_button.setText("Get new quote")
-        self.new_quote_button.setVisible(False)
-        gross = quote.source.amount_gross
-        self.confirm = ConfirmState(amount=gross, typed=self.confirm_edit.text())
-        self.confirm_box.setVisible(self.confirm.required)
-        if self.confirm.required:
+        self.new_quote_button.setVisible(flow.deadline is None)
+        confirm = flow.confirmation()
+        gross = confirm.amount
+        self.confirm_box.setVisible(confirm.required)
+        if confirm.required:
             self.confirm_hint.setText(
-                f"Type {format_money(gross)} to confirm sending {format_money(gross, 'usdc')}:"
+                f"Type {money(gross)} to confirm sending {money(gross, 'usdc')}:"
             )
-        self.countdown.set_deadline(self.deadline)
+        self.countdown.set_deadline(flow.deadline)
         self.completeChanged.emit()
 
     def render(self, q: Any) -> None:
         s, d = q.source, q.destination
         sa, da = s.asset or "usdc", d.asset or ""
         f = self.fields
-        f["src_gross"].setText(_fmt(s.amount_gross, sa))
-        f["fee_oms"].setText(_fmt(s.fees.oms, sa))
-        f["fee_gas"].setText(_fmt(s.fees.gas, sa))
-        f["fee_developer"].setText(_fmt(s.fees.developer, sa))
-        f["fee_rail"].setText(_fmt(s.fees.rail, sa))
-        f["fee_total"].setText(_fmt(s.fees.total, sa))
-        f["src_net"].setText(_fmt(s.amount_net, sa))
-        f["dst_gross"].setText(_fmt(d.amount_gross, da))
-        f["dst_fees"].setText(_fmt(d.fees.total, da))
-        f["dst_net"].setText(_fmt(d.amount_net, da))
+        f["src_gross"].setText(money(s.amount_gross, sa))
+        f["fee_oms"].setText(money(s.fees.oms, sa))
+        f["fee_gas"].setText(money(s.fees.gas, sa))
+        f["fee_developer"].setText(money(s.fees.developer, sa))
+        f["fee_rail"].setText(money(s.fees.rail, sa))
+        f["fee_total"].setText(money(s.fees.total, sa))
+        f["src_net"].setText(money(s.amount_net, sa))
+        f["dst_gross"].setText(money(d.amount_gross, da))
+        f["dst_fees"].setText(money(d.fees.total, da))
+        f["dst_net"].setText(money(d.amount_net, da))
         f["dst_to"].setText(f"<b>To:</b> {escape(describe_destination(d))}")
-        f["rate_x"].setText(_rate(q.rates.exchange_rate))
-        f["rate_eff"].setText(_rate(q.rates.effective_rate))
+        f["rate_x"].setText(rate(q.rates.exchange_rate))
+        f["rate_eff"].setText(rate(q.rates.effective_rate))
         self.dest_box.setTitle(f"Recipient gets ({(d.network or '').upper()})")
 
     def show_changes(self, old: Any, changes: list[FieldChange]) -> None:
@@ -294,9 +265,9 @@ class QuotePage(QWizardPage):
             self.changes.show()
             return
         rows = "".join(
-            f"<tr><td>{escape(c.label)}</td><td align='right'>{_cell(c.old)}</td>"
-            f"<td align='right'><b>{_cell(c.new)}</b></td>"
-            f"<td align='right'>{_delta(c.delta)}</td></tr>"
+            f"<tr><td>{escape(c.label)}</td><td align='right'>{escape(money(c.old))}</td>"
+            f"<td align='right'><b>{escape(money(c.new))}</b></td>"
+            f"<td align='right'>{escape(delta(c.delta))}</td></tr>"
             for c in changes
         )
         self.changes.setText(
@@ -307,7 +278,7 @@ class QuotePage(QWizardPage):
         self.changes.show()
 
     def _on_confirm_text(self, text: str) -> None:
-        self.confirm.typed = text
+        self.flow.confirm_typed = text
         self.completeChanged.emit()
 
     def _on_expired(self) -> None:
@@ -317,58 +288,3 @@ class QuotePage(QWizardPage):
             "This quote has expired. Get a new quote to continue — nothing was sent.", "warning"
         )
         self.completeChanged.emit()
-
-
-def _cell(v: Decimal | None) -> str:
-    return _EMPTY if v is None else escape(format(v, "f"))
-
-
-def _delta(v: Decimal | None) -> str:
-    if v is None:
-        return ""
-    sign = "+" if v > 0 else ""
-    return escape(f"{sign}{format(v, 'f')}")
-
-
-def describe_destination(d: Any) -> str:
-    w = d.wallet
-    if w is not None and w.id:
-        return f"OMS wallet {w.id}"
-    if w is not None and w.blockchain_address:
-        return w.blockchain_address
-    acc = (w.external_account_id if w is not None else None) or d.external_account_id
-    if acc:
-        bank = d.bank_details or {}
-        masked = bank.get("accountNumber") or ""
-        return f"Bank account {acc} {masked}".strip()
-    return _EMPTY
-
-
-#: What failures mean, in plain words (D10, D2).
-PLAIN_ERRORS: dict[str, str] = {
-    "blockchain_rejected": "The blockchain network rejected the transfer to this address, "
-    "so nothing reached it.",
-    "bank_returned": "The receiving bank returned the payment (for example a closed "
-    "account or wrong account number).",
-    "deposit_reversed": "The store reversed the cash deposit, so no USDC was credited.",
-    "insufficient_funds": "The wallet does not hold enough USDC for this amount plus fees.",
-    "limit_exceeded": "This would pass one of the customer's limits.",
-    "quote_expired": "The quote expired before it was used; nothing was sent.",
-    "endorsement_required": "The customer is not yet approved for this (an endorsement "
-    "is missing).",
-    "customer_inactive": "The customer's account is inactive.",
-    "invalid_address": "The destination address is not valid.",
-    "invalid_amount": "The amount is not valid for this asset (too small once fees are "
-    "deducted, or too many decimal places).",
-}
-
-
-def explain_error(exc: BaseException | Any) -> str:
-    code = getattr(exc, "code", None)
-    plain = PLAIN_ERRORS.get(code or "")
-    message = str(exc) if isinstance(exc, BaseException) else (getattr(exc, "message", "") or "")
-    if isinstance(exc, errors.NetworkError):
-        return f"Could not reach the payments service: {message}"
-    if plain and message and message.rstrip(".") not in plain:
-        return f"{plain} ({message.rstrip('.')}.)"
-    return plain or message or "Something went wrong."

@@ -13,35 +13,50 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from desktop.display import money
+from desktop.flows.money_flow import MoneyFlow, Step
+from desktop.ui import theme
 from desktop.ui.widgets.address_field import AddressField
 from desktop.ui.widgets.money_field import MoneyField
 from desktop.ui.wizards.base import MoneyWizard, choice_row
 from desktop.ui.wizards.pickers import WalletPicker
 from desktop.ui.wizards.quote_page import QuotePage
-from desktop.ui.wizards.state import SendState
 from desktop.ui.wizards.status_page import StatusPage
-from desktop.ui.wizards.validators import format_money
 
 
 class SourcePage(QWizardPage):
-    def __init__(self, wiz: SendWizard, title: str = "Send from") -> None:
+    """The customer's wallet the money leaves from (Send and Withdraw)."""
+
+    def __init__(self, wiz: MoneyWizard, title: str = "Send from") -> None:
         super().__init__()
+        self.flow = wiz.flow
         self.setTitle(title)
         self.setSubTitle("Choose the customer's wallet the USDC leaves from.")
         lay = QVBoxLayout(self)
         self.picker = WalletPicker(wiz, label="Customer")
-        self.picker.changed.connect(self.completeChanged)
+        self.picker.changed.connect(self._changed)
         lay.addWidget(self.picker)
         lay.addStretch(1)
 
+    def initializePage(self) -> None:
+        self.flow.step = Step.SOURCE
+
+    def _changed(self) -> None:
+        self.flow.update(
+            customer_id=self.picker.customer_id(),
+            source_wallet_id=self.picker.wallet_id(),
+            source_balance=self.picker.balance(),
+        )
+        self.completeChanged.emit()
+
     def isComplete(self) -> bool:
-        return bool(self.picker.wallet_id()) and not self.picker.loading
+        return bool(self.flow.request.source_check()) and not self.picker.loading
 
 
 class DestinationPage(QWizardPage):
     def __init__(self, wiz: SendWizard) -> None:
         super().__init__()
-        self.wiz = wiz
+        self.flow = wiz.flow
         self.setTitle("Send to")
         self.setSubTitle("Another OMS wallet or an external Polygon address, and the amount.")
         lay = QVBoxLayout(self)
@@ -70,12 +85,12 @@ class DestinationPage(QWizardPage):
             "added on top."
         )
         self.note.setWordWrap(True)
-        self.note.setStyleSheet("color: palette(mid);")
+        self.note.setStyleSheet(theme.text_style("muted"))
         form.addRow(self.note)
         lay.addWidget(box)
         self.problems = QLabel("")
         self.problems.setWordWrap(True)
-        self.problems.setStyleSheet("color:#9b1c1c;")
+        self.problems.setStyleSheet(theme.text_style("error"))
         lay.addWidget(self.problems)
         lay.addStretch(1)
 
@@ -89,27 +104,35 @@ class DestinationPage(QWizardPage):
             sig.connect(self._changed)
 
     def initializePage(self) -> None:
-        bal = self.wiz.source_page.picker.balance()
-        self.balance_label.setText(format_money(bal, "usdc") if bal is not None else "unknown")
+        self.flow.step = Step.DETAILS
+        bal = self.flow.request.source_balance
+        self.balance_label.setText(money(bal, "usdc") if bal is not None else "unknown")
         self._changed()
 
     def _changed(self, *_: Any) -> None:
         to_wallet = self.to_wallet.isChecked()
         self.address.setVisible(not to_wallet)
         self.dest_picker.setVisible(to_wallet)
-        bal = self.wiz.source_page.picker.balance()
+        flow = self.flow
         if self.send_exactly.isChecked():
-            self.amount.set_maximum(bal)
+            self.amount.set_maximum(flow.request.source_balance)
         else:
             self.amount.maximum = None
             self.amount.max_button.setEnabled(False)
-        st = self.wiz.sync_state()
-        dest = st.destination_check()
-        self.problems.setText(dest.message if to_wallet and st.destination_wallet_id else "")
+        flow.update(
+            destination_kind="wallet" if to_wallet else "address",
+            destination_wallet_id=self.dest_picker.wallet_id(),
+            destination_address_text=self.address.text(),
+            amount_text=self.amount.text(),
+            fixed_side="source" if self.send_exactly.isChecked() else "destination",
+        )
+        dest = flow.request.destination_check()
+        shown = to_wallet and flow.request.destination_wallet_id
+        self.problems.setText(dest.message if shown else "")
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:
-        return self.wiz.sync_state().is_ready() and not self.dest_picker.loading
+        return self.flow.request.is_ready() and not self.dest_picker.loading
 
 
 class SendWizard(MoneyWizard):
@@ -122,32 +145,12 @@ class SendWizard(MoneyWizard):
         wallet_id: str | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(app_ctx, "Send USDC", parent)
-        self.state = SendState()
-        self.submit_key: str | None = None
-        self.submit_key_for: str | None = None
+        super().__init__(app_ctx, "Send USDC", MoneyFlow.send, parent)
         self.source_page = SourcePage(self)
         self.destination_page = DestinationPage(self)
-        self.quote_page = QuotePage(self.quote_body, action="Send")
-        self.status_page = StatusPage()
+        self.quote_page = QuotePage(self)
+        self.status_page = StatusPage(self)
         for page in (self.source_page, self.destination_page, self.quote_page, self.status_page):
             self.addPage(page)
         if customer_id:
             self.source_page.picker.load(customer_id, select_wallet=wallet_id)
-
-    def sync_state(self) -> SendState:
-        st = self.state
-        src = self.source_page.picker
-        dst = self.destination_page
-        st.customer_id = src.customer_id()
-        st.source_wallet_id = src.wallet_id()
-        st.source_balance = src.balance()
-        st.destination_kind = "wallet" if dst.to_wallet.isChecked() else "address"
-        st.destination_wallet_id = dst.dest_picker.wallet_id()
-        st.destination_address_text = dst.address.text()
-        st.amount_text = dst.amount.text()
-        st.fixed_side = "source" if dst.send_exactly.isChecked() else "destination"
-        return st
-
-    def quote_body(self) -> dict:
-        return self.sync_state().quote_body()

@@ -23,15 +23,24 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from desktop.oms import errors
+from desktop.display import money
+from desktop.flows.explain import describe_destination, explain_error
+from desktop.flows.money_flow import Kind, MoneyFlow, Outcome, Step
+from desktop.flows.state import timeline_rows
+from desktop.oms.models import TransactionStatus, TransactionType
+from desktop.ui import theme
+from desktop.ui.op import Op
 from desktop.ui.widgets.copyable import CopyableValue
 from desktop.ui.wizards.base import Banner
-from desktop.ui.wizards.quote_page import describe_destination, explain_error
-from desktop.ui.wizards.state import timeline_rows
-from desktop.ui.wizards.validators import format_money
 
 _ICONS = {"done": "✔", "current": "●", "todo": "○", "failed": "✘"}
-_COLORS = {"done": "#057a55", "current": "#1e429f", "todo": "#9ca3af", "failed": "#c81e1e"}
+
+
+def _step_colour(state: str) -> str:
+    c = theme.colors()
+    return {"done": c.success[1], "current": c.info[1], "todo": c.muted, "failed": c.error[1]}[
+        state
+    ]
 
 
 class Timeline(QLabel):
@@ -42,10 +51,10 @@ class Timeline(QLabel):
         self.setTextFormat(Qt.TextFormat.RichText)
         self.rows: list[tuple[str, str]] = []
 
-    def update_from(self, kind: str, status: str, sub_status: str | None) -> None:
+    def update_from(self, kind: Any, status: Any, sub_status: str | None) -> None:
         self.rows = timeline_rows(kind, status, sub_status)
         html = "".join(
-            f"<div style='color:{_COLORS[s]}; margin:3px'>"
+            f"<div style='color:{_step_colour(s)}; margin:3px'>"
             f"<span style='font-size:14pt'>{_ICONS[s]}</span>&nbsp;&nbsp;{escape(label)}</div>"
             for label, s in self.rows
         )
@@ -59,15 +68,13 @@ def _val(v: Any) -> str:
 class StatusPage(QWizardPage):
     """Last page of Send and Withdraw. ``txn`` is the latest Transaction seen."""
 
-    def __init__(self) -> None:
+    def __init__(self, wiz: Any) -> None:
         super().__init__()
+        self.wiz = wiz
+        self.flow: MoneyFlow = wiz.flow
         self.setTitle("Status")
         self.setFinalPage(True)
         self.setButtonText(QWizard.WizardButton.FinishButton, "Close")
-        self.txn: Any = None
-        self.txn_id: str | None = None
-        self.submitting = False
-        self.failure: BaseException | None = None
         self._started_for: str | None = None
 
         lay = QVBoxLayout(self)
@@ -102,7 +109,7 @@ class StatusPage(QWizardPage):
         self.form.addRow("Bank", self.bank_label)
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color:#9b1c1c;")
+        self.error_label.setStyleSheet(theme.text_style("error"))
         self.form.addRow("Problem", self.error_label)
         self.refund_label = QLabel()
         self.form.addRow("Refund", self.refund_label)
@@ -121,82 +128,71 @@ class StatusPage(QWizardPage):
         self.form.setRowVisible(widget, visible)
 
     # ---- wizard protocol --------------------------------------------------
+    @property
+    def txn(self) -> Any:
+        return self.flow.txn
+
     def initializePage(self) -> None:
         wiz = self.wizard()
+        flow = self.flow
         wiz.link(wiz.hub.transactionChanged, self._on_txn)
-        quote = wiz.quote_page.quote
-        key = wiz.submit_key
-        if self._started_for == key:
+        key = flow.submit_key
+        if key is None or self._started_for == key:
             return
         self._started_for = key
-        self.failure = None
         self.banner.clear_message()
         self.back_button.hide()
-        self.headline.setText("Sending…" if wiz.quote_page.action == "Send" else "Withdrawing…")
-        self.timeline.update_from(_kind_of(quote), "processing", "submitted")
-        self.submitting = True
-        task = wiz.hub.submit_transaction(quote.id, key)
+        self.headline.setText("Sending…" if flow.kind is Kind.SEND else "Withdrawing…")
+        self.timeline.update_from(_kind_of(flow.quote), TransactionStatus.PROCESSING, "submitted")
+        # The submission lives in the application's scope: this page only waits for it
+        # (shielded), so closing the wizard neither cancels nor repeats it.
+        task = wiz.hub.submit_transaction(flow.quote.id, key)
 
-        async def wait() -> None:
-            try:
-                txn = await asyncio.shield(task)
-            except errors.QuoteExpired:
-                self.submitting = False
-                self._quote_expired()
-                return
-            except errors.OmsError as exc:
-                self.submitting = False
-                self._failed_to_submit(exc)
-                return
-            self.submitting = False
-            self._on_txn(txn)
+        async def wait() -> Any:
+            return await asyncio.shield(task)
 
-        wiz.spawn(wait(), name="await submission", on_error=self._failed_to_submit)
+        # Any error ends the wait: the flow decides what it means (never "sent" by mistake).
+        Op(wiz.scope, wait(), name="await submission").success(self._on_txn).failure(
+            self._failed, catch=(Exception,)
+        ).run()
 
     def isComplete(self) -> bool:
         return True  # closing is always safe: the submission lives in the app's scope
 
     # ---- outcomes -----------------------------------------------------------
-    def _quote_expired(self) -> None:
-        wiz = self.wizard()
+    def _failed(self, exc: BaseException) -> None:
         self._started_for = None
-        wiz.back()
-        wiz.quote_page.expired_at_server()
-
-    def _failed_to_submit(self, exc: BaseException) -> None:
-        self.failure = exc
+        self.flow.submission_failed(exc)
+        if self.flow.step is Step.REVIEW:  # quote_expired: back to a fresh quote
+            wiz = self.wizard()
+            wiz.back()
+            wiz.quote_page.fetch()
+            return
         self.headline.setText("Not sent")
         self.banner.show_message(explain_error(exc), "error")
-        self._started_for = None
         self.back_button.show()
 
     def _back_to_quote(self) -> None:
+        self.flow.back_to_review()
         wiz = self.wizard()
         wiz.back()
-        wiz.quote_page.request_new_quote()
+        wiz.quote_page.fetch()
 
-    def _on_txn(self, txn: Any) -> None:
-        if self.txn_id is None:
-            if getattr(txn, "quote_id", None) != self.wizard().quote_page.quote.id:
-                return
-            self.txn_id = txn.id
-        elif txn.id != self.txn_id:
-            return
-        self.txn = txn
-        self.render(txn)
+    def _on_txn(self, seen: Any) -> None:
+        if self.flow.on_transaction(seen) and self.flow.txn is not None:
+            self.render(self.flow.txn)  # the flow keeps the latest; a late update is ignored
 
     def render(self, txn: Any) -> None:
         status = str(txn.status)
-        self.timeline.update_from(str(txn.type), status, txn.sub_status)
+        self.timeline.update_from(txn.type, txn.status, txn.sub_status)
         self.txn_label.set_value(txn.id)
         self.status_label.setText(f"{status}" + (f" · {txn.sub_status}" if txn.sub_status else ""))
         s, d = txn.source, txn.destination
         self.amount_label.setText(
-            f"{format_money(s.amount_gross, s.asset or 'usdc')} → "
-            f"{format_money(d.amount_net, d.asset or '')}"
+            f"{money(s.amount_gross, s.asset or 'usdc')} → {money(d.amount_net, d.asset or '')}"
         )
         self.to_label.setText(describe_destination(d))
-        crypto = str(txn.type) == "cryptoToCrypto"
+        crypto = TransactionType.parse(txn.type) is TransactionType.CRYPTO_TO_CRYPTO
         if d.tx_hash:
             self.hash_label.set_value(d.tx_hash)
         self._set_row_visible(self.hash_label, bool(d.tx_hash))
@@ -210,18 +206,18 @@ class StatusPage(QWizardPage):
                 + f" · {(d.network or '').upper()}"
             )
         self._set_row_visible(self.bank_label, bool(bank) and not crypto)
-        failed = status == "failed"
-        if status == "completed":
-            self.headline.setText(
-                f"Completed: {format_money(d.amount_net, d.asset or '')} delivered."
-            )
-            self.headline.setStyleSheet("color:#057a55;")
+        outcome = self.flow.outcome
+        failed = outcome is Outcome.FAILED
+        if outcome is Outcome.COMPLETED:
+            self.headline.setText(f"Completed: {money(d.amount_net, d.asset or '')} delivered.")
+            self.headline.setStyleSheet(theme.text_style("success"))
         elif failed:
             self.headline.setText("Failed — the money was returned to the wallet.")
-            self.headline.setStyleSheet("color:#9b1c1c;")
-            self.error_label.setText(explain_error(txn.error) if txn.error else "Failed.")
+            self.headline.setStyleSheet(theme.text_style("error"))
+            error = self.flow.error
+            self.error_label.setText(explain_error(error) if error else "Failed.")
             self.refund_label.setText(
-                f"{format_money(s.amount_gross, s.asset or 'usdc')} refunded to wallet "
+                f"{money(s.amount_gross, s.asset or 'usdc')} refunded to wallet "
                 f"{s.wallet_id or ''}".strip()
             )
         else:
@@ -231,5 +227,6 @@ class StatusPage(QWizardPage):
         self._set_row_visible(self.refund_label, failed)
 
 
-def _kind_of(quote: Any) -> str:
-    return str(getattr(quote, "type", "") or "cryptoToCrypto")
+def _kind_of(quote: Any) -> TransactionType:
+    kind = TransactionType.parse(getattr(quote, "type", None))
+    return TransactionType.CRYPTO_TO_CRYPTO if kind is TransactionType.UNKNOWN else kind

@@ -22,20 +22,21 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from desktop.oms import errors
+from desktop.display import money
+from desktop.flows.money_flow import MoneyFlow, Step
+from desktop.flows.state import RAIL_INFO
+from desktop.flows.validators import (
+    check_account_number,
+    check_routing_number,
+)
+from desktop.oms import new_idempotency_key
+from desktop.ui import theme
+from desktop.ui.op import Op
 from desktop.ui.widgets.money_field import MoneyField
 from desktop.ui.wizards.base import Banner, MoneyWizard, choice_row
 from desktop.ui.wizards.quote_page import QuotePage
 from desktop.ui.wizards.send import SourcePage
-from desktop.ui.wizards.state import RAIL_INFO, WithdrawState, new_idempotency_key
 from desktop.ui.wizards.status_page import StatusPage
-from desktop.ui.wizards.validators import (
-    check_account_number,
-    check_routing_number,
-    format_money,
-)
-
-_ERR = "color:#9b1c1c;"
 
 
 class RegisterAccountBox(QGroupBox):
@@ -54,9 +55,9 @@ class RegisterAccountBox(QGroupBox):
         self.account.setPlaceholderText("4–17 digits")
         self.account.setAccessibleName("account number")
         self.routing_msg = QLabel()
-        self.routing_msg.setStyleSheet(_ERR)
+        self.routing_msg.setStyleSheet(theme.text_style("error"))
         self.account_msg = QLabel()
-        self.account_msg.setStyleSheet(_ERR)
+        self.account_msg.setStyleSheet(theme.text_style("error"))
         form.addRow("Bank name", self.bank_name)
         form.addRow("Account holder", self.holder)
         form.addRow("Routing number", self.routing)
@@ -96,24 +97,27 @@ class RegisterAccountBox(QGroupBox):
                 "accountHolderName": self.holder.text().strip(),
             },
         }
-        customer_id = wiz.source_page.picker.customer_id()
-        self.register_button.setEnabled(False)
+        customer_id = wiz.flow.request.customer_id
+        client = wiz.ctx.client
 
-        async def run() -> None:
-            try:
-                acc = await wiz.ctx.client.create_external_account(
-                    customer_id, body, idempotency_key=new_idempotency_key("xa")
-                )
-            except errors.OmsError as exc:
-                self._validate()
-                self.page.banner.show_message(str(exc), "error")
-                return
+        async def run() -> Any:
+            return await client.create_external_account(
+                customer_id, body, idempotency_key=new_idempotency_key()
+            )
+
+        def done(acc: Any) -> None:
             self.account.clear()
             self._validate()
             self.page.banner.show_message(f"Registered {acc.id}.", "success")
             self.page.load_accounts(select=acc.id)
 
-        wiz.spawn(run(), name="register account")
+        def failed(exc: BaseException) -> None:
+            self._validate()
+            self.page.banner.show_message(str(exc), "error")
+
+        Op(wiz.scope, run, name="register account").busy(self.register_button).success(
+            done
+        ).failure(failed).run()
 
 
 class AccountPage(QWizardPage):
@@ -121,6 +125,7 @@ class AccountPage(QWizardPage):
         super().__init__()
         self.wiz = wiz
         self.accounts: list[Any] = []
+        self._listing = 0  # only the newest listing fills the list
         self.setTitle("Withdraw to")
         self.setSubTitle("The customer's bank account, the rail and the amount.")
         lay = QVBoxLayout(self)
@@ -180,11 +185,12 @@ class AccountPage(QWizardPage):
         return manual or (self.account_combo.currentData() or "")
 
     def initializePage(self) -> None:
+        self.wiz.flow.step = Step.DETAILS
         sandbox = self.wiz.ctx.is_sandbox
         self.register_box.setVisible(sandbox)
         self.manual_row_label.setText("Or account id" if sandbox else "Account id (early access)")
-        bal = self.wiz.source_page.picker.balance()
-        self.balance_label.setText(format_money(bal, "usdc") if bal is not None else "unknown")
+        bal = self.wiz.flow.request.source_balance
+        self.balance_label.setText(money(bal, "usdc") if bal is not None else "unknown")
         # cryptoToFiat amounts have 2 places: Max is the balance rounded down to cents.
         self.amount.set_maximum(
             bal.quantize(Decimal("0.01"), rounding=ROUND_DOWN) if bal is not None else None
@@ -194,18 +200,24 @@ class AccountPage(QWizardPage):
 
     def load_accounts(self, select: str | None = None) -> None:
         wiz = self.wiz
-        customer_id = wiz.source_page.picker.customer_id()
+        customer_id = wiz.flow.request.customer_id
+        client = wiz.ctx.client
+        self._listing += 1
+        listing = self._listing
 
-        async def run() -> None:
-            try:
-                page = await wiz.ctx.client.list_external_accounts(customer_id, limit=100)
-            except errors.OmsError as exc:
-                # Not callable on OMS yet (early access): the operator types an id instead.
-                self.banner.show_message(
-                    f"Bank accounts could not be listed ({exc}). Enter a known account id.",
-                    "warning",
-                )
-                return
+        async def run() -> Any:
+            return await client.list_external_accounts(customer_id, limit=100)
+
+        def failed(exc: BaseException) -> None:
+            # Not callable on OMS yet (early access): the operator types an id instead.
+            self.banner.show_message(
+                f"Bank accounts could not be listed ({exc}). Enter a known account id.",
+                "warning",
+            )
+
+        def listed(page: Any) -> None:
+            if listing != self._listing:
+                return  # a newer listing (after a registration) is on its way
             self.accounts = list(page.data)
             self.account_combo.blockSignals(True)
             self.account_combo.clear()
@@ -221,9 +233,17 @@ class AccountPage(QWizardPage):
             self.account_combo.blockSignals(False)
             self._changed()
 
-        wiz.spawn(run(), name="list accounts")
+        # Busy shown, not blocking: the listing after a registration must always start.
+        Op(wiz.scope, run, name="list accounts").busy(self.account_combo.setDisabled).success(
+            listed
+        ).failure(failed).run()
 
     def _changed(self, *_: Any) -> None:
+        self.wiz.flow.update(
+            external_account_id=self.account_id(),
+            network=self.network(),
+            amount_text=self.amount.text(),
+        )
         self.rail_info.setText(
             RAIL_INFO[self.network()]
             + "  The other rail: "
@@ -232,7 +252,7 @@ class AccountPage(QWizardPage):
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:
-        return self.wiz.sync_state().is_ready()
+        return self.wiz.flow.request.is_ready()
 
 
 class WithdrawWizard(MoneyWizard):
@@ -243,29 +263,12 @@ class WithdrawWizard(MoneyWizard):
         wallet_id: str | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(app_ctx, "Withdraw to bank", parent)
-        self.state = WithdrawState()
-        self.submit_key: str | None = None
-        self.submit_key_for: str | None = None
+        super().__init__(app_ctx, "Withdraw to bank", MoneyFlow.withdraw, parent)
         self.source_page = SourcePage(self, "Withdraw from")
         self.account_page = AccountPage(self)
-        self.quote_page = QuotePage(self.quote_body, action="Withdraw")
-        self.status_page = StatusPage()
+        self.quote_page = QuotePage(self)
+        self.status_page = StatusPage(self)
         for page in (self.source_page, self.account_page, self.quote_page, self.status_page):
             self.addPage(page)
         if customer_id:
             self.source_page.picker.load(customer_id, select_wallet=wallet_id)
-
-    def sync_state(self) -> WithdrawState:
-        st = self.state
-        src = self.source_page.picker
-        st.customer_id = src.customer_id()
-        st.source_wallet_id = src.wallet_id()
-        st.source_balance = src.balance()
-        st.external_account_id = self.account_page.account_id()
-        st.network = self.account_page.network()  # type: ignore[assignment]
-        st.amount_text = self.account_page.amount.text()
-        return st
-
-    def quote_body(self) -> dict:
-        return self.sync_state().quote_body()

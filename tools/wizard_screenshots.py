@@ -1,8 +1,10 @@
-"""Screenshots of the money wizards: ``python -m desktop.ui.wizards.screenshots docs/screenshots``.
+"""Screenshots of the money wizards: ``python -m tools.wizard_screenshots docs/screenshots``.
 
-Starts a temporary sandbox (manual clock) as a child process, creates a funded customer,
+Starts a temporary sandbox (manual clock) through the app's one launcher
+(``desktop.embedded.EmbeddedSandbox``), creates a funded customer,
 walks each wizard and grabs: the send and withdraw quote pages with the countdown
 running, the cash-in code page, a completed status page and the Transactions view.
+``--dark`` takes them in the dark theme.
 Run under a display or ``xvfb-run -a -s "-screen 0 1400x900x24 -noreset"``. With ``--app``
 it runs the real application instead and grabs the main window's Transactions tab.
 """
@@ -10,9 +12,7 @@ it runs the real application instead and grabs the main window's Transactions ta
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-import subprocess
 import sys
 import tempfile
 from decimal import Decimal
@@ -37,29 +37,6 @@ IDENTITY = {
 ADDRESS = "0x7B3A9F2C4D1eA8bf6390cE5D2b7fA104c8e3D9B1"
 
 
-def start_sandbox(data_dir: Path) -> tuple[subprocess.Popen, dict, dict]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "desktop.sandbox",
-            "--port",
-            "0",
-            "--data-dir",
-            str(data_dir),
-            "--clock",
-            "manual",
-            "--parent-pid",
-            str(os.getpid()),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    ready = json.loads(proc.stdout.readline())
-    creds = json.loads((data_dir / "credentials.json").read_text())
-    return proc, ready, creds
-
-
 async def _until(pred, timeout: float = 30.0) -> None:
     loop = asyncio.get_running_loop()
     end = loop.time() + timeout
@@ -81,20 +58,22 @@ def _save(widget, out: Path, name: str) -> None:
 
 
 async def amain(out: Path) -> None:
+    from desktop.embedded import EmbeddedSandbox
     from desktop.oms.client import Credentials, OmsClient
     from desktop.oms.outbox import Outbox
     from desktop.oms.tracker import Tracker
     from desktop.tasks import TaskScope
+    from desktop.ui.session import Session
     from desktop.ui.transactions import TransactionsView
-    from desktop.ui.wizards.context import MoneyContext
     from desktop.ui.wizards.fund import FundWizard
     from desktop.ui.wizards.send import SendWizard
     from desktop.ui.wizards.withdraw import WithdrawWizard
 
     tmp = Path(tempfile.mkdtemp(prefix="oms-wizard-shots-"))
-    proc, ready, creds = start_sandbox(tmp / "sandbox")
-    client = OmsClient(ready["baseUrl"], Credentials(creds["apiKey"], creds["apiSecret"]))
-    ctx = MoneyContext(
+    sandbox = EmbeddedSandbox(tmp / "sandbox", demo=False, extra=("--clock", "manual"))
+    info = await sandbox.start()
+    client = OmsClient(info.base_url, Credentials(info.api_key, info.api_secret))
+    ctx = Session(
         client=client,
         tracker=Tracker(client, initial=0.2, cap=0.5),
         outbox=Outbox(tmp / "outbox.sqlite"),
@@ -163,12 +142,14 @@ async def amain(out: Path) -> None:
         await _settle()
         _save(fw, out, "wizard-fund-amount.png")
         fw.next()
-        fw.store_page.zip_edit.setText("10001")
-        fw.store_page.find()
-        await _until(fw.store_page.isComplete)
+        sp = fw.store_page
+        sp.zip_edit.setText("95814")
+        sp.zip_edit.search.emit()  # Enter in the ZIP box: searches only
+        await _until(lambda: sp.list.count() > 0)
+        sp.list.setCurrentRow(0)  # the operator picks a store …
         await _settle()
         _save(fw, out, "wizard-fund-store.png")
-        fw.next()
+        fw.button(fw.WizardButton.CommitButton).click()  # … and presses "Get code at …"
         await _until(lambda: fw.code_page.cash_in is not None)
         await _settle(1.2)
         _save(fw, out, "wizard-fund-code.png")
@@ -191,13 +172,9 @@ async def amain(out: Path) -> None:
         _save(view, out, "wizard-transactions-view.png")
         view.close()
     finally:
-        await ctx.scope.aclose()
-        ctx.hub.stop_all()
-        await ctx.tracker.aclose()
-        await client.aclose()
+        await ctx.aclose()
         ctx.outbox.close()
-        proc.terminate()
-        proc.wait(10)
+        await sandbox.stop()
 
 
 def app_main(out: Path) -> int:
@@ -214,7 +191,7 @@ def app_main(out: Path) -> int:
 
         try:
             w = desk.window
-            ctx = w.ctx
+            ctx = w.session
             titles = [w.tabs.tabText(i) for i in range(w.tabs.count())]
             view = w.tabs.widget(titles.index("Transactions"))
             c = await ctx.client.create_customer(dict(IDENTITY))
@@ -281,6 +258,10 @@ def main(argv: list[str] | None = None) -> int:
         return app_main(out)
     app = QApplication.instance() or QApplication([])
     app.setStyle("Fusion")
+    if "--dark" in args:  # the same pages in the dark theme
+        from desktop.ui import theme
+
+        theme.apply_theme(app, "dark")
     app.setQuitOnLastWindowClosed(False)
     qasync.run(amain(out))
     return 0

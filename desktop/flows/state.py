@@ -1,4 +1,4 @@
-"""Wizard state as plain dataclasses, with the request bodies they produce (no Qt, no I/O).
+"""Money-action requests as plain dataclasses, with the request bodies they produce (no Qt, no I/O).
 
 The Qt pages only copy widget contents into these objects and render what they say;
 everything that decides something (is this page complete? what body do we POST? what
@@ -7,13 +7,12 @@ changed between two quotes? what will the customer get?) lives here and is unit 
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-from desktop.ui.wizards.validators import (
+from desktop.flows.validators import (
     Check,
     check_address,
     check_amount,
@@ -22,6 +21,7 @@ from desktop.ui.wizards.validators import (
     needs_typed_confirmation,
     quantize,
 )
+from desktop.oms.models import TransactionStatus, TransactionType
 
 __all__ = [
     "DEFAULT_CASH_IN_FEES",
@@ -34,7 +34,6 @@ __all__ = [
     "diff_quotes",
     "estimate_cash_in",
     "get_path",
-    "new_idempotency_key",
 ]
 
 FixedSide = Literal["source", "destination"]
@@ -44,11 +43,6 @@ DEFAULT_CASH_IN_FEES: tuple[dict[str, str], ...] = (
     {"type": "percentage", "rate": "0.015"},
     {"type": "fixed", "amount": "0.50"},
 )
-
-
-def new_idempotency_key(prefix: str = "desk") -> str:
-    """One key per user-initiated attempt (D3); automatic retries reuse it."""
-    return f"{prefix}-{uuid.uuid4()}"
 
 
 def _dec(value: Any) -> Decimal | None:
@@ -167,6 +161,11 @@ class WithdrawState:
         maximum = self.source_balance if self.fixed_side == "source" else None
         return check_amount(self.amount_text, "usd", maximum=maximum)
 
+    def source_check(self) -> Check:
+        if not self.customer_id or not self.source_wallet_id:
+            return Check(False, "Choose the wallet to withdraw from.")
+        return Check(True, "", self.source_wallet_id)
+
     def account_check(self) -> Check:
         acc = self.external_account_id.strip()
         if not acc:
@@ -175,7 +174,7 @@ class WithdrawState:
 
     def errors(self) -> list[str]:
         checks = [
-            Check(bool(self.source_wallet_id), "Choose the wallet to withdraw from."),
+            self.source_check(),
             self.account_check(),
             self.amount_check(),
             Check(self.network in ("ach", "wire"), "Choose ACH or wire."),
@@ -347,20 +346,20 @@ class ConfirmState:
 # --------------------------------------------------------------------------- timeline
 
 #: Steps shown on the status page per transaction type (sub-statuses of D10).
-TIMELINE_STEPS: dict[str, tuple[tuple[str, str], ...]] = {
-    "cryptoToCrypto": (
+TIMELINE_STEPS: dict[TransactionType, tuple[tuple[str, str], ...]] = {
+    TransactionType.CRYPTO_TO_CRYPTO: (
         ("submitted", "Submitted"),
         ("fundsPulled", "Funds taken from the wallet"),
         ("broadcast", "Broadcast to the network"),
         ("settled", "Settled on chain"),
     ),
-    "cryptoToFiat": (
+    TransactionType.CRYPTO_TO_FIAT: (
         ("submitted", "Submitted"),
         ("fundsPulled", "Funds taken from the wallet"),
         ("bankSubmitted", "Sent to the bank"),
         ("settled", "Arrived at the bank"),
     ),
-    "fiatToCrypto": (
+    TransactionType.FIAT_TO_CRYPTO: (
         ("submitted", "Deposit code issued"),
         ("fundsReceived", "Cash received at the store"),
         ("settled", "USDC credited to the wallet"),
@@ -372,17 +371,23 @@ FAILED_AT = {"rejected": "broadcast", "returned": "settled", "reversed": "settle
 StepState = Literal["done", "current", "todo", "failed"]
 
 
-def timeline_rows(kind: str, status: str, sub_status: str | None) -> list[tuple[str, StepState]]:
+def timeline_rows(
+    kind: TransactionType | str, status: TransactionStatus | str, sub_status: str | None
+) -> list[tuple[str, StepState]]:
     """(label, state) for each step, from the type, status and current sub-status.
 
     ``completed`` marks every step done; ``failed`` marks the first step not yet reached
-    as failed (a rejected send fails where it would have been broadcast/settled).
+    as failed (a rejected send fails where it would have been broadcast/settled). Type and
+    status are compared as the client's enums (an unknown value parses to ``UNKNOWN``).
     """
-    steps = TIMELINE_STEPS.get(kind, TIMELINE_STEPS["cryptoToCrypto"])
+    kind = TransactionType.parse(kind)
+    status = TransactionStatus.parse(status)
+    failed = status is TransactionStatus.FAILED
+    steps = TIMELINE_STEPS.get(kind, TIMELINE_STEPS[TransactionType.CRYPTO_TO_CRYPTO])
     keys = [k for k, _ in steps]
-    if status == "completed":
+    if status is TransactionStatus.COMPLETED:
         return [(label, "done") for _, label in steps]
-    if status == "failed" and sub_status in FAILED_AT and FAILED_AT[sub_status] in keys:
+    if failed and sub_status in FAILED_AT and FAILED_AT[sub_status] in keys:
         reached = keys.index(FAILED_AT[sub_status]) - 1
     else:
         reached = keys.index(sub_status) if sub_status in keys else 0
@@ -391,7 +396,7 @@ def timeline_rows(kind: str, status: str, sub_status: str | None) -> list[tuple[
         if i <= reached:
             rows.append((label, "done"))
         elif i == reached + 1:
-            rows.append((label, "failed" if status == "failed" else "current"))
+            rows.append((label, "failed" if failed else "current"))
         else:
             rows.append((label, "todo"))
     return rows

@@ -1,6 +1,7 @@
-"""Take the README screenshots: ``python -m desktop.ui.screenshots docs/screenshots``.
+"""Take the README screenshots: ``python -m tools.screenshots docs/screenshots [light|dark]``.
 
-Runs the real app against a temporary embedded sandbox with demo data (use a real
+Runs the real app (``desktop.app.run``) against a temporary embedded sandbox — started by
+the app's one launcher, ``desktop.embedded.EmbeddedSandbox`` — with demo data (use a real
 display or ``xvfb-run``), selects a customer with a wallet, and grabs the main window
 and the New customer dialog with QWidget.grab().
 """

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-__all__ = ["Clock", "Deadline", "format_remaining"]
+__all__ = ["Clock", "Deadline"]
 
 Clock = Callable[[], float]
 
@@ -66,12 +66,3 @@ class Deadline:
             return 0
         frac = left - math.floor(left)
         return max(1, math.ceil((frac if frac > 0 else 1.0) * 1000))
-
-
-def format_remaining(seconds: float) -> str:
-    """``0:27``, ``59:59``, ``1:00:00`` — whole seconds rounded up (a code shown as 0:01 is
-    still valid; 0:00 means gone)."""
-    whole = math.ceil(max(0.0, seconds) - 1e-9)
-    h, rest = divmod(whole, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"

@@ -1,4 +1,4 @@
-"""Pure validators for the money-moving wizards (no Qt, no I/O).
+"""Pure validators of the money flows (no Qt, no I/O).
 
 Every validator takes what the operator typed and returns a :class:`Check`: ``ok``,
 a message fit to show next to the field, and the normalised ``value`` (a ``Decimal``
@@ -17,6 +17,10 @@ from typing import Any
 
 from Crypto.Hash import keccak
 
+from desktop import rules
+from desktop.display import dollars, money
+from desktop.oms.models import CashInStatus
+
 __all__ = [
     "ASSET_PLACES",
     "CASH_IN_MAX",
@@ -32,7 +36,6 @@ __all__ = [
     "check_cash_in_limits",
     "check_routing_number",
     "check_typed_confirmation",
-    "format_money",
     "needs_typed_confirmation",
     "quantize",
     "to_checksum_address",
@@ -52,7 +55,6 @@ CASH_IN_WINDOWS: tuple[tuple[str, timedelta, Decimal, int], ...] = (
     ("30 days", timedelta(days=30), Decimal("5000"), 20),
 )
 
-_PLAIN = re.compile(r"^[0-9]+(\.[0-9]+)?$")
 _GROUPED = re.compile(r"^[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$")
 _HEX40 = re.compile(r"^[0-9a-fA-F]{40}$")
 
@@ -83,26 +85,6 @@ def quantize(amount: Decimal, asset: str) -> Decimal:
     return amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
-def format_money(amount: Decimal | str | None, asset: str = "") -> str:
-    """Human form with thousands separators, at least 2 places, trailing zeros trimmed.
-
-    ``format_money(Decimal("1234.5"), "usdc") == "1,234.50 USDC"``; never rounds.
-    """
-    if amount is None or amount == "":
-        return "—"
-    value = Decimal(str(amount))
-    exp = value.as_tuple().exponent
-    places = max(2, -exp if isinstance(exp, int) and exp < 0 else 0)
-    text = f"{value:,.{places}f}"
-    if "." in text:
-        whole, frac = text.split(".")
-        frac = frac.rstrip("0")
-        frac = frac + "0" * (2 - len(frac)) if len(frac) < 2 else frac
-        text = f"{whole}.{frac}"
-    suffix = f" {_asset_label(asset)}" if asset else ""
-    return text + suffix
-
-
 def check_amount(
     text: str,
     asset: str,
@@ -125,8 +107,10 @@ def check_amount(
         raw = raw.replace(",", "")
     if "," in raw:
         return _fail("Use a dot for decimals, e.g. 12.50 (no commas).")
-    if not _PLAIN.match(raw):
+    if not rules.AMOUNT_PATTERN.fullmatch(raw):
         return _fail(f"Type digits only, e.g. 25 or 25.50 {label}.")
+    if not rules.amount_text_ok(raw):
+        return _fail(f"That amount has more than {rules.MAX_AMOUNT_DIGITS} digits.")
     try:
         value = Decimal(raw)
     except InvalidOperation:  # pragma: no cover - the regex already excludes it
@@ -140,7 +124,7 @@ def check_amount(
     if -value.as_tuple().exponent > places:  # only zeros beyond the asset's places
         value = quantize(value, asset)
     if maximum is not None and value > maximum:
-        return _fail(f"More than {maximum_label} ({format_money(maximum, asset)}).")
+        return _fail(f"More than {maximum_label} ({money(maximum, asset)}).")
     return Check(True, "", value)
 
 
@@ -151,8 +135,14 @@ def check_cash_in_amount(text: str) -> Check:
         return base
     value: Decimal = base.value
     if value < CASH_IN_MIN or value > CASH_IN_MAX:
-        return _fail(f"A cash deposit must be between ${CASH_IN_MIN:,.2f} and ${CASH_IN_MAX:,.2f}.")
+        return _fail(
+            f"A cash deposit must be between {dollars(CASH_IN_MIN)} and {dollars(CASH_IN_MAX)}."
+        )
     return base
+
+
+#: Cash-ins the period limits do not count (D11).
+_NOT_COUNTED = frozenset({CashInStatus.EXPIRED, CashInStatus.FAILED})
 
 
 @dataclass(frozen=True)
@@ -161,7 +151,7 @@ class CashInRecord:
 
     created_at: datetime
     amount: Decimal  # indicated, or authorized once committed
-    status: str
+    status: CashInStatus | str
 
 
 def check_cash_in_limits(amount: Decimal, history: Iterable[CashInRecord], now: datetime) -> Check:
@@ -170,7 +160,7 @@ def check_cash_in_limits(amount: Decimal, history: Iterable[CashInRecord], now: 
     Counts cash-ins that are not ``expired`` or ``failed`` (D11). The message names the
     window and what is left in it, so the operator can pick a smaller amount.
     """
-    live = [r for r in history if r.status not in ("expired", "failed")]
+    live = [r for r in history if CashInStatus.parse(r.status) not in _NOT_COUNTED]
     for label, length, max_total, max_count in CASH_IN_WINDOWS:
         since = now - length
         inside = [r for r in live if r.created_at > since]
@@ -183,7 +173,8 @@ def check_cash_in_limits(amount: Decimal, history: Iterable[CashInRecord], now: 
         if total + amount > max_total:
             left = max(Decimal(0), max_total - total)
             return _fail(
-                f"Over the {label} limit of ${max_total:,.2f}: ${left:,.2f} left in this window."
+                f"Over the {label} limit of {dollars(max_total)}: "
+                f"{dollars(left)} left in this window."
             )
     return Check(True, "", amount)
 
@@ -242,9 +233,7 @@ def check_routing_number(text: str) -> Check:
         return _fail("A routing number has digits only.")
     if len(raw) != 9:
         return _fail(f"A routing number has 9 digits (this has {len(raw)}).")
-    d = [int(c) for c in raw]
-    total = 3 * (d[0] + d[3] + d[6]) + 7 * (d[1] + d[4] + d[7]) + (d[2] + d[5] + d[8])
-    if total % 10:
+    if not rules.routing_number_valid(raw):  # the one ABA rule of form, client and sandbox
         return _fail("That routing number fails its checksum: check each digit.")
     return Check(True, "", raw)
 
@@ -270,5 +259,5 @@ def check_typed_confirmation(typed: str, amount: Decimal, asset: str = "usdc") -
     """The typed figure must equal the amount (grouping and trailing zeros do not matter)."""
     parsed = check_amount(typed, asset)
     if not parsed or parsed.value != amount:
-        return _fail(f"Type {format_money(amount)} to confirm.")
+        return _fail(f"Type {money(amount)} to confirm.")
     return Check(True, "", amount)

@@ -1,0 +1,376 @@
+"""The session's change hub: every fact the desk learns about its money, in one place.
+
+A customer, wallet, balance, transaction or cash-in learned anywhere — a page a view
+loaded, a tracker poll, a wizard's result, a refresh, a go-to — is published here once.
+Views subscribe and redraw what they show:
+
+* ``changed(Changes)`` is the coalesced stream views redraw from: every object published
+  within ``COALESCE_MS`` arrives in one batch (the newest version of each), so a burst of
+  hundreds of updates costs a few redraws a second.
+* ``transactionChanged`` / ``cashInChanged`` fire at once, for the one page that waits on
+  one object (a wizard's status page).
+
+The hub asks the session's tracker to follow what is in flight (the tracker stays the only
+poller), submits money through the outbox in the session's scope (closing a wizard never
+loses a submission), and turns failures nobody is looking at into ``notice`` objects the
+main window shows: a refused submission, a tracked transaction that failed, the result of
+a transaction resumed after a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from desktop.display import money
+from desktop.oms import errors, models
+
+if TYPE_CHECKING:
+    from desktop.ui.session import Session
+
+log = logging.getLogger(__name__)
+
+COALESCE_MS = 250  # at most four redraws a second from live updates
+
+__all__ = ["COALESCE_MS", "ChangeHub", "Changes", "Notice"]
+
+
+@dataclass
+class Changes:
+    """One coalesced batch: the newest version of each object published since the last."""
+
+    customers: dict[str, Any] = field(default_factory=dict)
+    wallets: dict[str, Any] = field(default_factory=dict)
+    balances: dict[str, Any] = field(default_factory=dict)  # wallet id → Balance
+    transactions: dict[str, Any] = field(default_factory=dict)
+    cash_ins: dict[str, Any] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(
+            self.customers or self.wallets or self.balances or self.transactions or self.cash_ins
+        )
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the operator must learn although no page waits for it."""
+
+    key: str  # the same key is one notice (shown once)
+    text: str
+    kind: str = "error"  # banner kind: error, warning, info, success
+    target: str | None = None  # an id the notice links to (go-to)
+
+
+def _amount(side: Any) -> str:
+    amount = getattr(side, "amount_gross", None) or getattr(side, "amount", None)
+    if amount is None:
+        return "an amount"
+    return money(amount, getattr(side, "asset", None) or "")
+
+
+def _reason(exc_or_error: Any) -> str:
+    message = getattr(exc_or_error, "message", None) or str(exc_or_error)
+    code = getattr(exc_or_error, "code", None)
+    text = f"{message} ({code})" if code and code not in message else message
+    return text[:300]
+
+
+class ChangeHub(QObject):
+    """Publishes facts, follows work in flight, submits money, raises notices."""
+
+    changed = Signal(object)  # Changes (coalesced)
+    transactionChanged = Signal(object)  # models.Transaction (immediate)
+    cashInChanged = Signal(object)  # models.CashIn (immediate)
+    submissionFailed = Signal(str, object)  # idempotency key, exception
+    notice = Signal(object)  # Notice
+    followingChanged = Signal(int, int)  # resumed transactions, cash-ins still in flight
+
+    def __init__(self, session: Session, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.customers: dict[str, Any] = {}
+        self.wallets: dict[str, Any] = {}
+        self.balances: dict[str, Any] = {}
+        self.transactions: dict[str, Any] = {}
+        self.cash_ins: dict[str, Any] = {}
+        self._watches: dict[tuple[str, str], Any] = {}
+        self._resumed: set[tuple[str, str]] = set()  # followed since a restart: result notice
+        self.submissions: dict[str, asyncio.Task] = {}  # key → task
+        #: cash-in id → (server Date, monotonic receipt) of the response that set its code (D18)
+        self.code_stamps: dict[str, tuple[Any, float]] = {}
+        self._batch = Changes()
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(COALESCE_MS)
+        self._timer.timeout.connect(self.flush)
+        self.batches = 0  # diagnostics (tests, benchmarks)
+
+    # ---- publishing -------------------------------------------------------------
+    def _queue(self) -> None:
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def flush(self) -> None:
+        """Emit the pending batch now (the timer does this on its own)."""
+        self._timer.stop()
+        batch, self._batch = self._batch, Changes()
+        if batch:
+            self.batches += 1
+            self.changed.emit(batch)
+
+    def _put(self, kind: str, key: str, obj: Any) -> bool:
+        """Keep the newest ``obj`` under ``key`` in store ``kind``, queue it for views."""
+        if obj is None or not key:
+            return False
+        getattr(self, kind)[key] = obj
+        getattr(self._batch, kind)[key] = obj
+        self._queue()
+        return True
+
+    def publish_customer(self, customer: Any) -> None:
+        self._put("customers", getattr(customer, "id", ""), customer)
+
+    def publish_wallet(self, wallet: Any) -> None:
+        self._put("wallets", getattr(wallet, "id", ""), wallet)
+
+    def publish_balance(self, balance: Any) -> None:
+        self._put("balances", getattr(balance, "wallet_id", ""), balance)
+
+    def publish_transaction(self, txn: Any, *, immediate: bool = True) -> None:
+        """``immediate=False`` for a page a view just loaded: other views learn it through
+        the coalesced batch, and the loading view is not told what it already shows.
+        A stale copy (a page read before the tracker saw the end) never undoes an end."""
+        known = self.transactions.get(getattr(txn, "id", ""))
+        if known is not None and known.is_terminal and not getattr(txn, "is_terminal", False):
+            return
+        if self._put("transactions", getattr(txn, "id", ""), txn) and immediate:
+            self.transactionChanged.emit(txn)
+
+    def publish_cash_in(self, ci: Any) -> None:
+        if not self._put("cash_ins", getattr(ci, "id", ""), ci):
+            return
+        self.cashInChanged.emit(ci)
+        if getattr(ci, "transaction_id", None):
+            self.track_transaction(ci.transaction_id)
+
+    def publish(self, obj: Any) -> None:
+        """Publish any model the client returned (go-to, refresh)."""
+        if isinstance(obj, models.Transaction):
+            self.publish_transaction(obj)
+        elif isinstance(obj, models.CashIn):
+            self.publish_cash_in(obj)
+        elif isinstance(obj, models.Customer):
+            self.publish_customer(obj)
+        elif isinstance(obj, models.Wallet):
+            self.publish_wallet(obj)
+        elif isinstance(obj, models.Balance):
+            self.publish_balance(obj)
+
+    def customer_name(self, customer_id: str | None) -> str:
+        c = self.customers.get(customer_id or "")
+        return (
+            (getattr(c, "display_name", "") or customer_id or "unknown customer")
+            if c
+            else (customer_id or "unknown customer")
+        )
+
+    # ---- tracking (the tracker is the only poller) ----------------------------------
+    def _watch(self, kind: str, ident: str, publish: Callable[[Any], None]) -> None:
+        tracker = self.session.tracker
+        if (kind, ident) in self._watches or tracker is None or not ident:
+            return
+
+        def on_update(model: Any, *_: Any) -> None:
+            if model is None or isinstance(model, BaseException):
+                return
+            publish(model)
+            if getattr(model, "is_terminal", False):
+                self._watches.pop((kind, ident), None)
+                self._landed(kind, model)
+
+        try:
+            self._watches[(kind, ident)] = tracker.watch(kind, ident, on_update)
+        except Exception:  # a closed tracker during shutdown
+            log.exception("could not watch %s %s", kind, ident)
+
+    def track_transaction(self, txn_id: str) -> None:
+        self._watch("transaction", txn_id, self.publish_transaction)
+
+    def track_many(self, txn_ids: list[str], spread_ms: int = 8) -> None:
+        """Track many transactions, starting their pollers a few ms apart so hundreds of
+        rows do not poll in lock-step (one burst of responses per cycle stalls the loop)."""
+        fresh = [i for i in dict.fromkeys(txn_ids) if ("transaction", i) not in self._watches]
+        for n, txn_id in enumerate(fresh):
+            if n == 0:
+                self.track_transaction(txn_id)
+            else:
+                QTimer.singleShot(n * spread_ms, self, lambda i=txn_id: self.track_transaction(i))
+
+    def track_cash_in(self, ci_id: str) -> None:
+        self._watch("cashIn", ci_id, self.publish_cash_in)
+
+    def is_tracking(self, kind: str, ident: str) -> bool:
+        return (kind, ident) in self._watches
+
+    def following(self) -> tuple[int, int]:
+        """Resumed work still in flight: (transactions, cash-ins)."""
+        txns = sum(1 for k, _i in self._resumed if k == "transaction")
+        return txns, len(self._resumed) - txns
+
+    def follow_resumed(self, kind: str, ident: str) -> None:
+        """Follow work found in flight at start; its result gets a notice when it lands."""
+        known = self.transactions.get(ident) if kind == "transaction" else self.cash_ins.get(ident)
+        if known is not None and getattr(known, "is_terminal", False):
+            return
+        self._resumed.add((kind, ident))
+        if kind == "transaction":
+            self.track_transaction(ident)
+        else:
+            self.track_cash_in(ident)
+        self.followingChanged.emit(*self.following())
+
+    def _landed(self, kind: str, model: Any) -> None:
+        resumed = (kind, model.id) in self._resumed
+        self._resumed.discard((kind, model.id))
+        if kind == "transaction":
+            status = str(model.status)
+            who = self.customer_name(model.sender)
+            what = f"{_amount(model.source)} for {who}"
+            if status == "failed":
+                reason = _reason(model.error) if model.error is not None else "no reason given"
+                self.notice.emit(
+                    Notice(
+                        f"failed:{model.id}",
+                        f"Transaction of {what} failed: {reason}.",
+                        "error",
+                        model.id,
+                    )
+                )
+            elif resumed:
+                self.notice.emit(
+                    Notice(
+                        f"done:{model.id}",
+                        f"Transaction of {what} resumed after a restart is {status}.",
+                        "success",
+                        model.id,
+                    )
+                )
+        elif resumed:
+            self.notice.emit(
+                Notice(
+                    f"done:{model.id}",
+                    f"Cash-in {model.id} resumed after a restart is {model.status}.",
+                    "info",
+                    model.id,
+                )
+            )
+        if resumed:
+            self.followingChanged.emit(*self.following())
+
+    def stop_all(self) -> None:
+        self._timer.stop()
+        for handle in list(self._watches.values()):
+            try:
+                handle.cancel()
+            except Exception:
+                pass
+        self._watches.clear()
+        if self._resumed:
+            self._resumed.clear()
+            self.followingChanged.emit(0, 0)
+
+    # ---- money-moving calls (session scope) -------------------------------------
+    def stamp(self, ci_id: str) -> None:
+        """Remember the server time of the response just received for this cash-in."""
+        client = self.session.client
+        self.code_stamps[ci_id] = (getattr(client, "last_server_date", None), self.session.clock())
+
+    def submit_transaction(self, quote_id: str, key: str) -> asyncio.Task:
+        """POST /transactions through the outbox in the session's scope.
+
+        The same key is never submitted twice concurrently: a second call returns the
+        running task. The result is published and tracked whether or not anyone still
+        waits for it (the wizard may have been closed); a refusal becomes a notice.
+        """
+        running = self.submissions.get(key)
+        if running is not None and not running.done():
+            return running
+        s = self.session
+
+        async def run() -> Any:
+            txn = await s.outbox.submit_transaction(s.client, quote_id, key=key)
+            self.publish_transaction(txn)
+            self.track_transaction(txn.id)
+            return txn
+
+        def on_error(exc: BaseException) -> None:
+            self.submissionFailed.emit(key, exc)
+            self._submission_notice(key, exc, quote_id=quote_id)
+
+        task = s.scope.spawn(run(), name=f"submit {quote_id}", on_error=on_error)
+        self.submissions[key] = task
+        return task
+
+    def submit_cash_in(self, body: dict, key: str | None = None) -> asyncio.Task:
+        s = self.session
+
+        async def run() -> Any:
+            ci = await s.outbox.submit_cash_in(s.client, body, key=key)
+            self.stamp(ci.id)
+            self.publish_cash_in(ci)
+            self.track_cash_in(ci.id)
+            return ci
+
+        def on_error(exc: BaseException) -> None:
+            self.submissionFailed.emit(key or "", exc)
+            who = self.customer_name(body.get("customerId"))
+            self._emit_refusal(key or "", f"Cash-in for {who}", exc, body.get("customerId"))
+
+        task = s.scope.spawn(run(), name="cash-in", on_error=on_error)
+        if key:
+            self.submissions[key] = task
+        return task
+
+    def _submission_notice(self, key: str, exc: BaseException, *, quote_id: str) -> None:
+        """Name the customer and amount: from the quote (known, or fetched once)."""
+        s = self.session
+
+        async def describe() -> None:
+            quote = None
+            try:
+                quote = await s.client.get_quote(quote_id)
+            except (TimeoutError, errors.OmsError):
+                pass
+            if quote is not None:
+                what = (
+                    f"Send of {_amount(quote.source)} for {self.customer_name(quote.customer_id)}"
+                )
+                target = quote.customer_id
+            else:
+                what, target = f"Submission of quote {quote_id}", quote_id
+            self._emit_refusal(key, what, exc, target)
+
+        if s.scope.closed:
+            self._emit_refusal(key, f"Submission of quote {quote_id}", exc, quote_id)
+        else:
+            s.scope.spawn(
+                describe(),
+                name="describe refusal",
+                on_error=lambda _e: self._emit_refusal(
+                    key, f"Submission of quote {quote_id}", exc, quote_id
+                ),
+            )
+
+    def _emit_refusal(self, key: str, what: str, exc: BaseException, target: str | None) -> None:
+        self.notice.emit(
+            Notice(f"refused:{key}", f"{what} was not accepted: {_reason(exc)}", "error", target)
+        )
+        outbox = self.session.outbox
+        entry = outbox.get(key) if outbox is not None and key else None
+        if entry is not None and str(entry.state) == "failed":
+            outbox.acknowledge(key)  # shown now: it must not come back on the next start
