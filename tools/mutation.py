@@ -163,8 +163,9 @@ def changed_lines(diff: str) -> tuple[str, str]:
 def is_equivalent(path: str, operator: str, diff: str, equivalents: list[dict]) -> str | None:
     old, new = changed_lines(diff)
     for e in equivalents:
+        paths = e["path"] if isinstance(e["path"], list) else [e["path"]]
         if (
-            e["path"] == path
+            path in paths
             and e["operator"] == operator
             and e["line"].strip() == old
             and e["mutated"].strip() == new
