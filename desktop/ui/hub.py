@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop.display import money
+from desktop.flows.inbound import deposit_notice
 from desktop.oms import errors, models
 
 if TYPE_CHECKING:
@@ -99,6 +100,7 @@ class ChangeHub(QObject):
         self.transactions: dict[str, Any] = {}
         self.cash_ins: dict[str, Any] = {}
         self._watches: dict[tuple[str, str], Any] = {}
+        self._deposit_feeds: dict[str, Any] = {}  # customer id → feed handle (D22)
         self._resumed: set[tuple[str, str]] = set()  # followed since a restart: result notice
         self.submissions: dict[str, asyncio.Task] = {}  # key → task
         #: cash-in id → (server Date, monotonic receipt) of the response that set its code (D18)
@@ -150,6 +152,51 @@ class ChangeHub(QObject):
             return
         if self._put("transactions", getattr(txn, "id", ""), txn) and immediate:
             self.transactionChanged.emit(txn)
+        if (
+            known is not None
+            and not known.is_terminal
+            and getattr(txn, "is_terminal", False)
+            and getattr(txn, "is_deposit", False)
+        ):
+            self._deposit_landed(txn)
+
+    # ---- deposits: money the desk did not start (D22) ------------------------------
+    def watch_deposits(self, customer_id: str) -> None:
+        """Follow a customer's new transactions (deposits to their virtual accounts and
+        deposit addresses) through the session's feed, once per customer: they are
+        published here like any other fact, and an ended deposit raises a notice."""
+        feed = getattr(self.session, "feed", None)
+        if feed is None or not customer_id or customer_id in self._deposit_feeds:
+            return
+
+        def lost(_exc: BaseException) -> None:
+            self._deposit_feeds.pop(customer_id, None)
+
+        try:
+            self._deposit_feeds[customer_id] = feed.subscribe(
+                customer_id, self.publish_transaction, on_error=lost
+            )
+        except RuntimeError:  # a closed feed (shutdown) or no running loop
+            log.debug("cannot watch deposits of %s", customer_id)
+
+    def deposit_started(self, txn: Any, customer_id: str | None = None) -> None:
+        """A deposit the desk simulated: published and followed at once (the feed need not
+        find it first; it is told so it never reports it as new)."""
+        feed = getattr(self.session, "feed", None)
+        who = customer_id or getattr(txn, "recipient", None)
+        if feed is not None and who:
+            feed.note_known(who, txn.id)
+        self.publish_transaction(txn)
+        if not txn.is_terminal:
+            self.track_transaction(txn.id)
+
+    def _deposit_landed(self, txn: Any) -> None:
+        said = deposit_notice(txn)
+        if said is None:
+            return
+        text, kind = said
+        who = self.customer_name(getattr(txn, "recipient", None) or getattr(txn, "sender", None))
+        self.notice.emit(Notice(f"deposit:{txn.id}", f"{text} ({who})", kind, txn.id))
 
     def publish_cash_in(self, ci: Any) -> None:
         if not self._put("cash_ins", getattr(ci, "id", ""), ci):
@@ -237,7 +284,9 @@ class ChangeHub(QObject):
     def _landed(self, kind: str, model: Any) -> None:
         resumed = (kind, model.id) in self._resumed
         self._resumed.discard((kind, model.id))
-        if kind == "transaction":
+        if kind == "transaction" and getattr(model, "is_deposit", False):
+            pass  # a deposit's end is said by _deposit_landed (once, in its own words)
+        elif kind == "transaction":
             status = str(model.status)
             who = self.customer_name(model.sender)
             what = f"{_amount(model.source)} for {who}"
@@ -274,6 +323,9 @@ class ChangeHub(QObject):
 
     def stop_all(self) -> None:
         self._timer.stop()
+        for handle in list(self._deposit_feeds.values()):
+            handle.cancel()
+        self._deposit_feeds.clear()
         for handle in list(self._watches.values()):
             try:
                 handle.cancel()
