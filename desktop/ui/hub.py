@@ -90,6 +90,8 @@ class ChangeHub(QObject):
     submissionFailed = Signal(str, object)  # idempotency key, exception
     notice = Signal(object)  # Notice
     followingChanged = Signal(int, int)  # resumed transactions, cash-ins still in flight
+    #: a customer's virtual accounts, deposit addresses or saved addresses changed (D22/D23)
+    accountsChanged = Signal(str)  # customer id
 
     def __init__(self, session: Session, parent: QObject | None = None) -> None:
         super().__init__(parent)
