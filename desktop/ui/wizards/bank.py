@@ -105,14 +105,16 @@ class BankPage(QWizardPage):
         form.addRow(copy_row)
         lay.addWidget(self.instructions)
 
+        fees_box = QGroupBox("Fees and timing")
+        fl = QVBoxLayout(fees_box)
         fees = QLabel(
-            " ".join(r.text() for r in BANK_RAILS.values())
-            + " The customer's own bank may charge for sending."
+            "\n".join(r.text() for r in BANK_RAILS.values())
+            + "\nThe customer's own bank may charge for sending."
         )
         fees.setWordWrap(True)
-        fees.setStyleSheet(theme.text_style("muted"))
         self.fees = fees
-        lay.addWidget(fees)
+        fl.addWidget(fees)
+        lay.addWidget(fees_box)
 
         self.sim_box = QGroupBox("Simulate incoming ACH / wire (sandbox)")
         sf = QFormLayout(self.sim_box)

@@ -80,7 +80,10 @@ class DestinationPage(QWizardPage):
         super().__init__()
         self.flow = wiz.flow
         self.setTitle("Send to")
-        self.setSubTitle("Another OMS wallet or an external Polygon address, and the amount.")
+        self.setSubTitle(
+            "An external Polygon address, a saved one picked by label, or another OMS wallet; "
+            "and the amount."
+        )
         lay = QVBoxLayout(self)
         kinds, (self.to_address, self.to_saved, self.to_wallet) = choice_row(
             self, "External address", "Saved address", "Another OMS wallet"
