@@ -54,10 +54,11 @@ def _clear(grid: QGridLayout) -> None:
 class CustomerAccounts(QWidget):
     """Two boxes: "Bank funding accounts" and "Saved addresses"."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, scope: TaskScope | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session: Any = None
-        self.scope = TaskScope("customer-accounts")
+        # The owner's scope (the customer pane's): drained with it before the client closes.
+        self.scope = scope or TaskScope("customer-accounts")
         self.customer_id = ""
         self.virtual_accounts: list[Any] = []
         self.saved: list[SavedAddress] = []
@@ -89,8 +90,7 @@ class CustomerAccounts(QWidget):
         self.clear()
 
     def clear(self) -> None:
-        self.scope.cancel_all()
-        self.customer_id = ""
+        self.customer_id = ""  # the owner cancels the shared scope's work
         self.virtual_accounts, self.saved = [], []
         self.banners.remove("error")
         _clear(self.va_grid)

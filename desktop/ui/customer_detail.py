@@ -271,7 +271,7 @@ class CustomerDetail(QWidget):
         self.no_wallets = _muted("No wallet yet. “New wallet” creates a USDC wallet on Polygon.")
         self.wallets_layout.addWidget(self.no_wallets)
         lay.addWidget(self.wallets_box)
-        self.accounts = CustomerAccounts()  # bank funding accounts, saved addresses (D22/D23)
+        self.accounts = CustomerAccounts(self.scope)  # bank funding, saved addresses (D22/D23)
         lay.addWidget(self.accounts)
 
         # transactions
@@ -374,7 +374,6 @@ class CustomerDetail(QWidget):
         self._show_placeholder(False)
         if reload:
             self.reload()
-            self.accounts.show_customer(customer.id)
 
     def reload(self) -> None:
         if self.customer is None or self.api is None:
@@ -384,6 +383,7 @@ class CustomerDetail(QWidget):
         self.banners.remove("error")
         self._set_loading(True)
         self.scope.spawn(self._load(self._generation, self.customer.id), name="detail.load")
+        self.accounts.show_customer(self.customer.id)
 
     def refresh_balances(self, *, force: bool = False) -> None:
         if self.api is None or not self.cards or not (force or self.isVisible()):
