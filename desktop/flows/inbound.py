@@ -35,6 +35,7 @@ __all__ = [
     "check_deposit_amount",
     "check_label",
     "check_new_saved",
+    "deposit_counterparty",
     "deposit_notice",
     "deposit_summary",
     "early_access_text",
@@ -146,6 +147,19 @@ def deposit_summary(txn: Any) -> str:
     sub = getattr(txn, "sub_status", None)
     step = {"fundsReceived": "funds received, converting to USDC", "broadcast": "arriving"}
     return f"{what}: {step.get(sub or '', 'in progress')}."
+
+
+def deposit_counterparty(txn: Any) -> str | None:
+    """Who is on the other side of a deposit (D22): the sender's address of a Receive, the
+    rail and virtual account of a bank deposit; ``None`` for anything else."""
+    src = getattr(txn, "source", None)
+    if getattr(txn, "deposit_address_id", None) or getattr(src, "deposit_address_id", None):
+        return getattr(src, "blockchain_address", None) or "an outside address"
+    va = getattr(txn, "virtual_account_id", None) or getattr(src, "virtual_account_id", None)
+    if va:
+        rail = _rail_of(txn)
+        return f"{rail.name if rail else 'Bank'} from the customer's bank to {va}"
+    return None
 
 
 def deposit_notice(txn: Any) -> tuple[str, str] | None:

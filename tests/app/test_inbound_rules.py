@@ -13,6 +13,7 @@ from desktop.flows.inbound import (
     check_deposit_amount,
     check_label,
     check_new_saved,
+    deposit_counterparty,
     deposit_notice,
     deposit_summary,
     early_access_text,
@@ -284,3 +285,19 @@ class _Acc:
 
 def test_a_saved_address_without_a_label_reads_as_its_address():
     assert SavedAddress.of(_Acc()).label == REAL
+
+
+def test_a_deposits_counterparty_is_who_sent_it():
+    receive = models.parse_transaction(
+        {
+            "id": "t",
+            "type": "cryptoToCrypto",
+            "source": {"depositAddressId": "da_1", "blockchainAddress": OTHER},
+        }
+    )
+    assert deposit_counterparty(receive) == OTHER
+    assert deposit_counterparty(deposit(network="wire")) == (
+        "Wire from the customer's bank to va_1"
+    )
+    send = models.parse_transaction({"id": "s", "type": "cryptoToCrypto", "source": {}})
+    assert deposit_counterparty(send) is None

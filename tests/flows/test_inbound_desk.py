@@ -12,6 +12,7 @@ from desktop.display import kind_name
 from desktop.flows.validators import to_checksum_address
 from desktop.oms.client import Credentials, OmsClient
 from desktop.ui.customer_accounts import CustomerAccounts
+from desktop.ui.transactions import row_values
 from desktop.ui.wizards.fund import FundWizard
 from desktop.ui.wizards.receive import ReceiveDialog
 from desktop.ui.wizards.send import SendWizard
@@ -75,6 +76,8 @@ def test_receive_usdc_at_a_deposit_address(money_env, qtbot):
     assert env.balance(wallet.id) == Decimal("25")
     (txn,) = dlg.receives.values()
     assert kind_name(env.ctx.hub.transactions[txn.id], customer.id) == "Receive"
+    row = row_values(env.ctx.hub.transactions[txn.id])  # the Transactions tab's row
+    assert (row[1], row[5]) == ("Receive", SENDER)
     assert [n.kind for n in notices if n.key == f"deposit:{txn.id}"] == ["success"]
 
     # Opening Receive again shows the same address (one per wallet is enough).

@@ -8,6 +8,7 @@ from decimal import Decimal
 from PySide6.QtGui import QGuiApplication
 
 from desktop.display import kind_name
+from desktop.ui.transactions import row_values
 from desktop.ui.wizards.fund import FundWizard
 
 
@@ -96,6 +97,11 @@ def test_fund_by_ach_and_by_wire_to_completion(money_env, qtbot):
     # The hub holds them for the customer's transactions and the Transactions tab.
     hub_deposits = [t for t in env.ctx.hub.transactions.values() if t.virtual_account_id == va.id]
     assert {kind_name(t) for t in hub_deposits} == {"Bank deposit"}
+    rows = {row_values(t)[1:6:4] for t in hub_deposits}  # the Transactions tab's type, from
+    assert rows == {
+        ("Bank deposit", f"ACH from the customer's bank to {va.id}"),
+        ("Bank deposit", f"Wire from the customer's bank to {va.id}"),
+    }
     assert {str(t.status) for t in hub_deposits} == {"completed"}
 
 
