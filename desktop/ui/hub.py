@@ -166,7 +166,9 @@ class ChangeHub(QObject):
     def watch_deposits(self, customer_id: str) -> None:
         """Follow a customer's new transactions (deposits to their virtual accounts and
         deposit addresses) through the session's feed, once per customer: they are
-        published here like any other fact, and an ended deposit raises a notice."""
+        published here like any other fact, and an ended deposit raises a notice. Those
+        still processing at the first look are followed too (a deposit in flight when
+        the desk opened still gets its notice)."""
         feed = getattr(self.session, "feed", None)
         if feed is None or not customer_id or customer_id in self._deposit_feeds:
             return
@@ -176,7 +178,7 @@ class ChangeHub(QObject):
 
         try:
             self._deposit_feeds[customer_id] = feed.subscribe(
-                customer_id, self.publish_transaction, on_error=lost
+                customer_id, self.publish_transaction, on_error=lost, include_existing=True
             )
         except RuntimeError:  # a closed feed (shutdown) or no running loop
             log.debug("cannot watch deposits of %s", customer_id)
