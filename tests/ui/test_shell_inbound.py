@@ -4,17 +4,36 @@ Receive opens the deposit-address page; the pane lists the bank funding accounts
 
 from __future__ import annotations
 
-import uuid
+import pytest
 
 from desktop.ui.wizards.receive import ReceiveDialog
 from tests.support.identity import identity
-from tests.support.qt import run
+from tests.support.qt import close_window, make_ctx, run
 
 
-def test_a_deposit_nobody_at_the_desk_started_appears_in_the_pane_and_the_tab(qtbot, window):
+@pytest.fixture
+def inbound_window(qtbot, fresh_sandbox, tmp_path):
+    """A MainWindow on a sandbox of its own: the deposits made here stay out of the shared
+    demo sandbox (other tests read its newest transaction)."""
+    from PySide6.QtCore import QSettings
+
+    from desktop.ui.main_window import MainWindow
+
+    settings = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
+    w = MainWindow(settings)
+    ctx = make_ctx(fresh_sandbox)
+    w.set_session(ctx)
+    w.show()
+    yield w
+    close_window(qtbot, w, ctx)
+
+
+def test_a_deposit_nobody_at_the_desk_started_appears_in_the_pane_and_the_tab(
+    qtbot, inbound_window
+):
+    window = inbound_window
     api = window.api
-    tag = uuid.uuid4().hex[:8]
-    c = run(qtbot, api.create_customer(identity(lastName=f"Inbound{tag}")))
+    c = run(qtbot, api.create_customer(identity(lastName="Inbound")))
     w = run(qtbot, api.create_wallet(c.id))
     va = run(qtbot, api.create_virtual_account(c.id, w.id))
     window.select_customer(c)
