@@ -79,6 +79,7 @@ class CustomerAccounts(QWidget):
 
     # ---- public ----------------------------------------------------------------------
     def set_session(self, session: Any) -> None:
+        self.clear()
         if self.session is not None:
             try:
                 self.session.hub.accountsChanged.disconnect(self._on_accounts_changed)
@@ -90,6 +91,8 @@ class CustomerAccounts(QWidget):
         self.clear()
 
     def clear(self) -> None:
+        if self.session is not None and self.customer_id:
+            self.session.hub.unwatch_deposits(self.customer_id)
         self.customer_id = ""  # the owner cancels the shared scope's work
         self.virtual_accounts, self.saved = [], []
         self.banners.remove("error")
@@ -104,7 +107,7 @@ class CustomerAccounts(QWidget):
             self.customer_id = customer_id
             self.va_grid.addWidget(_muted("Loading…"), 0, 0)
             self.saved_grid.addWidget(_muted("Loading…"), 0, 0)
-        self.session.hub.watch_deposits(customer_id)
+            self.session.hub.watch_deposits(customer_id)  # until another customer is shown
         self.reload()
 
     def reload(self) -> None:

@@ -103,6 +103,7 @@ class ChangeHub(QObject):
         self.cash_ins: dict[str, Any] = {}
         self._watches: dict[tuple[str, str], Any] = {}
         self._deposit_feeds: dict[str, Any] = {}  # customer id → feed handle (D22)
+        self._deposit_refs: dict[str, int] = {}  # customer id → views watching
         self._resumed: set[tuple[str, str]] = set()  # followed since a restart: result notice
         self.submissions: dict[str, asyncio.Task] = {}  # key → task
         #: cash-in id → (server Date, monotonic receipt) of the response that set its code (D18)
@@ -170,7 +171,10 @@ class ChangeHub(QObject):
         still processing at the first look are followed too (a deposit in flight when
         the desk opened still gets its notice)."""
         feed = getattr(self.session, "feed", None)
-        if feed is None or not customer_id or customer_id in self._deposit_feeds:
+        if feed is None or not customer_id:
+            return
+        self._deposit_refs[customer_id] = self._deposit_refs.get(customer_id, 0) + 1
+        if customer_id in self._deposit_feeds:
             return
 
         def lost(_exc: BaseException) -> None:
@@ -178,10 +182,28 @@ class ChangeHub(QObject):
 
         try:
             self._deposit_feeds[customer_id] = feed.subscribe(
-                customer_id, self.publish_transaction, on_error=lost, include_existing=True
+                customer_id, self._deposit_seen, on_error=lost, include_existing=True
             )
         except RuntimeError:  # a closed feed (shutdown) or no running loop
             log.debug("cannot watch deposits of %s", customer_id)
+
+    def unwatch_deposits(self, customer_id: str) -> None:
+        """A view stops watching; the customer's feed stops with the last one (browsing
+        many customers never leaves a poller per customer). Deposits already found keep
+        being followed by the tracker until they end, so their notices still come."""
+        left = self._deposit_refs.get(customer_id, 0) - 1
+        if left > 0:
+            self._deposit_refs[customer_id] = left
+            return
+        self._deposit_refs.pop(customer_id, None)
+        handle = self._deposit_feeds.pop(customer_id, None)
+        if handle is not None:
+            handle.cancel()
+
+    def _deposit_seen(self, txn: Any) -> None:
+        self.publish_transaction(txn)
+        if getattr(txn, "is_deposit", False) and not txn.is_terminal:
+            self.track_transaction(txn.id)  # followed beyond the feed's subscription
 
     def deposit_started(self, txn: Any, customer_id: str | None = None) -> None:
         """A deposit the desk simulated: published and followed at once (the feed need not
@@ -330,6 +352,7 @@ class ChangeHub(QObject):
         for handle in list(self._deposit_feeds.values()):
             handle.cancel()
         self._deposit_feeds.clear()
+        self._deposit_refs.clear()
         for handle in list(self._watches.values()):
             try:
                 handle.cancel()

@@ -152,3 +152,26 @@ def test_a_paused_accounts_refusal_is_shown_in_words(money_env, qtbot):
     assert "Resume" in bp.sim_result.text()
     assert wiz.flow.deposits == {}
     assert env.balance(wallet.id) == Decimal("0")
+
+
+def test_the_feed_of_a_customer_stops_with_the_last_view_watching_it(money_env, qtbot):
+    env = money_env
+    customer, wallet = env.customer_with_wallet(None)
+    hub = env.ctx.hub
+    wiz = open_bank(env, qtbot, customer, wallet)
+    _bp, va = with_account(env, qtbot, wiz)
+    hub.watch_deposits(customer.id)  # a second view (the customer pane)
+    feed = hub._deposit_feeds[customer.id]
+    txn = env.run(env.client.sandbox_simulate_bank_deposit(va.id, "30.00", "wire_in"))
+    feed.poke()
+    qtbot.waitUntil(lambda: txn.id in wiz.flow.deposits, timeout=10000)
+    wiz.reject()  # the wizard stops watching; the pane still does
+    assert feed.running
+    hub.unwatch_deposits(customer.id)
+    assert not feed.running and customer.id not in hub._deposit_feeds
+    # The deposit found while watched is still followed to its end (and its notice).
+    notices = []
+    hub.notice.connect(notices.append)
+    env.advance(60)
+    qtbot.waitUntil(lambda: str(hub.transactions[txn.id].status) == "completed", timeout=10000)
+    assert [n.kind for n in notices if n.key == f"deposit:{txn.id}"] == ["success"]

@@ -150,6 +150,14 @@ class BankPage(QWizardPage):
         self._render()
 
     # ---- the page ------------------------------------------------------------------
+    _watching = ""  # the customer whose deposits this page asked the hub to watch
+
+    def stop_timers(self) -> None:
+        """The wizard closes (``MoneyWizard.done``): stop watching the deposits."""
+        if self._watching:
+            self.wiz.hub.unwatch_deposits(self._watching)
+            self._watching = ""
+
     def nextId(self) -> int:
         return -1
 
@@ -160,7 +168,11 @@ class BankPage(QWizardPage):
         wiz = self.wiz
         self.sim_box.setVisible(wiz.ctx.is_sandbox)
         wiz.link(wiz.hub.transactionChanged, self._on_txn)
-        wiz.hub.watch_deposits(self.flow.request.customer_id)
+        cid = self.flow.request.customer_id
+        if cid != self._watching:
+            self.stop_timers()
+            wiz.hub.watch_deposits(cid)
+            self._watching = cid
         if self.flow.va_lookup_needed():
             self.look_up()
         self._sim_changed()

@@ -145,12 +145,16 @@ class ReceiveDialog(QDialog):
 
         self.hub.transactionChanged.connect(self._on_txn)
         self.hub.watch_deposits(customer_id)
+        self._watching = True
         self._render()
         self.look_up()
 
     # ---- lifecycle ---------------------------------------------------------------------
     def done(self, result: int) -> None:
         self.scope.cancel_all()
+        if self._watching:
+            self._watching = False
+            self.hub.unwatch_deposits(self.customer_id)
         try:
             self.hub.transactionChanged.disconnect(self._on_txn)
         except (RuntimeError, TypeError):
