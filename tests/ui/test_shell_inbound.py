@@ -37,6 +37,9 @@ def test_a_deposit_nobody_at_the_desk_started_appears_in_the_pane_and_the_tab(
     w = run(qtbot, api.create_wallet(c.id))
     va = run(qtbot, api.create_virtual_account(c.id, w.id))
     window.select_customer(c)
+    # The window may have shown the new customer on its own before the account existed
+    # (made outside the desk): a refresh of the pane reads it, as the operator's would.
+    window.detail.reload()
     qtbot.waitUntil(lambda: window.detail.customer is not None and not window.detail.loading)
     accounts = window.detail.accounts
     qtbot.waitUntil(lambda: va.id in accounts.pause_buttons, timeout=10000)
