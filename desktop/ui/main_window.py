@@ -46,6 +46,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import __version__
+from desktop.config import TRUSTED_LAN_WARNING
 from desktop.oms import errors, models
 from desktop.tasks import TaskScope
 from desktop.ui import theme
@@ -373,6 +374,10 @@ class MainWindow(QMainWindow):
         self.detail.set_session(session)
         self.monitor.set_probe(session.probe)
         self.banners.remove("session")
+        if profile.insecure_http:  # a team sandbox over plain http on a trusted LAN
+            self.banners.set("trusted-lan", TRUSTED_LAN_WARNING, "warning", closable=False)
+        else:
+            self.banners.remove("trusted-lan")
         self._server_filter = None
         self.search_box.clear()
         hub = session.hub
