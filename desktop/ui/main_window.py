@@ -46,6 +46,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import __version__
+from desktop.config import TRUSTED_LAN_WARNING
 from desktop.oms import errors, models
 from desktop.tasks import TaskScope
 from desktop.ui import theme
@@ -59,6 +60,7 @@ from desktop.ui.customers import (
     customers_fetch,
     detect_search_mode,
 )
+from desktop.ui.developers import DevelopersView
 from desktop.ui.dialogs import CustomerFormDialog, NewWalletDialog, ResourceDialog
 from desktop.ui.goto import GoToBox, Target, parse_target
 from desktop.ui.hub import Changes, Notice
@@ -68,6 +70,7 @@ from desktop.ui.transactions import TransactionsView
 from desktop.ui.widgets.badge import EnvironmentBadge
 from desktop.ui.widgets.banner import BannerArea
 from desktop.ui.wizards.fund import FundWizard
+from desktop.ui.wizards.receive import ReceiveDialog
 from desktop.ui.wizards.send import SendWizard
 from desktop.ui.wizards.withdraw import WithdrawWizard
 
@@ -293,6 +296,7 @@ class MainWindow(QMainWindow):
         self.detail.fund_requested.connect(self.open_fund_wizard)
         self.detail.send_requested.connect(self.open_send_wizard)
         self.detail.withdraw_requested.connect(self.open_withdraw_wizard)
+        self.detail.receive_requested.connect(self.open_receive)
         self.detail.transaction_activated.connect(self._open_customer_transaction)
         self.detail.network_error.connect(self.monitor.report)
         self.detail.customer_loaded.connect(self._on_detail_loaded)
@@ -370,6 +374,10 @@ class MainWindow(QMainWindow):
         self.detail.set_session(session)
         self.monitor.set_probe(session.probe)
         self.banners.remove("session")
+        if profile.insecure_http:  # a team sandbox over plain http on a trusted LAN
+            self.banners.set("trusted-lan", TRUSTED_LAN_WARNING, "warning", closable=False)
+        else:
+            self.banners.remove("trusted-lan")
         self._server_filter = None
         self.search_box.clear()
         hub = session.hub
@@ -381,6 +389,10 @@ class MainWindow(QMainWindow):
         self.transactions_view.goto.connect(self.go_to)
         self._extra_tabs.append(self.transactions_view)
         self.tabs.addTab(self.transactions_view, theme.icon("send"), "Transactions")
+        self.developers_view = DevelopersView(session)  # webhooks (issue 16)
+        self.developers_view.goto.connect(self.go_to)
+        self._extra_tabs.append(self.developers_view)
+        self.tabs.addTab(self.developers_view, theme.icon("settings"), "Developers")
         self._update_actions()
 
     def task_scopes(self) -> list[TaskScope]:
@@ -875,6 +887,20 @@ class MainWindow(QMainWindow):
     def open_withdraw_wizard(self, customer=None, wallet=None) -> QWizard | None:
         return self._wizard("withdraw", customer, wallet)
 
+    def open_receive(self, customer=None, wallet=None) -> ReceiveDialog | None:
+        """Receive USDC: the wallet's deposit address, QR and copy (D22)."""
+        customer = customer or self.current_customer()
+        wallet = wallet or self.current_wallet()
+        if self.session is None or customer is None or wallet is None:
+            self.statusBar().showMessage("Choose a customer's wallet first.", 5000)
+            return None
+        cid = getattr(customer, "id", customer)
+        dlg = ReceiveDialog(self.session, cid, getattr(wallet, "id", wallet), parent=self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dlg.open()
+        self.last_wizard = dlg
+        return dlg
+
     # ------------------------------------------------------------------ go to
 
     def go_to(self, target: Target | str) -> asyncio.Task | None:
@@ -1067,5 +1093,9 @@ class MainWindow(QMainWindow):
         self.monitor.stop()
         for sc in self.task_scopes():
             sc.cancel_all()
+        # The session's hub goes on publishing until the session closes: a closed window must
+        # not start new work from it (a balance re-read once hit deleted labels and a closed
+        # client during shutdown).
+        self.detail.set_session(None)
         super().closeEvent(event)
         self.closed.emit()
