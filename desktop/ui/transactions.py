@@ -46,8 +46,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.display import money
+from desktop.display import kind_name, money
 from desktop.flows.explain import explain_error
+from desktop.flows.inbound import deposit_counterparty
 from desktop.oms import errors
 from desktop.tasks import TaskScope
 from desktop.ui import theme
@@ -81,6 +82,9 @@ def _when(dt: datetime | None) -> str:
 
 
 def counterparty(t: Any) -> str:
+    inbound = deposit_counterparty(t)  # a deposit (D22): who sent it
+    if inbound:
+        return inbound
     d = t.destination
     w = d.wallet
     if w is not None and w.id:  # an OMS wallet: name the other customer, else the wallet
@@ -106,7 +110,7 @@ def row_values(t: Any) -> tuple[str, ...]:
     status = str(t.status) + (f" · {t.sub_status}" if t.sub_status else "")
     return (
         _when(t.created_at),
-        TYPE_LABELS.get(kind, kind),
+        kind_name(t) if t.is_deposit else TYPE_LABELS.get(kind, kind),
         status,
         _money(s.amount_gross, s.asset),
         _money(d.amount_net, d.asset),
