@@ -84,7 +84,8 @@ def report(top: int) -> None:
             key = "desktop/" + f.split("/desktop/", 1)[1]
         top_pkg = key.split("/", 1)[0] if "/" in key else key
         by_mod[top_pkg] += stat.size
-    rss = int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    with open("/proc/self/statm", encoding="ascii") as fh:
+        rss = int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
     print(
         f"\nRSS {rss / 2**20:.1f} MB (with tracemalloc); Python heap traced {traced / 2**20:.1f} MB"
     )
