@@ -46,6 +46,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import __version__
+from desktop.config import TRUSTED_LAN_WARNING
 from desktop.oms import errors, models
 from desktop.tasks import TaskScope
 from desktop.ui import theme
@@ -59,6 +60,7 @@ from desktop.ui.customers import (
     customers_fetch,
     detect_search_mode,
 )
+from desktop.ui.developers import DevelopersView
 from desktop.ui.dialogs import CustomerFormDialog, NewWalletDialog, ResourceDialog
 from desktop.ui.goto import GoToBox, Target, parse_target
 from desktop.ui.hub import ChangeHub, Changes, Notice
@@ -371,6 +373,10 @@ class MainWindow(QMainWindow):
         self.detail.set_session(session)
         self.monitor.set_probe(session.probe)
         self.banners.remove("session")
+        if profile.insecure_http:  # a team sandbox over plain http on a trusted LAN
+            self.banners.set("trusted-lan", TRUSTED_LAN_WARNING, "warning", closable=False)
+        else:
+            self.banners.remove("trusted-lan")
         self._server_filter = None
         self.search_box.clear()
         hub = session.hub
@@ -383,6 +389,10 @@ class MainWindow(QMainWindow):
         self.transactions_view.goto.connect(self.go_to)
         self._extra_tabs.append(self.transactions_view)
         self.tabs.addTab(self.transactions_view, theme.icon("send"), "Transactions")
+        self.developers_view = DevelopersView(session)  # webhooks (issue 16)
+        self.developers_view.goto.connect(self.go_to)
+        self._extra_tabs.append(self.developers_view)
+        self.tabs.addTab(self.developers_view, theme.icon("settings"), "Developers")
         self._update_actions()
 
     def task_scopes(self) -> list[TaskScope]:
@@ -1076,5 +1086,9 @@ class MainWindow(QMainWindow):
         self.monitor.stop()
         for sc in self.task_scopes():
             sc.cancel_all()
+        # The session's hub goes on publishing until the session closes: a closed window must
+        # not start new work from it (a balance re-read once hit deleted labels and a closed
+        # client during shutdown).
+        self.detail.set_session(None)
         super().closeEvent(event)
         self.closed.emit()

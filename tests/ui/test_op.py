@@ -57,8 +57,9 @@ def test_cancel_with_the_owner_restores_busy_and_is_no_error(qtbot, monkeypatch)
     scope = TaskScope("owner")
     task = Op(scope, lambda: asyncio.sleep(30)).busy(button).failure(hook.append).run()
     assert not button.isEnabled()
-    scope.cancel_all()  # the owner closes, before the work even started
-    # Restored by the task's done callback, which runs just after the task is done.
+    scope.cancel_all()  # the owner closes
+    # A task cancelled before its body ran is restored by its done-callback, which asyncio
+    # runs just after the task is done: wait for both.
     qtbot.waitUntil(lambda: task.done() and button.isEnabled(), timeout=2000)
     assert task.cancelled() and hook == []
 
