@@ -21,13 +21,18 @@ from typing import Any
 
 __all__ = [
     "EMPTY",
+    "KIND_NAMES",
     "MAX_DIGITS",
     "delta",
     "dollars",
+    "kind_name",
     "money",
     "parse",
+    "plural",
     "rate",
     "remaining",
+    "status_words",
+    "when",
 ]
 
 #: What an absent figure reads as.
@@ -113,3 +118,102 @@ def remaining(seconds: float) -> str:
     h, rest = divmod(whole, 3600)
     m, s = divmod(rest, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+# ---- names a person reads (issue 14: one name for each kind, used everywhere) ----------
+
+#: The one name of each kind of money movement: tables, detail, filters, CSV, notices.
+KIND_NAMES = {
+    "fund_cash": "Fund with cash",
+    "bank_deposit": "Bank deposit",
+    "send": "Send",
+    "receive": "Receive",
+    "withdraw": "Withdraw to bank",
+}
+
+_SUB_STATUS_WORDS = {
+    "fundsPulled": "funds taken from the wallet",
+    "broadcast": "broadcast to the network",
+    "settled": "settled",
+    "bankSubmitted": "submitted to the bank",
+    "fundsReceived": "funds received",
+    "rejected": "rejected by the network",
+    "returned": "returned by the bank",
+    "reversed": "deposit reversed",
+}
+
+_STATUS_WORDS = {
+    "processing": "Processing",
+    "completed": "Completed",
+    "failed": "Failed",
+    "cashPickupReady": "Ready for cash pickup",
+    "pending": "Pending",
+    "expired": "Expired",
+}
+
+
+def _get(obj: Any, name: str) -> Any:
+    return getattr(obj, name, None) if obj is not None else None
+
+
+def kind_key(txn: Any, viewer: str | None = None) -> str:
+    """Which of :data:`KIND_NAMES` a transaction is; ``viewer`` is the customer looking.
+
+    A send between two OMS customers is a *Receive* for the recipient; a transfer into a
+    deposit address is always a *Receive*.
+    """
+    kind = str(_get(txn, "type") or "")
+    src = _get(txn, "source")
+    if kind == "fiatToCrypto":
+        network = str(_get(src, "network") or "").lower()
+        if (
+            _get(src, "virtual_account_id")
+            or _get(txn, "virtual_account_id")
+            or network
+            in (
+                "ach",
+                "wire",
+                "usbank",
+            )
+        ):
+            return "bank_deposit"
+        return "fund_cash"
+    if kind == "cryptoToFiat":
+        return "withdraw"
+    if kind == "cryptoToCrypto":
+        if _get(src, "deposit_address_id") or _get(txn, "deposit_address_id"):
+            return "receive"
+        sender, recipient = _get(txn, "sender"), _get(txn, "recipient")
+        if viewer and viewer == recipient and viewer != sender:
+            return "receive"
+        return "send"
+    return ""
+
+
+def kind_name(txn: Any, viewer: str | None = None) -> str:
+    """``"Send"``, ``"Withdraw to bank"`` … (the one mapping); unknown kinds read "Other"."""
+    return KIND_NAMES.get(kind_key(txn, viewer), "Other")
+
+
+def status_words(status: Any, sub_status: Any = None) -> str:
+    """``"Processing — broadcast to the network"``; never a raw enum or ``None``."""
+    st = str(status or "")
+    head = _STATUS_WORDS.get(st, st[:1].upper() + st[1:] if st else "Unknown")
+    sub = str(sub_status or "")
+    if not sub:
+        return head
+    return f"{head} — {_SUB_STATUS_WORDS.get(sub, sub)}"
+
+
+def when(dt: Any) -> str:
+    """A UTC timestamp as ``2026-11-24 10:00:05 UTC``; ``—`` when absent."""
+    if dt is None or not hasattr(dt, "astimezone"):
+        return EMPTY
+    from datetime import UTC
+
+    return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """``plural(1, "customer") == "1 customer"``; ``plural(2000, "row") == "2,000 rows"``."""
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"

@@ -14,7 +14,7 @@ import pytest
 from desktop.flows.money_flow import Outcome
 from desktop.oms.client import Credentials, OmsClient
 from desktop.ui import transactions as tx_mod
-from desktop.ui.transactions import TransactionsView, flatten
+from desktop.ui.transactions import TransactionsView
 from desktop.ui.wizards.send import SendWizard
 from tests.support.money import FakeClock, MoneyEnv, make_context
 
@@ -88,36 +88,33 @@ def test_paging_filters_detail_and_model(money_env, qtbot, qtmodeltester, monkey
     view.type.setCurrentIndex(0)
     view.status.setCurrentIndex(0)
     qtbot.waitUntil(lambda: not m.loading and m.rowCount() >= 1, timeout=10000)
-    # Detail pane: every field, links to quote and customer.
+    # Detail pane: the story in words, every field behind "Raw JSON", links to quote and
+    # customer (by name).
     view.table.selectRow(0)
     d = view.detail
     assert d.txn.id == failed.id
-    fields = {d.tree.topLevelItem(i).text(0) for i in range(d.tree.topLevelItemCount())}
-    assert {
-        "id",
-        "quoteId",
-        "source.feesDeducted.oms",
-        "destination.wallet.blockchainAddress",
-        "rates.effectiveRate",
-        "createdAt",
-    } <= fields
-    assert failed.quote_id in d.summary.text() and customer.id in d.summary.text()
+    assert d.title.text() == "Send of 1.50 USDC"
+    assert not d.raw.isVisible()
+    d.raw_toggle.click()
+    assert d.raw.isVisible()
+    raw = d.raw.toPlainText()
+    for key in ("id", "quoteId", "feesDeducted", "oms", "blockchainAddress", "effectiveRate"):
+        assert f'"{key}"' in raw
+    assert failed.quote_id in d.links.text() and customer.id in d.parties.text()
+    assert customer.display_name in d.parties.text()
+    for raw_value in ("None", "null", "True", "{}", "feesDeducted"):
+        assert raw_value not in d.story.text()
     with qtbot.waitSignal(view.goto) as sig:
-        d.summary.linkActivated.emit(failed.quote_id)
+        d.links.linkActivated.emit(failed.quote_id)
     assert sig.args == [failed.quote_id]
-    # The in-flight one is tracked and updates live, detail pane included.
+    # The in-flight one is tracked and updates live, detail pane included: the reason in
+    # words and the refund with its amount.
     env.advance(3)
     qtbot.waitUntil(lambda: str(m.transaction(0).status) == "failed", timeout=10000)
-    qtbot.waitUntil(lambda: "blockchain_rejected" in d.summary.text(), timeout=5000)
-
-
-def test_flatten():
-    assert flatten({"a": {"b": 1, "c": []}, "d": None, "e": [{"f": "x"}]}) == [
-        ("a.b", "1"),
-        ("a.c", "[]"),
-        ("d", "null"),
-        ("e[0].f", "x"),
-    ]
+    qtbot.waitUntil(lambda: "rejected the transfer" in d.outcome.text(), timeout=5000)
+    assert "1.50 USDC refunded to wallet " + wallet.id in d.outcome.text()
+    assert any(s.source == "seen" for s in d.story.timeline)  # the tracker's changes
+    assert any(s.source == "transaction" for s in d.story.timeline)  # its own stamps
 
 
 def test_live_updates_are_coalesced(money_env, qtbot):
