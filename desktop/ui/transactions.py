@@ -319,7 +319,14 @@ class TextFilterProxy(QSortFilterProxyModel):
 
     def set_text(self, text: str) -> None:
         self.text = text.strip().lower()
-        self.invalidateRowsFilter()
+        self.refilter()
+
+    def refilter(self) -> None:
+        if hasattr(self, "beginFilterChange"):  # Qt ≥ 6.10; invalidateFilter is deprecated
+            self.beginFilterChange()
+            self.endFilterChange()
+        else:  # pragma: no cover - older Qt
+            self.invalidateFilter()
 
     def filterAcceptsRow(self, row: int, parent: Any) -> bool:
         if not self.text:
@@ -497,7 +504,7 @@ class TransactionsView(QWidget):
         if changes.customers:  # names learned: counterparty cells read them
             self.model.names_changed()
             if self.proxy.text:
-                self.proxy.invalidateRowsFilter()
+                self.proxy.refilter()
 
     def clear_hiding_filters(self, txn: Any) -> bool:
         """Go-to: drop every filter that would hide ``txn`` (True when one was dropped)."""

@@ -409,3 +409,72 @@ def test_per_customer_view(money_env, qtbot):
     env.ctx.hub.publish_transaction(other)
     m.apply_pending()
     assert m.rowCount() == 2
+
+
+def test_free_text_filter_load_all_and_names_in_csv(money_env, qtbot, tmp_path, monkeypatch):
+    env = money_env
+    monkeypatch.setattr(tx_mod, "PAGE_SIZE", 2)
+    customer, wallet = env.customer_with_wallet("100.00")
+    sent = [send_via_api(env, wallet, customer, f"{i + 1}.25") for i in range(5)]
+    env.advance(6)
+    view = make_view(env, qtbot)
+    m = view.model
+    qtbot.waitUntil(lambda: not m.loading and m.rowCount() >= 2, timeout=10000)
+    n = m.rowCount()
+    assert view.count_label.text() == f"{n} transactions" + (" (more to load)" * m.has_more)
+    # Load all pages through the rest with a progress bar, then stops by itself.
+    done = []
+    view.load_all(on_done=done.append)
+    assert view.load_all_progress.isVisible()
+    qtbot.waitUntil(lambda: bool(done), timeout=15000)
+    assert done == [5] and not m.has_more and not view.load_all_progress.isVisible()
+    assert view.count_label.text() == "5 transactions"
+    # Free text: an amount, then the customer's name (from the hub's name cache).
+    view.search.setText("3.25")
+    assert view.proxy.rowCount() == 1
+    assert view.proxy.index(0, 7).data() == sent[2].id
+    assert view.count_label.text() == "1 of 5 loaded transactions"
+    qtbot.waitUntil(lambda: env.ctx.hub.name_of(customer.id) is not None, timeout=10000)
+    view.search.setText(customer.last_name.lower())
+    assert view.proxy.rowCount() == 5
+    hashed = m.transaction(m.row_of(sent[0].id)).destination.tx_hash
+    view.search.setText(hashed[-10:])
+    assert view.proxy.rowCount() == 1
+    view.search.clear()
+    # Type names and decimals by rule in the table and the CSV; names beside the ids.
+    assert m.index(0, 1).data() == "Send"
+    assert m.index(0, 3).data() == "5.25 USDC"
+    out = tmp_path / "tx.csv"
+    finished = []
+    view.export_csv(str(out), on_done=finished.append)
+    qtbot.waitUntil(lambda: bool(finished), timeout=10000)
+    rows = list(csv.DictReader(out.open()))
+    assert {r["type"] for r in rows} == {"Send"} and {r["apiType"] for r in rows} == {
+        "cryptoToCrypto"
+    }
+    assert {r["senderName"] for r in rows} == {customer.display_name}
+    assert {r["senderEmail"] for r in rows} == {customer.email}
+    assert all(r["sourceAmountGross"].endswith(".25") for r in rows)
+    for r in rows:  # usdc trimmed to at least 2 places, never the 6-place wire form
+        for key in ("sourceAmountNet", "destinationAmountNet", "feesTotal"):
+            whole, _, frac = r[key].partition(".")
+            assert len(frac) >= 2 and (len(frac) == 2 or not frac.endswith("0")), r[key]
+
+
+def test_load_all_is_cancellable(money_env, qtbot, monkeypatch):
+    env = money_env
+    monkeypatch.setattr(tx_mod, "PAGE_SIZE", 1)
+    customer, wallet = env.customer_with_wallet("100.00")
+    for i in range(4):
+        send_via_api(env, wallet, customer, f"{i + 1}.00")
+    view = TransactionsView(env.ctx)  # not shown: only Load all fetches pages
+    qtbot.addWidget(view)
+    m = view.model
+    qtbot.waitUntil(lambda: not m.loading and m.rowCount() == 1, timeout=10000)
+    task = view.load_all()
+    assert view.load_all_button.text() == "Cancel &loading"
+    view.load_all_button.click()  # cancel
+    qtbot.waitUntil(task.done, timeout=5000)
+    assert task.cancelled()
+    assert view.load_all_button.text() == "&Load all" and not view.load_all_progress.isVisible()
+    assert m.rowCount() < 4
