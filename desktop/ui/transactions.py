@@ -471,6 +471,7 @@ class TransactionsView(QWidget):
         self.model.rowsArrived.connect(self._track_in_flight)
         self.model.modelReset.connect(self._count)
         self.model.rowsInserted.connect(self._count)
+        self.model.page_loaded.connect(self._count)  # has_more is known only by then
         self.model.dataChanged.connect(self._refresh_detail)
         self.hub.transactionChanged.connect(self.model.queue_update)
         self.hub.changed.connect(self._on_changes)
@@ -584,6 +585,7 @@ class TransactionsView(QWidget):
         if self._load_all is not None:
             return self._load_all
         self.load_all_button.setText("Cancel &loading")
+        self.load_all_button.setEnabled(True)
         self.load_all_progress.setVisible(True)
         m = self.model
 
