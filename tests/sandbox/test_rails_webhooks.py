@@ -222,9 +222,9 @@ def test_flow_b_send_and_dead_address_events_in_order(fresh_api, receiver):
     assert got[10].body["data"]["id"] == dead["id"]
     assert got[10].body["data"]["error"]["code"] == "blockchain_rejected"
     # The debug view agrees: every delivery succeeded on its first attempt.
-    seen = api.deliveries(hook["id"])
+    seen = api.wait_deliveries_recorded(hook["id"], len(expected))
     assert len(seen) == len(expected)
-    assert all(d["status"] == "succeeded" and d["attemptCount"] == 1 for d in seen)
+    assert all(d["status"] == "succeeded" and d["attemptCount"] == 1 for d in seen), seen
 
 
 def test_events_filter_exact_and_prefix(api, receiver, receiver2):

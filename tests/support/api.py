@@ -240,6 +240,17 @@ class Api:
             if time.monotonic() > deadline:
                 raise AssertionError(f"{event_id}: fewer than {n} attempts recorded")
 
+    def wait_deliveries_recorded(self, webhook_id: str, n: int, timeout: float = 5.0) -> list:
+        """The debug view once it lists `n` deliveries none of which is still pending: the
+        receiver sees each request a moment before the sandbox records its outcome."""
+        deadline = time.monotonic() + timeout
+        while True:
+            seen = self.deliveries(webhook_id)
+            if len(seen) >= n and all(d["status"] != "pending" for d in seen):
+                return seen
+            if time.monotonic() > deadline:
+                return seen  # the caller's assertions say what is missing
+
 
 def assert_error(r: httpx.Response, status: int, code: str, param: str | None = "any") -> dict:
     """`r` is D1's error body with this status and code (and param, unless "any")."""
