@@ -101,3 +101,54 @@ def test_send_with_keys_only(money_env, desk, qtbot):
     env.advance(6)
     qtbot.waitUntil(lambda: "Completed" in wiz.status_page.headline.text(), timeout=10000)
     assert wiz.currentPage() is wiz.status_page
+
+
+def tab_to(qtbot, widget, limit=25):
+    """Tab (keys only) until the focus is in ``widget``; the count is the reading order."""
+    for n in range(limit):
+        if widget is focused() or widget.isAncestorOf(focused()):
+            return n
+        key(qtbot, Qt.Key.Key_Tab)
+    raise AssertionError(f"Tab never reached {widget!r}; focus is on {focused()!r}")
+
+
+def test_withdraw_with_keys_only(money_env, desk, qtbot):
+    env = money_env
+    customer, wallet = env.customer_with_wallet("100.00")
+    acc = env.run(
+        env.client.create_external_account(
+            customer.id,
+            {
+                "type": "usBank",
+                "network": "wire",
+                "bankDetails": {
+                    "bankName": "Chase",
+                    "routingNumber": "021000021",
+                    "accountNumber": "000123456789",
+                    "accountHolderName": "Ada Lovelace",
+                },
+            },
+        )
+    )
+    desk.refresh()
+    pick_customer_by_keys(desk, qtbot, customer)
+    wiz = open_wizard(desk, qtbot, Qt.Key.Key_B)
+    assert type(wiz).__name__ == "WithdrawWizard"
+    qtbot.waitUntil(wiz.source_page.isComplete, timeout=10000)
+    wait_first_field(qtbot, wiz, wiz.source_page.picker.customer_edit)
+    key(qtbot, Qt.Key.Key_N, ALT)
+    page = wiz.account_page
+    qtbot.waitUntil(lambda: wiz.currentPage() is page, timeout=2000)
+    # The first field that takes input (the account list is enabled once it has loaded).
+    qtbot.waitUntil(lambda: focused() in (page.account_combo, page.manual_id), timeout=5000)
+    qtbot.waitUntil(lambda: page.account_combo.currentData() == acc.id, timeout=10000)
+    tab_to(qtbot, page.amount)
+    type_text(qtbot, "40")
+    qtbot.waitUntil(page.isComplete, timeout=2000)
+    key(qtbot, Qt.Key.Key_N, ALT)
+    q = wiz.quote_page
+    qtbot.waitUntil(lambda: wiz.currentPage() is q and q.isComplete(), timeout=10000)
+    key(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: wiz.status_page.txn is not None, timeout=10000)
+    env.advance(301)  # completed by 60 s (wire) or 300 s (ach), D21
+    qtbot.waitUntil(lambda: "Completed" in wiz.status_page.headline.text(), timeout=10000)
