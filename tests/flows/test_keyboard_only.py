@@ -152,3 +152,46 @@ def test_withdraw_with_keys_only(money_env, desk, qtbot):
     qtbot.waitUntil(lambda: wiz.status_page.txn is not None, timeout=10000)
     env.advance(301)  # completed by 60 s (wire) or 300 s (ach), D21
     qtbot.waitUntil(lambda: "Completed" in wiz.status_page.headline.text(), timeout=10000)
+
+
+def test_fund_with_keys_only(money_env, desk, qtbot):
+    from PySide6.QtWidgets import QWizard
+
+    env = money_env
+    customer, wallet = env.customer_with_wallet(None)
+    desk.refresh()
+    pick_customer_by_keys(desk, qtbot, customer)
+    wiz = open_wizard(desk, qtbot, Qt.Key.Key_F)
+    assert type(wiz).__name__ == "FundWizard"
+    ap = wiz.amount_page
+    qtbot.waitUntil(ap.isComplete, timeout=10000)
+    wait_first_field(qtbot, wiz, ap.picker.customer_edit)
+    tab_to(qtbot, ap.amount)
+    key(qtbot, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    type_text(qtbot, "100")
+    qtbot.waitUntil(ap.isComplete, timeout=5000)
+    key(qtbot, Qt.Key.Key_N, ALT)
+    sp = wiz.store_page
+    qtbot.waitUntil(lambda: wiz.currentPage() is sp, timeout=2000)
+    qtbot.waitUntil(lambda: focused() is sp.zip_edit, timeout=5000)  # first field
+    if not sp.zip_edit.text():
+        type_text(qtbot, "10001")
+        key(qtbot, Qt.Key.Key_Return)  # Enter in the ZIP box searches
+    qtbot.waitUntil(lambda: sp.list.count() > 0, timeout=10000)
+    tab_to(qtbot, sp.list)
+    key(qtbot, Qt.Key.Key_Down)
+    if sp.list.currentRow() < 0:
+        key(qtbot, Qt.Key.Key_Home)
+    qtbot.waitUntil(sp.isComplete, timeout=2000)
+    commit = wiz.button(QWizard.WizardButton.CommitButton)
+    tab_to(qtbot, commit, limit=40)
+    key(qtbot, Qt.Key.Key_Space)  # "Get code at …"
+    cp = wiz.code_page
+    qtbot.waitUntil(lambda: cp.cash_in is not None, timeout=10000)
+    qtbot.waitUntil(lambda: cp.sim_amount.isAncestorOf(focused()), timeout=5000)
+    type_text(qtbot, "120.00")
+    key(qtbot, Qt.Key.Key_S, ALT)  # "&Simulate cash deposit" (mnemonic)
+    qtbot.waitUntil(lambda: wiz.currentPage() is wiz.status_page, timeout=10000)
+    env.advance(11)
+    st = wiz.status_page
+    qtbot.waitUntil(lambda: "Completed" in st.headline.text(), timeout=10000)
