@@ -68,13 +68,13 @@ def open_wizard(desk, qtbot, letter):
     return wiz
 
 
-def wait_first_field(qtbot, wiz, widget):
+def wait_first_field(qtbot, wiz, widget):  # noqa: ARG001
     qtbot.waitUntil(lambda: focused() is widget, timeout=5000)
 
 
 def test_send_with_keys_only(money_env, desk, qtbot):
     env = money_env
-    customer, wallet = env.customer_with_wallet("100.00")
+    customer, _wallet = env.customer_with_wallet("100.00")
     desk.refresh()
     pick_customer_by_keys(desk, qtbot, customer)
     wiz = open_wizard(desk, qtbot, Qt.Key.Key_S)
@@ -114,7 +114,7 @@ def tab_to(qtbot, widget, limit=25):
 
 def test_withdraw_with_keys_only(money_env, desk, qtbot):
     env = money_env
-    customer, wallet = env.customer_with_wallet("100.00")
+    customer, _wallet = env.customer_with_wallet("100.00")
     acc = env.run(
         env.client.create_external_account(
             customer.id,
@@ -158,7 +158,7 @@ def test_fund_with_keys_only(money_env, desk, qtbot):
     from PySide6.QtWidgets import QWizard
 
     env = money_env
-    customer, wallet = env.customer_with_wallet(None)
+    customer, _wallet = env.customer_with_wallet(None)
     desk.refresh()
     pick_customer_by_keys(desk, qtbot, customer)
     wiz = open_wizard(desk, qtbot, Qt.Key.Key_F)
