@@ -68,7 +68,7 @@ def open_wizard(desk, qtbot, letter):
     return wiz
 
 
-def wait_first_field(qtbot, wiz, widget):  # noqa: ARG001
+def wait_first_field(qtbot, wiz, widget):
     qtbot.waitUntil(lambda: focused() is widget, timeout=5000)
 
 

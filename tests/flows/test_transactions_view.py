@@ -457,7 +457,7 @@ def test_free_text_filter_load_all_and_names_in_csv(money_env, qtbot, tmp_path, 
     assert all(r["sourceAmountGross"].endswith(".25") for r in rows)
     for r in rows:  # usdc trimmed to at least 2 places, never the 6-place wire form
         for key in ("sourceAmountNet", "destinationAmountNet", "feesTotal"):
-            whole, _, frac = r[key].partition(".")
+            _whole, _, frac = r[key].partition(".")
             assert len(frac) >= 2 and (len(frac) == 2 or not frac.endswith("0")), r[key]
 
 
