@@ -195,6 +195,7 @@ class CustomerDetail(QWidget):
         outer.addWidget(self.placeholder)
 
         self.scroll = QScrollArea()
+        self.scroll.setAccessibleName("Customer detail")
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)

@@ -145,6 +145,7 @@ class CustomerFormDialog(ScopedDialog):
 
         outer = QVBoxLayout(self)
         scroll = QScrollArea()
+        scroll.setAccessibleName("Customer form")
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         body = QWidget()
@@ -202,6 +203,7 @@ class CustomerFormDialog(ScopedDialog):
     def _field_row(self, form: QFormLayout, key: str, label: str, placeholder: str) -> None:
         edit = QLineEdit()
         edit.setObjectName(f"field:{key}")
+        edit.setAccessibleName(label.replace("&", ""))  # the form label is on its box
         edit.setPlaceholderText(placeholder)
         if key in (
             "nationality",
@@ -232,6 +234,7 @@ class CustomerFormDialog(ScopedDialog):
         if doc:
             combo = QComboBox()
             combo.setObjectName("field:identifyingInformation.type")
+            combo.setAccessibleName("Document type")
             combo.addItem("—", "")
             for t in validation.ID_TYPES:
                 combo.addItem(_DOC_LABELS[t], t)
