@@ -45,6 +45,7 @@ from desktop.ui.hub import Changes
 from desktop.ui.paged_model import RowsTableModel
 from desktop.ui.session import Session
 from desktop.ui.wallets import WalletCard
+from desktop.ui.widgets import mnemonics
 from desktop.ui.widgets.banner import BannerArea
 from desktop.ui.widgets.copyable import CopyableValue
 from desktop.ui.widgets.txn_story import StoryPane
@@ -222,12 +223,12 @@ class CustomerDetail(QWidget):
         self.customer_id = CopyableValue("")
         idrow.addWidget(self.customer_id)
         idrow.addStretch(1)
-        self.edit_button = QPushButton("Edit…")
+        self.edit_button = QPushButton("&Edit…")
         theme.set_icon(self.edit_button, "edit")
         self.edit_button.clicked.connect(
             lambda: self.customer and self.edit_requested.emit(self.customer)
         )
-        self.wallet_button = QPushButton("New wallet")
+        self.wallet_button = QPushButton("New &wallet")
         theme.set_icon(self.wallet_button, "add-wallet")
         self.wallet_button.clicked.connect(
             lambda: self.customer and self.new_wallet_requested.emit(self.customer)
@@ -573,6 +574,7 @@ class CustomerDetail(QWidget):
             self.wallets_layout.addWidget(card)
             self.cards[w.id] = card
         self.no_wallets.setVisible(not wallets)
+        mnemonics.assign(self)  # every button, the new wallet cards' too
 
 
 def _newer(known: models.Transaction | None, loaded: models.Transaction) -> models.Transaction:

@@ -39,6 +39,7 @@ from desktop.oms import errors, models
 from desktop.tasks import TaskScope
 from desktop.ui import theme, validation
 from desktop.ui.op import Op
+from desktop.ui.widgets import mnemonics
 from desktop.ui.widgets.banner import BannerArea
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,10 @@ class ScopedDialog(QDialog):
 
     def op(self, work: Callable[[], Awaitable[Any]], name: str) -> Op:
         return Op(self.scope, work, name=name).busy(*self.busy_widgets, show=self.progress)
+
+    def showEvent(self, event: Any) -> None:
+        mnemonics.assign(self)  # every button of every dialog (issue 14)
+        super().showEvent(event)
 
     def done(self, result: int) -> None:
         self.scope.cancel_all()
@@ -196,6 +201,7 @@ class CustomerFormDialog(ScopedDialog):
 
         if customer is not None:
             self._prefill(customer)
+        mnemonics.assign(self)
         self.resize(860, 540)
 
     # ---- building ---------------------------------------------------------------

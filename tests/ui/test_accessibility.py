@@ -84,3 +84,36 @@ def test_changing_values_describe_themselves(qtbot, window):
     _customer(qtbot, window)
     story = window.detail.story
     assert story.status.accessibleDescription() == story.story.status
+
+
+def without_mnemonic(root: QWidget) -> list[str]:
+    from PySide6.QtWidgets import QPushButton
+
+    from desktop.ui.widgets.mnemonics import mnemonic_of
+
+    return [
+        b.text()
+        for b in root.findChildren(QPushButton)
+        if b.isVisibleTo(root) and b.text() and not mnemonic_of(b.text())
+    ]
+
+
+def test_every_button_has_a_mnemonic(qtbot, window):
+    c = _customer(qtbot, window)
+    assert without_mnemonic(window) == []
+    for dlg in (window.new_customer(), window.new_wallet(c), window.show_shortcuts()):
+        try:
+            assert without_mnemonic(dlg) == [], type(dlg).__name__
+        finally:
+            dlg.close()
+    w = window.detail.wallets[0]
+    for cls in (SendWizard, WithdrawWizard, FundWizard):
+        wiz = cls(window.session, customer_id=c.id, wallet_id=w.id, parent=window)
+        qtbot.addWidget(wiz)
+        wiz.show()
+        try:
+            for pid in wiz.pageIds():
+                wiz._page_shown(pid)  # what showing the page does
+                assert without_mnemonic(wiz.page(pid)) == [], cls.__name__
+        finally:
+            wiz.reject()
