@@ -409,23 +409,26 @@ class TransactionsView(QWidget):
         self.export_button = QPushButton("E&xport CSV…")
         self.count_label = QLabel()
         self.count_label.setObjectName("transactionsCount")
-        for w in (
-            self.search,
-            self.status,
-            self.type,
-            self.use_dates,
-            self.date_from,
-            QLabel("to"),
-            self.date_to,
-            self.refresh_button,
-        ):
-            bar.addWidget(w)
-        bar.addStretch(1)
-        bar.addWidget(self.count_label)
-        bar.addWidget(self.load_all_progress)
-        bar.addWidget(self.load_all_button)
-        bar.addWidget(self.export_button)
+        # Two rows, so the tab fits a 1024-pixel window: what to look for, then the dates
+        # and what to do with the list.
+        for combo in (self.status, self.type):
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(12)
+        bar.addWidget(self.search, 1)
+        bar.addWidget(self.status)
+        bar.addWidget(self.type)
         lay.addLayout(bar)
+        bar2 = QHBoxLayout()
+        for w in (self.use_dates, self.date_from, QLabel("to"), self.date_to, self.refresh_button):
+            bar2.addWidget(w)
+        bar2.addStretch(1)
+        bar2.addWidget(self.count_label)
+        bar2.addWidget(self.load_all_progress)
+        bar2.addWidget(self.load_all_button)
+        bar2.addWidget(self.export_button)
+        lay.addLayout(bar2)
 
         split = QSplitter(Qt.Orientation.Horizontal)
         split.setChildrenCollapsible(False)
