@@ -498,9 +498,9 @@ class MainWindow(QMainWindow):
             return
         parts = []
         if txns:
-            parts.append(f"{txns} transaction(s)")
+            parts.append(plural(txns, "transaction"))
         if cash_ins:
-            parts.append(f"{cash_ins} cash-in(s)")
+            parts.append(plural(cash_ins, "cash-in"))
         self.banners.set(
             "following",
             f"Following {' and '.join(parts)} still in flight since the last start.",

@@ -38,6 +38,17 @@ def _esc(text: Any) -> str:
     return html.escape(str(text or ""))
 
 
+def _wrappable(text: Any) -> str:
+    """Escaped, with break opportunities inside long tokens (addresses, ids) so a narrow
+    pane wraps them instead of clipping them."""
+    words = []
+    for word in str(text or "").split(" "):
+        if len(word) > 22:
+            word = "\u200b".join(word[i : i + 11] for i in range(0, len(word), 11))
+        words.append(html.escape(word))
+    return " ".join(words)
+
+
 def _rows(pairs: list[tuple[str, str]]) -> str:
     muted = theme.colors().muted
     return "".join(
@@ -206,7 +217,9 @@ class StoryPane(QScrollArea):
             )
             if p.email:
                 who += f" &lt;<a href='mailto:{_esc(p.email)}'>{_esc(p.email)}</a>&gt;"
-            where = f"<br><span style='color:{c.muted}'>{_esc(p.where)}</span>" if p.where else ""
+            where = (
+                f"<br><span style='color:{c.muted}'>{_wrappable(p.where)}</span>" if p.where else ""
+            )
             parts.append(f"<b>{_esc(p.role)}</b> {who}{where}")
         self.parties.setText("<br>".join(parts))
 
