@@ -316,6 +316,9 @@ class MainWindow(QMainWindow):
 
         self.detail = CustomerDetail()
         self.detail.setObjectName("customerDetail")
+        self.detail.setAccessibleName("Customer")
+        self.customers_page.setAccessibleName("Customers page")
+        self.splitter.setAccessibleName("Customers and detail")
         self.detail.edit_requested.connect(self.edit_customer)
         self.detail.new_wallet_requested.connect(self.new_wallet)
         self.detail.fund_requested.connect(self.open_fund_wizard)
