@@ -667,6 +667,8 @@ class MainWindow(QMainWindow):
             self.model.replace_object(customer)
             if self._select_loaded(customer.id):
                 return
+        if self._server_filter is not None:
+            self.search_box.clear()  # a server search that hides the result is dropped
         self.table.selectionModel().clearSelection()
         self.detail.show_customer(customer)
         self.history.visit(("customer", customer.id))
