@@ -217,7 +217,7 @@ def test_following_banner_clears_when_the_last_one_lands(money_env, desk, qtbot)
     qtbot.waitUntil(resume.done, timeout=15000)
     assert resume.exception() is None
     qtbot.waitUntil(lambda: desk.banners.has("following"), timeout=5000)
-    assert "Following 2 transaction(s)" in desk.banners.get("following").text
+    assert "Following 2 transactions" in desk.banners.get("following").text
     env.advance(6)
     qtbot.waitUntil(lambda: not desk.banners.has("following"), timeout=10000)
     # A resumed transaction that completes gets its result notice.
