@@ -293,6 +293,12 @@ class DeskApp:
         # Recovery is the session's: re-file this account's legacy outbox entries and say
         # which belong to other accounts, then replay and follow what is still in flight.
         self.scope.spawn(self._recover(session), name="session.recover")
+        if session.is_sandbox:  # an endpoint a crash left registered goes now
+            session.scope.spawn(
+                session.webhooks.cleanup(),  # type: ignore[attr-defined]
+                name="webhooks.cleanup",
+                on_error=lambda e: log.warning("webhook endpoint cleanup failed: %s", e),
+            )
         log.info("session open: %s (%s) %s", profile.name, profile.environment, client.base_url)
         if os.environ.get("OMS_DESK_ANNOUNCE"):  # for process-level tests and benchmarks
             info = self.sandbox.info if self.sandbox else None
@@ -312,6 +318,7 @@ class DeskApp:
         """The one session of this profile: client, tracker, outbox, scope and change hub."""
         from desktop.oms.outbox import Outbox
         from desktop.oms.tracker import Tracker
+        from desktop.receiver.desk import DeskWebhooks, log_path_for
         from desktop.ui.session import Session
 
         if self.outbox is None:
@@ -325,7 +332,7 @@ class DeskApp:
                 return await client.sandbox_health()
             return await client.list_customers(limit=1)
 
-        return Session(
+        session = Session(
             client=client,
             tracker=Tracker(client),
             outbox=self.outbox,
@@ -334,6 +341,15 @@ class DeskApp:
             profile=profile,
             probe_fn=probe,
         )
+        # Webhooks (issue 16): the profile's event log and the live console's receiver.
+        session.webhooks = DeskWebhooks(  # type: ignore[attr-defined]
+            client,
+            session.tracker,
+            log_path_for(self.paths.data_dir, profile.name),
+            publish=session.hub.publish,
+            can_listen=profile.is_sandbox,
+        )
+        return session
 
     async def _recover(self, session: Session) -> None:
         try:
@@ -370,6 +386,8 @@ class DeskApp:
         s, self.session = self.session, None
         if s is not None:
             await self._drain_views()
+            if getattr(s, "webhooks", None) is not None:  # the endpoint goes first (issue 16)
+                await s.webhooks.aclose()
             await s.aclose()
         keep = (
             keep_sandbox_for is not None

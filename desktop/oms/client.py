@@ -1069,6 +1069,14 @@ class OmsClient:
             "DELETE", f"webhooks/{_seg(webhook_id)}", idempotency_key=new_idempotency_key()
         )
 
+    async def sandbox_webhook_deliveries(self, webhook_id: str, limit: int = 50) -> list[dict]:
+        """Sandbox only: an endpoint's recent deliveries with their attempts, newest first."""
+        data = await self._dict(
+            "GET", f"sandbox/webhooks/{_seg(webhook_id)}/deliveries", params={"limit": limit}
+        )
+        items = data.get("data")
+        return [d for d in items if isinstance(d, dict)] if isinstance(items, list) else []
+
     # ------------------------------------------------------------------ cash-in simulation
     # OMS's own sandbox simulation endpoints (not under /sandbox/): they need an idempotency key.
 

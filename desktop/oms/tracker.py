@@ -9,6 +9,13 @@ Backoff (DESIGN.md): start at ``initial`` (≈1 s), grow ×``factor`` (1.5) up t
 while nothing changes, reset to ``initial`` on any change; on network errors and 5xx back off
 further (doubling up to ``error_cap``); honour ``Retry-After``; every delay gets ±``jitter``.
 
+Webhook events are hints (issue 16, DESIGN "Receiving webhooks"): ``apply_event`` gives a
+verified ``transaction.*`` / ``cashIn.*`` event's object to the followers at once (never one
+older than what they have), and while events flow (``attach_events(True)`` and an event in the
+last ``hint_quiet`` seconds) polling is only a fallback: the normal delays scaled by
+``hint_initial``/``initial`` (1 s → 30 s, 1.5 s → 45 s) up to ``hint_cap`` (60 s). When
+events stop for ``hint_quiet`` seconds, or the source detaches, the normal schedule is back.
+
 Consumers either register a callback (``watch``) or iterate (``updates``). Both receive the
 model (``Transaction``/``CashIn``) each time its status, sub-status (or a few other visible
 fields) change, starting with the first observation; iteration ends after a terminal status.
@@ -105,6 +112,9 @@ class Tracker:
         jitter: float = 0.2,
         concurrency: int = 4,
         rng: random.Random | None = None,
+        hint_initial: float = 30.0,
+        hint_cap: float = 60.0,
+        hint_quiet: float = 60.0,
     ) -> None:
         self._client = client
         self._rng = rng or random.Random()
@@ -119,6 +129,11 @@ class Tracker:
         self._runner: asyncio.Task | None = None
         self._closed = False
         self.polls = 0  # requests made (diagnostics/benchmarks)
+        self.hint_initial = hint_initial
+        self.hint_cap, self.hint_quiet = hint_cap, hint_quiet
+        self._events_attached = False
+        self._last_event = float("-inf")
+        self.hints = 0  # events that changed a followed object (diagnostics/benchmarks)
 
     # ------------------------------------------------------------------ public
 
@@ -177,6 +192,72 @@ class Tracker:
     @property
     def scheduled(self) -> int:
         return sum(1 for (_, _, w, gen) in self._heap if gen == w.generation and not w.done)
+
+    # ------------------------------------------------------------------ webhook hints
+
+    @property
+    def events_flowing(self) -> bool:
+        """Events arrive: polls are a slow fallback."""
+        return self._events_attached and self._clock() - self._last_event < self.hint_quiet
+
+    def attach_events(self, attached: bool) -> None:
+        """A verified event source (the desk's webhook receiver) starts or stops. Detaching
+        brings every follower back to the normal schedule at once."""
+        was = self.events_flowing
+        self._events_attached = attached
+        if not attached:
+            self._last_event = float("-inf")
+            if was:
+                for w in list(self._watches.values()):
+                    if not w.done and (w.task is None or w.task.done()):
+                        self._schedule(w, self._jittered(w.interval))
+
+    def apply_event(self, event: models.Event) -> bool:
+        """Apply a *verified* webhook event to the object it carries, if followed.
+
+        Returns True when it changed a followed object (its followers got it). An event
+        never moves an object backwards: one older than what a follower has (by
+        ``updatedAt``) or about an object already terminal is ignored. A poll in flight for
+        that object is discarded (its answer may predate the event); the next poll is the
+        slow fallback.
+        """
+        if self._events_attached:
+            self._last_event = self._clock()
+        family = event.type.split(".", 1)[0] if event.type else ""
+        kind = {"transaction": "transaction", "cashIn": "cashIn"}.get(family)
+        if kind is None:
+            return False
+        item = event.resource
+        expected = models.Transaction if kind == "transaction" else models.CashIn
+        if not isinstance(item, expected) or not item.id:
+            return False
+        w = self._watches.get((kind, item.id))
+        if w is None or w.done:
+            return False
+        if w.last is not None and (w.last.is_terminal or _older(item, w.last)):
+            return False
+        sig = _signature(item)
+        if sig == w.last_sig:
+            return False
+        self.hints += 1
+        w.last_sig, w.last = sig, item
+        w.interval = self.initial
+        w.generation += 1  # a poll in flight is now stale
+        self._deliver(w, item)
+        if item.is_terminal:
+            self._finish(w)
+        else:
+            self._schedule(w, self._jittered(self._fallback(w.interval)))
+        return True
+
+    def _fallback(self, delay: float) -> float:
+        """The next poll's delay: ``delay`` normally; slower while events flow, but never
+        later than the normal delay after the moment events would count as stopped."""
+        if not self.events_flowing:
+            return delay
+        slow = min(self.hint_cap, max(delay, delay * self.hint_initial / self.initial))
+        until_quiet = max(0.0, self._last_event + self.hint_quiet - self._clock())
+        return min(slow, until_quiet + delay)
 
     async def aclose(self) -> None:
         self._closed = True
@@ -296,7 +377,12 @@ class Tracker:
             log.exception("poll %s %s crashed", w.kind, w.id)
             self._fail(w, exc)
             return
+        if w.done or gen != w.generation:
+            return  # an event applied meanwhile (its state is at least as new)
         w.errors_in_row = 0
+        if _older(item, w.last):  # a replica behind what an event already told us
+            self._after_poll(w, gen, self._fallback(w.interval))
+            return
         sig = _signature(item)
         if sig != w.last_sig:
             w.last_sig, w.last = sig, item
@@ -306,12 +392,16 @@ class Tracker:
             w.last = item
             w.interval = min(self.cap, w.interval * self.factor)
         if item.is_terminal:
-            w.done = True
-            for q in w.queues:
-                q.put_nowait(_END)
-            self._forget(w)
+            self._finish(w)
             return
-        self._after_poll(w, gen, w.interval)
+        self._after_poll(w, gen, self._fallback(w.interval))
+
+    def _finish(self, w: _Watch) -> None:
+        w.done = True
+        w.generation += 1
+        for q in w.queues:
+            q.put_nowait(_END)
+        self._forget(w)
 
     def _after_poll(self, w: _Watch, gen: int, delay: float) -> None:
         if gen == w.generation and not w.done:
@@ -347,6 +437,13 @@ class Tracker:
                 task.add_done_callback(_log_callback_error)
         except Exception:
             log.exception("tracker callback failed")
+
+
+def _older(item: Any, last: Any) -> bool:
+    """Is ``item`` an older state than ``last`` (both carry ``updatedAt``)?"""
+    new_at = getattr(item, "updated_at", None)
+    old_at = getattr(last, "updated_at", None) if last is not None else None
+    return new_at is not None and old_at is not None and new_at < old_at
 
 
 def _resolve(fut: asyncio.Future) -> None:

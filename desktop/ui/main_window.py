@@ -61,6 +61,7 @@ from desktop.ui.customers import (
     customers_fetch,
     detect_search_mode,
 )
+from desktop.ui.developers import DevelopersView
 from desktop.ui.dialogs import CustomerFormDialog, NewWalletDialog, ResourceDialog
 from desktop.ui.goto import GoToBox, NavHistory, Target, parse_target
 from desktop.ui.hub import Changes, Notice
@@ -415,6 +416,10 @@ class MainWindow(QMainWindow):
         self.transactions_view.goto.connect(self.go_to)
         self._extra_tabs.append(self.transactions_view)
         self.tabs.addTab(self.transactions_view, theme.icon("send"), "Transactions")
+        self.developers_view = DevelopersView(session)  # webhooks (issue 16)
+        self.developers_view.goto.connect(self.go_to)
+        self._extra_tabs.append(self.developers_view)
+        self.tabs.addTab(self.developers_view, theme.icon("settings"), "Developers")
         self._update_actions()
 
     def task_scopes(self) -> list[TaskScope]:

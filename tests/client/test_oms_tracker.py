@@ -5,6 +5,8 @@ End-to-end behaviour against a real sandbox is in tests/api/test_client_tracker.
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from desktop.oms import errors, models
@@ -126,3 +128,81 @@ async def test_every_delay_gets_seeded_jitter():
     assert delays[1:] == [b * r.uniform(0.8, 1.2) for b in bare]
     assert all(d != b for d, b in zip(delays[1:], bare, strict=True))  # jitter is applied
     assert all(0.8 * b <= d <= 1.2 * b for d, b in zip(delays[1:], bare, strict=True))
+
+
+# -- webhook events as hints (issue 16) ------------------------------------------------------
+def _event(type_: str, txn_id: str, status: str, sub: str, updated: str) -> models.Event:
+    return models.parse_event(
+        {
+            "id": f"evt_{status}_{sub}",
+            "object": "event",
+            "type": type_,
+            "data": {
+                "id": txn_id,
+                "object": "transaction",
+                "status": status,
+                "subStatus": sub,
+                "updatedAt": updated,
+            },
+        }
+    )
+
+
+async def test_events_apply_at_once_never_backwards_and_slow_the_polls():
+    now = [1000.0]
+    t, client, delays = make([P, P, P], clock=lambda: now[0])
+    seen = []
+    t.watch("transaction", "txn_1", lambda x: seen.append((x.status, x.sub_status)))
+    w = t._watches[("transaction", "txn_1")]
+    await t._poll(w)  # first observation, no events yet: the normal schedule
+    assert delays == [0.0, 1.0]
+    t.attach_events(True)
+    kind = "transaction.cryptoToCrypto.processing"
+    newer = _event(kind, "txn_1", "processing", "broadcast", "2026-01-01T00:00:05Z")
+    assert t.apply_event(newer) is True and seen[-1] == ("processing", "broadcast")
+    assert t.events_flowing and delays[-1] == 30.0  # polling is the slow fallback now
+    assert t.apply_event(newer) is False  # the same state again (a replay) changes nothing
+    older = _event(kind, "txn_1", "processing", "fundsPulled", "2026-01-01T00:00:01Z")
+    assert t.apply_event(older) is False and seen[-1] == ("processing", "broadcast")
+    # A poll that was in flight when the event came is dropped (its answer may be older).
+    gate = asyncio.Event()
+    plain = client.get_transaction
+
+    async def slow_get(id, retry=True):
+        await gate.wait()
+        return await plain(id, retry=retry)
+
+    client.get_transaction = slow_get
+    in_flight = asyncio.ensure_future(t._poll(w))
+    await asyncio.sleep(0)  # let it start and block on the gate (no wall-clock wait)
+    latest = _event(kind, "txn_1", "processing", "confirming", "2026-01-01T00:00:06Z")
+    assert t.apply_event(latest) is True
+    gate.set()
+    await in_flight
+    assert seen[-1] == ("processing", "confirming") and client.calls == 2
+    client.get_transaction = plain
+    # Events stop: after hint_quiet the next delay is never later than the normal one.
+    now[0] += 59.0
+    assert t._fallback(1.0) == pytest.approx(2.0)  # 1 s until quiet + the normal 1 s
+    now[0] += 2.0
+    assert not t.events_flowing and t._fallback(1.5) == 1.5
+    done = _event(
+        "transaction.cryptoToCrypto.completed", "txn_1", "completed", "done", "2026-01-01T00:00:09Z"
+    )
+    assert t.apply_event(done) is True and w.done and seen[-1][0] == "completed"
+    assert t.apply_event(done) is False  # forgotten once terminal
+    assert t.hints == 3 and client.calls == 2
+
+
+async def test_detaching_the_event_source_restores_the_schedule_at_once():
+    now = [0.0]
+    t, _, delays = make([P], clock=lambda: now[0])
+    t.watch("transaction", "txn_2", lambda x: None)
+    w = t._watches[("transaction", "txn_2")]
+    t.attach_events(True)
+    t.apply_event(_event("cashIn.processing", "ci_x", "processing", "x", "2026-01-01T00:00:00Z"))
+    assert t.events_flowing  # any event counts as flow, even about an object not followed
+    await t._poll(w)
+    assert delays[-1] == 30.0
+    t.attach_events(False)
+    assert not t.events_flowing and delays[-1] == 1.0  # rescheduled on the normal delay

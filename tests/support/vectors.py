@@ -23,3 +23,10 @@ NOT_LOOPBACK_HOSTS = [
     "0.0.0.0",
     "128.0.0.1",
 ]
+
+# D14's Standard Webhooks test vector: the key is the hex-decoded part of the secret.
+WEBHOOK_SECRET = "whsec_" + "00112233445566778899aabbccddeeff" * 2
+WEBHOOK_ID = "evt_test"
+WEBHOOK_TIMESTAMP = 1700000000
+WEBHOOK_BODY = '{"id":"evt_test"}'
+WEBHOOK_SIGNATURE = "v1,2OwxEZpi7TFbXBkN20dMv8x+RuxKXcxAA4VaypG+eCk="
