@@ -270,6 +270,7 @@ class MainWindow(QMainWindow):
         lay.addWidget(self.production_strip)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
+        self.tabs.setAccessibleName("Views")
         self.tabs.setDocumentMode(True)
         lay.addWidget(self.tabs, 1)
         # Banners sit below the content: one appearing shrinks the tabs from below, so

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible
-from PySide6.QtWidgets import QAbstractScrollArea, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QAbstractSpinBox, QWidget
 
 from desktop.ui.wizards.fund import FundWizard
 from desktop.ui.wizards.send import SendWizard
@@ -27,8 +27,8 @@ def unnamed(root: QWidget) -> list[str]:
             continue
         if isinstance(w.parentWidget(), QAbstractScrollArea) and w is w.parentWidget().viewport():
             continue
-        if w.focusProxy() is not None:
-            continue  # the proxy is what gets focus (and is checked itself)
+        if isinstance(w.parentWidget(), QAbstractSpinBox):
+            continue  # a spin box's own editor: the spin box is what a reader announces
         if not spoken_name(w):
             out.append(
                 f"{type(w).__name__} {w.objectName()!r} in {type(w.parentWidget()).__name__}"
