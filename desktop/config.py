@@ -86,6 +86,7 @@ class ProfileKind(StrEnum):
     OMS_SANDBOX = "oms-sandbox"
     OMS_PRODUCTION = "oms-production"
     CUSTOM = "custom"
+    TEAM_SANDBOX = "team-sandbox"  # a shared sandbox server of the team (D24)
 
 
 KIND_LABELS = {
@@ -93,7 +94,12 @@ KIND_LABELS = {
     ProfileKind.OMS_SANDBOX: "OMS sandbox",
     ProfileKind.OMS_PRODUCTION: "OMS production",
     ProfileKind.CUSTOM: "Custom URL",
+    ProfileKind.TEAM_SANDBOX: "Team sandbox (shared server)",
 }
+TRUSTED_LAN_WARNING = (
+    "Team sandbox over plain http on a trusted LAN: the API secret and all data cross the "
+    "network unencrypted. Use https (--tls-cert, or a reverse proxy) when you can."
+)
 
 
 class Environment(StrEnum):
@@ -118,6 +124,9 @@ class Profile:
     production: bool = False
     #: For embedded profiles: the sandbox data dir ("" = the default one).
     data_dir: str = ""
+    #: For team sandboxes only: plain http to a host other than this computer is accepted
+    #: (a trusted LAN); the app keeps a warning up while it is used.
+    trusted_lan: bool = False
 
     @property
     def url(self) -> str:
@@ -140,6 +149,16 @@ class Profile:
         return self.environment is Environment.SANDBOX
 
     @property
+    def insecure_http(self) -> bool:
+        """A team sandbox reached over plain http beyond this computer (warn while used)."""
+        parts = urlsplit(self.url)
+        return (
+            self.kind is ProfileKind.TEAM_SANDBOX
+            and parts.scheme == "http"
+            and not is_loopback_host(parts.hostname or "")
+        )
+
+    @property
     def needs_credentials(self) -> bool:
         """Embedded profiles read credentials from the sandbox's data dir."""
         return self.kind is not ProfileKind.EMBEDDED
@@ -157,6 +176,22 @@ class Profile:
                 raise ProfileError("A production server must use https://.", "base_url")
             if parts.scheme == "http" and not is_loopback_host(parts.hostname or ""):
                 raise ProfileError("Plain http:// is allowed only for this computer.", "base_url")
+        if self.kind is ProfileKind.TEAM_SANDBOX:
+            parts = urlsplit(self.base_url.strip())
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ProfileError(
+                    "Enter the team sandbox URL, https://host:port/v0.9.", "base_url"
+                )
+            if (
+                parts.scheme == "http"
+                and not is_loopback_host(parts.hostname or "")
+                and not self.trusted_lan
+            ):
+                raise ProfileError(
+                    "A team sandbox needs https:// (plain http:// only on this computer, or"
+                    " tick 'Trusted LAN').",
+                    "base_url",
+                )
         return self
 
     def to_json(self) -> dict:
@@ -172,6 +207,7 @@ class Profile:
             base_url=str(d.get("base_url", "")),
             production=bool(d.get("production", False)),
             data_dir=str(d.get("data_dir", "")),
+            trusted_lan=bool(d.get("trusted_lan", False)),
         )
 
 
@@ -280,6 +316,7 @@ __all__ = [
     "KIND_LABELS",
     "OMS_PRODUCTION_URL",
     "OMS_SANDBOX_URL",
+    "TRUSTED_LAN_WARNING",
     "Environment",
     "Paths",
     "Profile",

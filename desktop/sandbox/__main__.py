@@ -52,7 +52,50 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--parent-pid", type=int, default=None, help="exit cleanly when this process is gone"
     )
     p.add_argument("--log-level", default="warning")
-    return p.parse_args(argv)
+    # D24 team mode.
+    p.add_argument(
+        "--database",
+        default=os.environ.get("OMS_SANDBOX_DATABASE") or None,
+        metavar="URL",
+        help="postgresql://… (or env OMS_SANDBOX_DATABASE); default: SQLite in DIR",
+    )
+    p.add_argument(
+        "--workers", type=int, default=1, metavar="N", help="worker processes (PostgreSQL only)"
+    )
+    p.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow --host other than loopback (then use --tls-cert/--tls-key or a proxy)",
+    )
+    p.add_argument("--tls-cert", type=Path, default=None, help="serve https with this cert")
+    p.add_argument("--tls-key", type=Path, default=None, help="… and this private key")
+    p.add_argument(
+        "--rate-limit",
+        type=float,
+        default=None,
+        metavar="R",
+        help="requests per second per bearer token and worker (429 beyond; default: none,"
+        " 50 with --allow-remote)",
+    )
+    p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.database and not args.database.startswith(("postgresql://", "postgres://")):
+        p.error("--database must be a postgresql:// URL")
+    if not 1 <= args.workers <= 64:
+        p.error("--workers must be between 1 and 64")
+    if args.workers > 1 and not args.database:
+        p.error("--workers N > 1 needs --database postgresql://… (SQLite is one process)")
+    if args.workers > 1 and not hasattr(socket, "SO_REUSEPORT"):
+        p.error("--workers N > 1 needs SO_REUSEPORT (Linux, macOS); run one worker per port")
+    from desktop.rules import is_loopback_host
+
+    if not is_loopback_host(args.host) and not args.allow_remote:
+        p.error(f"--host {args.host} is not loopback: add --allow-remote to expose the sandbox")
+    if (args.tls_cert is None) != (args.tls_key is None):
+        p.error("--tls-cert and --tls-key go together")
+    if args.rate_limit is None and args.allow_remote:  # exposed to a team: protect it
+        args.rate_limit = 50.0
+    return args
 
 
 def default_data_dir() -> Path:
@@ -172,9 +215,21 @@ def ready_line_live(line: str, timeout: float = 1.0) -> bool:
         pid, base_url = int(ready["pid"]), str(ready["baseUrl"])
     except (ValueError, KeyError, TypeError):
         return False
-    if ready.get("event") != "ready" or not base_url.startswith("http://") or not pid_alive(pid):
+    if (
+        ready.get("event") != "ready"
+        or not base_url.startswith(("http://", "https://"))
+        or not pid_alive(pid)
+    ):
         return False
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: no proxy
+    handlers: list = [urllib.request.ProxyHandler({})]  # loopback: no proxy
+    if base_url.startswith("https://"):  # our own holder's port: liveness, not identity
+        import ssl
+
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        handlers.append(urllib.request.HTTPSHandler(context=ctx))
+    opener = urllib.request.build_opener(*handlers)
     try:
         with opener.open(f"{base_url}/sandbox/health", timeout=timeout) as r:
             return r.status == 200
@@ -203,7 +258,12 @@ def pid_alive(pid: int) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+    raw = sys.argv[1:] if argv is None else argv
+    if raw[:1] == ["accounts"]:
+        from .admin import accounts_main
+
+        return accounts_main(raw[1:])
+    args = parse_args(raw)
     logging.basicConfig(
         level=args.log_level.upper(),
         stream=sys.stderr,
@@ -212,6 +272,8 @@ def main(argv: list[str] | None = None) -> int:
     data_dir: Path = (args.data_dir or default_data_dir()).resolve()
     if os.name != "nt":
         os.umask(0o077)  # every file this process creates (SQLite's WAL and SHM too): 0600
+    if args.worker:  # one of a supervisor's workers: the supervisor owns DIR
+        return _worker_main(args, data_dir)
     make_private(data_dir)
     lock = InstanceLock(data_dir)
     if not lock.acquire():
@@ -223,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ALREADY_RUNNING
 
     try:  # every router is imported here (app.ROUTERS): a broken one stops the start
-        from . import auth, settlement
+        from . import auth, settlement  # noqa: F401
         from .app import create_app
     except Exception as e:  # reported, then the process exits non-zero
         logging.getLogger("desktop.sandbox").debug("import failed", exc_info=True)
@@ -235,52 +297,23 @@ def main(argv: list[str] | None = None) -> int:
         )
         lock.release()
         return EXIT_START_FAILED
-    from .clock import SandboxClock
-    from .runtime import RT
-    from .store import Store
+    try:
+        store = _open_store(args, data_dir, migrate=True)
+    except Exception as e:
+        print(f"oms-sandbox: cannot open the database: {e}", file=sys.stderr, flush=True)
+        lock.release()
+        return EXIT_START_FAILED
+    app = _runtime(args, data_dir, store, create_app)
+    _first_start(args, store)
+    if args.workers > 1:
+        store.close()
+        try:
+            return _supervise(args, data_dir, lock)
+        finally:
+            lock.release()
 
-    store = Store(str(data_dir / "sandbox.db"))
-    RT.store = store
-    RT.clock = SandboxClock(store, args.clock)
-    RT.quote_ttl_s = args.quote_ttl
-    RT.token_ttl_s = args.token_ttl
-    RT.data_dir = str(data_dir)
-    app = create_app()  # imports every resource module (job handlers register here)
-    RT.default_account = auth.ensure_default_account(store, data_dir, RT.now_ms())
-    auth.drop_plaintext_tokens(store)
-    with store.tx() as tx:  # idempotency records are kept 24 h of real time (D3)
-        tx.execute(
-            "DELETE FROM idem WHERE created_real_ms < ?",
-            (time.time_ns() // 1_000_000 - 24 * 3600 * 1000,),
-        )
-    bad = store.check_ledger()
-    if bad:
-        logging.getLogger("desktop.sandbox").error("ledger mismatch for wallets %s", bad)
-    if args.demo or args.demo_customers:
-        from . import demo
-
-        if args.demo:
-            demo.seed_if_empty(store, RT.default_account, RT.now_ms())
-        if args.demo_customers:
-            demo.bulk_customers(store, RT.default_account, args.demo_customers, RT.now_ms())
-    settlement.run_due(store, RT.now_ms())
-
-    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
-    # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on accepted sockets whose proto
-    # says TCP; without it every keep-alive response waits ~40 ms for a delayed ACK.
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    if os.name != "nt":
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((args.host, args.port))
-    sock.listen(2048)
-    sock.setblocking(False)
-    port = sock.getsockname()[1]
-    host_for_url = f"[{args.host}]" if family == socket.AF_INET6 else args.host
-    ready = json.dumps(
-        {"event": "ready", "baseUrl": f"http://{host_for_url}:{port}/v0.9", "pid": os.getpid()},
-        separators=(",", ":"),
-    )
+    sock = _listen(args.host, args.port, reuse_port=False)
+    ready = _ready_line(args, sock.getsockname()[1], os.getpid())
     profile_path = os.environ.get("OMS_SANDBOX_PROFILE")  # developer aid: cProfile the server
     profiler = None
     if profile_path:
@@ -299,7 +332,200 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-async def _serve(app, sock, args, ready_line: str, lock: InstanceLock) -> None:
+def _open_store(args, data_dir: Path, migrate: bool):
+    if args.database:
+        from .pgstore import PgStore
+
+        return PgStore(args.database, migrate=migrate)
+    from .store import Store
+
+    return Store(str(data_dir / "sandbox.db"))
+
+
+def _runtime(args, data_dir: Path, store, create_app):
+    """Fill RT (store, clock, settings) and build the app (runs the rails' start-up steps)."""
+    from . import auth
+    from .clock import SandboxClock
+    from .runtime import RT
+
+    RT.store = store
+    if args.database:
+        from .pgstore import PgClock
+
+        RT.clock = PgClock(store, args.clock)
+    else:
+        RT.clock = SandboxClock(store, args.clock)
+    RT.quote_ttl_s = args.quote_ttl
+    RT.token_ttl_s = args.token_ttl
+    RT.data_dir = str(data_dir)
+    RT.workers = args.workers
+    RT.rate_limit = args.rate_limit
+    app = create_app()  # imports every resource module (job handlers register here)
+    RT.default_account = auth.ensure_default_account(store, data_dir, RT.now_ms())
+    return app
+
+
+def _first_start(args, store) -> None:
+    """What the process that owns DIR does once per start (never a supervisor's workers)."""
+    from . import auth, settlement
+    from .runtime import RT
+
+    auth.drop_plaintext_tokens(store)
+    with store.tx() as tx:  # idempotency records are kept 24 h of real time (D3)
+        tx.execute(
+            "DELETE FROM idem WHERE created_real_ms < ?",
+            (time.time_ns() // 1_000_000 - 24 * 3600 * 1000,),
+        )
+    bad = store.check_ledger()
+    if bad:
+        logging.getLogger("desktop.sandbox").error("ledger mismatch for wallets %s", bad)
+    if args.demo or args.demo_customers:
+        from . import demo
+
+        if args.demo:
+            demo.seed_if_empty(store, RT.default_account, RT.now_ms())
+        if args.demo_customers:
+            demo.bulk_customers(store, RT.default_account, args.demo_customers, RT.now_ms())
+    settlement.run_due(store, RT.now_ms())
+
+
+def _listen(host: str, port: int, reuse_port: bool, listen: bool = True) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on accepted sockets whose proto
+    # says TCP; without it every keep-alive response waits ~40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    if os.name != "nt":
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:  # every worker listens on the one port; the kernel spreads connections
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    if listen:
+        sock.listen(2048)
+        sock.setblocking(False)
+    return sock
+
+
+def _ready_line(args, port: int, pid: int) -> str:
+    """The D20 ready line; a non-loopback bind also says on stderr which URL desks use."""
+    from desktop.rules import is_loopback_host
+
+    scheme = "https" if args.tls_cert else "http"
+    host = args.host
+    # Listening everywhere: this machine answers on loopback.
+    local = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    fmt = f"[{local}]" if ":" in local else local
+    if not is_loopback_host(host):
+        public = socket.getfqdn() if host in ("0.0.0.0", "::") else host
+        public = f"[{public}]" if ":" in public else public
+        print(
+            f"oms-sandbox: listening on {host}:{port}; desks use"
+            f" {scheme}://{public}:{port}/v0.9"
+            + ("" if args.tls_cert else " (plain http: trusted LAN only, or put TLS in front)"),
+            file=sys.stderr,
+            flush=True,
+        )
+    return json.dumps(
+        {"event": "ready", "baseUrl": f"{scheme}://{fmt}:{port}/v0.9", "pid": pid},
+        separators=(",", ":"),
+    )
+
+
+def _worker_main(args, data_dir: Path) -> int:
+    """A worker of `--workers N`: serve the shared database on the one port (SO_REUSEPORT);
+    its first stdout line tells the supervisor it listens."""
+    from .app import create_app
+
+    store = _open_store(args, data_dir, migrate=False)
+    app = _runtime(args, data_dir, store, create_app)
+    sock = _listen(args.host, args.port, reuse_port=True)
+    line = json.dumps({"event": "worker", "pid": os.getpid()}, separators=(",", ":"))
+    try:
+        asyncio.run(_serve(app, sock, args, line, None))
+    finally:
+        store.close()
+    return 0
+
+
+def _supervise(args, data_dir: Path, lock: InstanceLock) -> int:
+    """`--workers N`: start N workers on one port, print the ready line once all listen,
+    restart a worker that dies, stop them all on SIGTERM/SIGINT or when --parent-pid is gone."""
+    import subprocess
+    import threading
+
+    holder = _listen(args.host, args.port, reuse_port=True, listen=False)  # picks the port
+    port = holder.getsockname()[1]
+    cmd = [sys.executable, "-m", "desktop.sandbox", "--worker", "--port", str(port)]
+    cmd += ["--host", args.host, "--data-dir", str(data_dir), "--clock", args.clock]
+    cmd += ["--quote-ttl", repr(args.quote_ttl), "--token-ttl", repr(args.token_ttl)]
+    cmd += ["--workers", str(args.workers), "--log-level", args.log_level]
+    cmd += ["--parent-pid", str(os.getpid())]
+    if args.allow_remote:
+        cmd.append("--allow-remote")
+    if args.rate_limit is not None:
+        cmd += ["--rate-limit", repr(args.rate_limit)]
+    if args.tls_cert:
+        cmd += ["--tls-cert", str(args.tls_cert), "--tls-key", str(args.tls_key)]
+    env = dict(os.environ, OMS_SANDBOX_DATABASE=args.database)  # not on a command line
+    stop = threading.Event()
+    listening = threading.Semaphore(0)
+
+    def spawn() -> subprocess.Popen:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env)
+
+        def relay() -> None:  # the first line says it listens; the rest is ignored
+            first = proc.stdout.readline()
+            if first.strip():
+                listening.release()
+            proc.stdout.read()
+
+        threading.Thread(target=relay, daemon=True).start()
+        return proc
+
+    def on_signal(*_a) -> None:
+        stop.set()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, on_signal)
+    workers = [spawn() for _ in range(args.workers)]
+    try:
+        deadline = time.monotonic() + 60
+        for _ in workers:
+            while not listening.acquire(timeout=0.1):
+                if (
+                    stop.is_set()
+                    or time.monotonic() > deadline
+                    or any(w.poll() is not None for w in workers)
+                ):
+                    print("oms-sandbox: a worker did not start", file=sys.stderr, flush=True)
+                    return EXIT_START_FAILED
+        ready = _ready_line(args, port, os.getpid())
+        lock.publish(ready)
+        print(ready, flush=True)
+        while not stop.wait(0.2):
+            if args.parent_pid and not pid_alive(args.parent_pid):
+                break
+            for i, w in enumerate(workers):
+                if w.poll() is not None and not stop.is_set():
+                    logging.getLogger("desktop.sandbox").warning(
+                        "worker %s exited (%s); starting another", w.pid, w.returncode
+                    )
+                    workers[i] = spawn()
+        return 0
+    finally:
+        for w in workers:
+            if w.poll() is None:
+                w.terminate()
+        for w in workers:
+            try:
+                w.wait(15)
+            except subprocess.TimeoutExpired:
+                w.kill()
+                w.wait()
+        holder.close()
+
+
+async def _serve(app, sock, args, ready_line: str, lock: InstanceLock | None) -> None:
     import uvicorn
 
     from . import settlement
@@ -315,6 +541,8 @@ async def _serve(app, sock, args, ready_line: str, lock: InstanceLock) -> None:
         http="h11",
         loop="asyncio",
         timeout_keep_alive=30,
+        ssl_certfile=str(args.tls_cert) if args.tls_cert else None,
+        ssl_keyfile=str(args.tls_key) if args.tls_key else None,
     )
     server = uvicorn.Server(config)
     RT.store.loop = asyncio.get_running_loop()  # from now on: group commit on this loop
@@ -336,7 +564,8 @@ async def _serve(app, sock, args, ready_line: str, lock: InstanceLock) -> None:
             if server.should_exit:
                 return
             await asyncio.sleep(0.005)
-        lock.publish(ready_line)
+        if lock is not None:
+            lock.publish(ready_line)
         print(ready_line, flush=True)
 
     async def watch_parent():
@@ -354,7 +583,12 @@ async def _serve(app, sock, args, ready_line: str, lock: InstanceLock) -> None:
         # requests are never held up for long.
         while not server.should_exit:
             try:
-                n = settlement.run_due(RT.store, RT.now_ms(), max_jobs=50)
+                RT.clock.refresh()
+                now = RT.now_ms()
+                due = settlement.next_due_ms(RT.store)  # a read: no write lock when idle
+                n = 0
+                if due is not None and due <= now:
+                    n = settlement.run_due(RT.store, now, max_jobs=50)
             except Exception:
                 logging.getLogger("desktop.sandbox").exception("settlement loop")
                 n = 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from typing import Any
 
@@ -223,18 +224,43 @@ async def _internal_error(request: Request, exc: Exception):
     return json_response(body, 500)
 
 
+# -- rate limits (team sandbox, D2 429) ---------------------------------------------------
+class RateLimiter:
+    """A token bucket per bearer token (this worker's share): `rate` requests per second on
+    average, bursts of up to 2 s worth. In memory; tokens unseen for a minute are forgotten."""
+
+    def __init__(self) -> None:
+        self.buckets: dict[str, list[float]] = {}
+        self.swept = time.monotonic()
+
+    def take(self, token: str, rate: float) -> int:
+        """0 if the request may run, else whole seconds to wait (Retry-After, >= 1)."""
+        now = time.monotonic()
+        burst = max(1.0, 2 * rate)
+        if now - self.swept > 60:
+            self.buckets = {k: b for k, b in self.buckets.items() if now - b[1] < 60}
+            self.swept = now
+        bucket = self.buckets.get(token)
+        if bucket is None:
+            bucket = self.buckets[token] = [burst, now]
+        level = min(burst, bucket[0] + (now - bucket[1]) * rate)
+        bucket[1] = now
+        if level >= 1:
+            bucket[0] = level - 1
+            return 0
+        bucket[0] = level
+        return max(1, math.ceil((1 - level) / rate))
+
+
 # -- the outer ASGI middleware ------------------------------------------------------------
 class SandboxMiddleware:
     """Request-Id + Date on every response, bearer auth, Idempotency-Key handling."""
 
     def __init__(self, app: FastAPI):
         self.app = app
-        # D3 in-flight claims: (account, method, path, key) -> canonical body. A request claims
-        # its key before it runs and keeps the claim until its response (and the idempotency
-        # record with it) is committed and sent. Claims live in memory only: one process owns
-        # the data dir (sandbox.lock) and nothing in flight survives a restart, so a kill -9
-        # cannot leave a stale claim behind, and the finally below drops it on any exception.
-        self.inflight: dict[tuple, str] = {}
+        # D3 in-flight claims are the store's (store.claim_idem): in memory on SQLite (one
+        # process owns the data dir), in the database on PostgreSQL (several workers).
+        self.limiter = RateLimiter()
         self.holds = testhooks.HOLDS  # set by create_fastapi() (env OMS_SANDBOX_TEST_HOLD)
 
     def __getattr__(self, name: str) -> Any:  # expose the FastAPI app's attributes
@@ -244,6 +270,11 @@ class SandboxMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        try:  # PostgreSQL: another worker may have advanced the one clock
+            RT.clock.refresh()
+        except Exception:
+            if scope["path"] != f"{PREFIX}/sandbox/health":  # health reports the outage
+                raise
         now = RT.now_ms()
         request_id = new_id("req_", now)
         state = scope.setdefault("state", {})
@@ -299,6 +330,16 @@ class SandboxMiddleware:
                 except ApiError as e:
                     await send_error(e.status, e.code, e.message, e.param)
                     return
+                if RT.rate_limit is not None:
+                    wait_s = self.limiter.take(token, RT.rate_limit)
+                    if wait_s:
+                        await send_error(
+                            429,
+                            "rate_limited",
+                            "Too many requests for this token; retry after Retry-After seconds",
+                            extra_headers=((b"retry-after", str(wait_s).encode()),),
+                        )
+                        return
             if method not in BODY_METHODS:
                 await self.app(scope, receive, send_with_headers)
                 return
@@ -398,7 +439,11 @@ class SandboxMiddleware:
             canon = json.dumps(parsed, sort_keys=True, separators=(",", ":"))
         account = scope["state"]["account"]
         ident = (account, method, path, key)
-        claim = self.inflight.get(ident)
+        store = RT.store
+        real_now = time.time_ns() // 1_000_000
+        # Claim first, then look for a record: the first request's record is committed before
+        # its claim is dropped, so a request that gets the claim always sees that record.
+        claim = store.claim_idem(ident, canon, real_now)
         if claim is not None:  # the first request with this key is still running
             if claim != canon:
                 await send_error(
@@ -415,53 +460,52 @@ class SandboxMiddleware:
                     "Idempotency-Key",
                 )
             return
-        store = RT.store
-        row = (
-            store.one(
-                "SELECT canon, status, body, created_real_ms FROM idem"
-                " WHERE account=? AND method=? AND path=? AND key=?",
-                ident,
-            )
-            if store.idem_may_exist(ident)
-            else None
-        )
-        real_now = time.time_ns() // 1_000_000
-        if row is not None and row[3] < real_now - IDEM_RETENTION_MS:
-            with store.tx() as tx:
-                tx.execute(
-                    "DELETE FROM idem WHERE account=? AND method=? AND path=? AND key=?", ident
-                )
-            row = None
-        if row is not None:
-            if row[0] != canon:
-                await send_error(
-                    422,
-                    "idempotency_key_reused",
-                    "This Idempotency-Key was used with a different request body",
-                    "Idempotency-Key",
-                )
-                return
-            body = bytes(row[2])
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": row[1],
-                    "headers": [
-                        (b"content-type", b"application/json"),
-                        (b"content-length", str(len(body)).encode()),
-                        (b"idempotent-replayed", b"true"),
-                    ],
-                }
-            )
-            await send({"type": "http.response.body", "body": body})
-            return
-        self.inflight[ident] = canon
         try:
+            row = (
+                store.one(
+                    "SELECT canon, status, body, created_real_ms FROM idem"
+                    " WHERE account=? AND method=? AND path=? AND key=?",
+                    ident,
+                )
+                if store.idem_may_exist(ident)
+                else None
+            )
+            if row is not None and row[3] < real_now - IDEM_RETENTION_MS:
+                with store.tx() as tx:
+                    tx.execute(
+                        "DELETE FROM idem WHERE account=? AND method=? AND path=? AND key=?",
+                        ident,
+                    )
+                row = None
+            if row is not None:
+                store.release_idem(ident)  # before answering (see capture_send)
+                if row[0] != canon:
+                    await send_error(
+                        422,
+                        "idempotency_key_reused",
+                        "This Idempotency-Key was used with a different request body",
+                        "Idempotency-Key",
+                    )
+                    return
+                body = bytes(row[2])
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": row[1],
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode()),
+                            (b"idempotent-replayed", b"true"),
+                        ],
+                    }
+                )
+                await send({"type": "http.response.body", "body": body})
+                return
             if self.holds is not None:
                 await self.holds.arrive(key)
             await self._run_claimed(scope, raw, parsed, receive, send, ident, canon, real_now)
         finally:
-            del self.inflight[ident]
+            store.release_idem(ident)
 
     async def _run_claimed(self, scope, raw, parsed, receive, send, ident, canon, real_now):
         """Run the request that holds the claim; record a storable result (D3) in the same
@@ -471,9 +515,14 @@ class SandboxMiddleware:
         scope["state"]["idem"] = ctx
         pending_start: list[dict] = []
 
+        store = RT.store
+
         async def capture_send(message):
+            # The claim ends as the response starts, after its record is written: a client
+            # that retries at once through another worker gets the replay, never a 409.
             if message["type"] == "http.response.start":
                 if ctx.stored:  # recorded by the handler in its own transaction
+                    store.release_idem(ident)
                     await send(message)
                 else:
                     pending_start.append(message)
@@ -482,6 +531,7 @@ class SandboxMiddleware:
                 start = pending_start.pop()
                 if not message.get("more_body"):
                     self._record(ctx, start["status"], message.get("body", b""), real_now)
+                store.release_idem(ident)
                 await send(start)
             await send(message)
 

@@ -68,8 +68,7 @@ CREATE TABLE IF NOT EXISTS cashin_auths(
 
 
 def init_schema(store: Store) -> None:
-    with store.lock:
-        store.conn.executescript(SCHEMA)
+    store.executescript(SCHEMA)
 
 
 # -- fees -----------------------------------------------------------------------------------

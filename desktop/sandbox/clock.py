@@ -77,6 +77,9 @@ class SandboxClock:
     def _wall_ms() -> int:
         return time.time_ns() // 1_000_000
 
+    def refresh(self) -> None:
+        """One process owns this clock: nothing to re-read (PgClock re-reads the database)."""
+
     def now_ms(self) -> int:
         if self.mode == "manual":
             return self._manual_ms

@@ -275,7 +275,7 @@ def bulk_customers(store: Store, account: str, n: int, now: int) -> None:
         )
         rows.append((cid, account, "customer", "active", email, ext, ms, ms, body, extra))
     with store.tx() as tx:
-        tx.conn.executemany(
+        tx.executemany(
             "INSERT INTO resources(id, account, kind, status, email, external_id, created_ms,"
             " updated_ms, body, extra) VALUES(?,?,?,?,?,?,?,?,?,?)",
             rows,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Literal
 
 from fastapi import APIRouter, Query, Request
@@ -64,7 +65,18 @@ def deposit(tx: Store, account: str, wallet: dict, minor: int, now: int) -> dict
     summary="Liveness and the sandbox clock (no token needed)",
 )
 async def health():
-    return json_response({"status": "ok", "now": iso_ms(RT.now_ms())})
+    reachable = RT.store.ping()
+    return json_response(
+        {
+            "status": "ok" if reachable else "degraded",
+            "now": iso_ms(RT.now_ms()),
+            "backend": RT.store.backend,
+            "workers": RT.workers,
+            "database": "reachable" if reachable else "unreachable",
+            "pid": os.getpid(),
+        },
+        200 if reachable else 503,
+    )
 
 
 @router.post(

@@ -21,6 +21,8 @@ class Runtime:
     token_ttl_s: float = 3600.0
     data_dir: str = ""
     default_account: str | None = None
+    workers: int = 1
+    rate_limit: float | None = None  # requests/s per bearer token and worker (None: off)
     extra: dict = field(default_factory=dict)
 
     def now_ms(self) -> int:

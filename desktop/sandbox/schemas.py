@@ -378,6 +378,10 @@ class WebhookDeliveryList(BaseModel):
 class HealthOut(BaseModel):
     status: str = "ok"
     now: str
+    backend: str = Field("sqlite", description="sqlite (embedded) or postgresql (team, D24)")
+    workers: int = Field(1, description="worker processes serving this sandbox")
+    database: str = Field("reachable", description="reachable or unreachable (then 503)")
+    pid: int = Field(0, description="the worker process that answered")
 
 
 class NowOut(BaseModel):

@@ -86,6 +86,8 @@ def dumps(obj: Any) -> str:
 
 
 class Store:
+    backend = "sqlite"
+
     def __init__(self, path: str):
         self.path = path
         self.conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
@@ -106,6 +108,7 @@ class Store:
         self._waiter: asyncio.Future | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self.jobs_scheduled = 0
+        self._inflight: dict[tuple, str] = {}
         self.conn.executescript(SCHEMA)
         # Hashes of every idempotency scope (account, method, path, key) that may have a record:
         # a superset (added before commit, never removed), so a miss here skips the lookup.
@@ -272,7 +275,34 @@ class Store:
         with self.lock:
             return self.conn.execute(sql, args)
 
+    def executemany(self, sql: str, rows: list) -> None:
+        with self.lock:
+            self.conn.executemany(sql, rows)
+
+    def executescript(self, sql: str) -> None:
+        """A module's own tables (CREATE ... IF NOT EXISTS)."""
+        with self.lock:
+            self.conn.executescript(sql)
+
+    def ping(self) -> bool:
+        return True
+
     # -- idempotency records (D3) --------------------------------------------------------
+    # In-flight claims: (account, method, path, key) -> canonical body. A request claims its
+    # key before it runs and keeps the claim until its response (and the idempotency record
+    # with it) is committed and sent. In memory only: one process owns the data dir
+    # (sandbox.lock) and nothing in flight survives a restart, so a kill -9 cannot leave a
+    # stale claim behind. (PgStore keeps them in the database, for several workers.)
+    def claim_idem(self, ident: tuple, canon: str, real_ms: int) -> str | None:
+        """None if this request now holds the claim, else the holder's canonical body."""
+        held = self._inflight.get(ident)
+        if held is None:
+            self._inflight[ident] = canon
+        return held
+
+    def release_idem(self, ident: tuple) -> None:
+        self._inflight.pop(ident, None)
+
     def idem_may_exist(self, ident: tuple) -> bool:
         """False only if no record of this (account, method, path, key) can exist."""
         seen = self._idem_seen

@@ -49,8 +49,7 @@ CREATE TABLE IF NOT EXISTS va_numbers(number TEXT PRIMARY KEY, va_id TEXT NOT NU
 
 
 def init_schema(store: Store) -> None:
-    with store.lock:
-        store.conn.executescript(SCHEMA)
+    store.executescript(SCHEMA)
 
 
 # -- shapes (OpenAPI only) --------------------------------------------------------------------

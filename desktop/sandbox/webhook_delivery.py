@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import secrets
 import sqlite3
 import threading
@@ -37,6 +38,12 @@ RETRY_SCHEDULE_S: tuple[int, ...] = (5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 
 MAX_ATTEMPTS = 1 + len(RETRY_SCHEDULE_S)
 ATTEMPT_TIMEOUT_S = 5.0
 POLL_INTERVAL_S = 0.1
+# Several workers: how long a taken delivery stays theirs (real time; > one attempt's timeout).
+# At least one attempt's timeout plus a second, so a live worker never loses its lease.
+DELIVERY_LEASE_MS = max(
+    int(os.environ.get("OMS_SANDBOX_DELIVERY_LEASE_MS", "15000")),
+    int((ATTEMPT_TIMEOUT_S + 1) * 1000),
+)
 
 EVENT_TYPES: tuple[str, ...] = (
     "transaction.fiatToCrypto.processing",
@@ -92,8 +99,7 @@ CREATE INDEX IF NOT EXISTS webhook_attempts_delivery ON webhook_attempts(deliver
 
 
 def init_schema(store: Any) -> None:
-    with store.lock:
-        store.conn.executescript(SCHEMA)
+    store.executescript(SCHEMA)
 
 
 # -- signing ------------------------------------------------------------------------------
@@ -260,14 +266,22 @@ class DeliveryWorker:
         if self._stop.is_set():
             return False
         store = self._store
+        shared = getattr(store, "backend", "sqlite") != "sqlite"
+        if shared:
+            from .runtime import RT
+
+            RT.clock.refresh()  # another worker may have advanced the one clock
         now = self._now_ms()
-        row = store.one(
-            "SELECT d.id, d.endpoint_id, d.event_id, d.body, d.attempts, r.body, r.extra "
-            "FROM webhook_deliveries d JOIN resources r ON r.id = d.endpoint_id "
-            "WHERE d.status = 'pending' AND d.next_attempt_ms <= ? AND r.status = 'active' "
-            "ORDER BY d.id LIMIT 1",
-            (now,),
-        )
+        if shared:
+            row = self._claim(store, now)
+        else:
+            row = store.one(
+                "SELECT d.id, d.endpoint_id, d.event_id, d.body, d.attempts, r.body, r.extra "
+                "FROM webhook_deliveries d JOIN resources r ON r.id = d.endpoint_id "
+                "WHERE d.status = 'pending' AND d.next_attempt_ms <= ? AND r.status = 'active' "
+                "ORDER BY d.id LIMIT 1",
+                (now,),
+            )
         if row is None:
             return False
         delivery_id, endpoint_id, event_id, body, attempts = row[0], row[1], row[2], row[3], row[4]
@@ -315,7 +329,35 @@ class DeliveryWorker:
                 "last_status_code = ?, last_error = ? WHERE id = ?",
                 (status, n, next_ms, code, error, delivery_id),
             )
+            if shared:
+                tx.execute(
+                    "UPDATE webhook_deliveries SET lease_until_real_ms = NULL WHERE id = ?",
+                    (delivery_id,),
+                )
         return True
+
+    @staticmethod
+    def _claim(store: Any, now: int):
+        """Several workers (PostgreSQL): take the oldest due delivery nobody holds, with a
+        lease of real time. FOR UPDATE SKIP LOCKED: two workers never take the same one; a
+        worker killed mid-attempt leaves its lease to run out, then another takes it over
+        (the receiver may see that attempt twice, with the same webhook-id, as on any retry)."""
+        real = time.time_ns() // 1_000_000
+        claimed = store.one(
+            "UPDATE webhook_deliveries SET lease_until_real_ms = ? WHERE id = ("
+            " SELECT d.id FROM webhook_deliveries d JOIN resources r ON r.id = d.endpoint_id"
+            " WHERE d.status = 'pending' AND d.next_attempt_ms <= ? AND r.status = 'active'"
+            " AND (d.lease_until_real_ms IS NULL OR d.lease_until_real_ms < ?)"
+            " ORDER BY d.id LIMIT 1 FOR UPDATE OF d SKIP LOCKED) RETURNING id",
+            (real + DELIVERY_LEASE_MS, now, real),
+        )
+        if claimed is None:
+            return None
+        return store.one(
+            "SELECT d.id, d.endpoint_id, d.event_id, d.body, d.attempts, r.body, r.extra "
+            "FROM webhook_deliveries d JOIN resources r ON r.id = d.endpoint_id WHERE d.id = ?",
+            (claimed[0],),
+        )
 
 
 # -- debugging view -------------------------------------------------------------------------

@@ -229,6 +229,10 @@ def _accounts_with_endpoints(store: Store) -> set[str]:
     first endpoint is inserted and never removed), so events of any other account skip the
     endpoint lookup."""
     global _endpoint_accounts
+    if store.backend != "sqlite":  # other workers add endpoints too: ask the database
+        return {
+            r[0] for r in store.all("SELECT DISTINCT account FROM resources WHERE kind=?", (KIND,))
+        }
     if _endpoint_accounts is None:
         _endpoint_accounts = {
             r[0] for r in store.all("SELECT DISTINCT account FROM resources WHERE kind=?", (KIND,))

@@ -471,8 +471,11 @@ class CustomerDetail(QWidget):
         self.balance_timer.start()
 
     async def _load_balance(self, gen: int, wallet_id: str) -> None:
+        api = self.api
+        if api is None:  # detached (window closed, profile switched) before this ran
+            return
         try:
-            bal = await self.api.get_balance(wallet_id)
+            bal = await api.get_balance(wallet_id)
         except errors.OmsError as e:
             if gen == self._generation and wallet_id in self.cards:
                 self.cards[wallet_id].set_balance_error(str(e))

@@ -47,6 +47,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import __version__
+from desktop.config import TRUSTED_LAN_WARNING
 from desktop.display import plural
 from desktop.oms import errors, models
 from desktop.tasks import TaskScope
@@ -406,6 +407,10 @@ class MainWindow(QMainWindow):
         self.detail.set_session(session)
         self.monitor.set_probe(session.probe)
         self.banners.remove("session")
+        if profile.insecure_http:  # a team sandbox over plain http on a trusted LAN
+            self.banners.set("trusted-lan", TRUSTED_LAN_WARNING, "warning", closable=False)
+        else:
+            self.banners.remove("trusted-lan")
         self._server_filter = None
         self.search_box.clear()
         hub = session.hub
@@ -1218,5 +1223,9 @@ class MainWindow(QMainWindow):
         self.monitor.stop()
         for sc in self.task_scopes():
             sc.cancel_all()
+        # The session's hub goes on publishing until the session closes: a closed window must
+        # not start new work from it (a balance re-read once hit deleted labels and a closed
+        # client during shutdown).
+        self.detail.set_session(None)
         super().closeEvent(event)
         self.closed.emit()

@@ -30,6 +30,7 @@ from desktop.config import (
     KIND_LABELS,
     OMS_PRODUCTION_URL,
     OMS_SANDBOX_URL,
+    TRUSTED_LAN_WARNING,
     Profile,
     ProfileError,
     ProfileKind,
@@ -115,6 +116,11 @@ class SettingsDialog(ScopedDialog):
         self.production_check = QCheckBox("Production (moves real money; https required)")
         self.production_check.setObjectName("profileProduction")
         form.addRow("", self.production_check)
+        self.trusted_lan_check = QCheckBox("Trusted LAN (allow plain http:// to this server)")
+        self.trusted_lan_check.setObjectName("profileTrustedLan")
+        self.trusted_lan_check.toggled.connect(self._warn_lan)
+        self.url_edit.textChanged.connect(self._warn_lan)
+        form.addRow("", self.trusted_lan_check)
         self.key_edit = QLineEdit()
         self.key_edit.setObjectName("profileApiKey")
         self.key_edit.setPlaceholderText("sk_sdbx_… or sk_live_…")
@@ -191,6 +197,7 @@ class SettingsDialog(ScopedDialog):
         self.kind_combo.setCurrentIndex(max(0, self.kind_combo.findData(str(p.kind))))
         self.url_edit.setText(p.url)
         self.production_check.setChecked(p.production)
+        self.trusted_lan_check.setChecked(p.trusted_lan)
         self.key_edit.clear()
         self.secret_edit.clear()
         self.secret_edit.setPlaceholderText("")
@@ -217,6 +224,7 @@ class SettingsDialog(ScopedDialog):
         self.kind_combo.setCurrentIndex(self.kind_combo.findData(str(ProfileKind.OMS_SANDBOX)))
         self.url_edit.clear()
         self.production_check.setChecked(False)
+        self.trusted_lan_check.setChecked(False)
         self.key_edit.clear()
         self.secret_edit.clear()
         self.secret_edit.setPlaceholderText("")
@@ -235,8 +243,10 @@ class SettingsDialog(ScopedDialog):
     def _on_kind(self, _i: int = 0) -> None:
         kind = ProfileKind(self.kind_combo.currentData())
         custom = kind is ProfileKind.CUSTOM
-        self.url_edit.setEnabled(custom)
+        team = kind is ProfileKind.TEAM_SANDBOX
+        self.url_edit.setEnabled(custom or team)
         self.production_check.setVisible(custom)
+        self.trusted_lan_check.setVisible(team)
         if kind is ProfileKind.OMS_SANDBOX:
             self.url_edit.setText(OMS_SANDBOX_URL)
         elif kind is ProfileKind.OMS_PRODUCTION:
@@ -248,14 +258,25 @@ class SettingsDialog(ScopedDialog):
         needs = kind is not ProfileKind.EMBEDDED
         self.key_edit.setEnabled(needs)
         self.secret_edit.setEnabled(needs)
+        self._warn_lan()
+
+    def _warn_lan(self, *_args) -> None:
+        """A team sandbox over plain http beyond this computer: the warning stays up."""
+        p = self.form_profile()
+        if p.insecure_http and p.trusted_lan:
+            self.banners.set("trusted-lan", TRUSTED_LAN_WARNING, "warning", closable=False)
+        else:
+            self.banners.remove("trusted-lan")
 
     def form_profile(self) -> Profile:
         kind = ProfileKind(self.kind_combo.currentData())
+        own_url = kind in (ProfileKind.CUSTOM, ProfileKind.TEAM_SANDBOX)
         return Profile(
             name=self.name_edit.text().strip(),
             kind=kind,
-            base_url=self.url_edit.text().strip() if kind is ProfileKind.CUSTOM else "",
+            base_url=self.url_edit.text().strip() if own_url else "",
             production=self.production_check.isChecked() if kind is ProfileKind.CUSTOM else False,
+            trusted_lan=kind is ProfileKind.TEAM_SANDBOX and self.trusted_lan_check.isChecked(),
         )
 
     # ---- actions ------------------------------------------------------------------

@@ -8,6 +8,30 @@ import pytest
 from tests.support.api import Api
 from tests.support.webhook_receiver import WebhookReceiver
 
+# Modules whose tests also run against PostgreSQL in every normal run (the team sandbox's
+# backend, D24): the core resources, idempotency, the ledger and settlement, and every rail.
+# OMS_TEST_DATABASE=postgresql runs the whole suite on it.
+BOTH_BACKENDS = {
+    "test_sandbox_core",
+    "test_sandbox_idempotency",
+    "test_sandbox_flow",
+    "test_sandbox_fees",
+    "test_rails_cashins",
+    "test_rails_payouts",
+    "test_rails_webhooks",
+    "test_rails_virtual_accounts",
+    "test_rails_deposit_addresses",
+    "test_rails_saved_addresses",
+}
+
+
+def pytest_generate_tests(metafunc):
+    module = metafunc.module.__name__.rsplit(".", 1)[-1]
+    if module in BOTH_BACKENDS and "sandbox_backend" in metafunc.fixturenames:
+        metafunc.parametrize(
+            "sandbox_backend", ["sqlite", "postgresql"], indirect=True, scope="session"
+        )
+
 
 @pytest.fixture
 def api(sandbox):

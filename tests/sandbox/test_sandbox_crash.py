@@ -59,7 +59,7 @@ def _db_consistent(db: Path) -> None:
 
 def test_kill_9_under_load_keeps_the_ledger_consistent(tmp_path):
     data = tmp_path / "crash"
-    sb = start_sandbox(data)
+    sb = start_sandbox(data, backend="sqlite")  # reads sandbox.db
     api = Api(sb.base_url, sb.api_key, sb.api_secret)
     wallets, customers = [], []
     for _ in range(4):
@@ -119,7 +119,7 @@ def test_kill_9_under_load_keeps_the_ledger_consistent(tmp_path):
         t.join(10)
     api.close()
 
-    sb2 = start_sandbox(data)
+    sb2 = start_sandbox(data, backend="sqlite")
     try:
         api2 = Api(sb2.base_url, sb2.api_key, sb2.api_secret)
         txns = _invariant(api2, wallets)

@@ -11,7 +11,7 @@ from tests.support.sandbox import start_sandbox
 
 
 def test_demo_seed_is_believable_and_consistent(tmp_path):
-    sb = start_sandbox(tmp_path / "demo", "--demo")
+    sb = start_sandbox(tmp_path / "demo", "--demo", backend="sqlite")  # reads sandbox.db
     try:
         api = Api(sb.base_url, sb.api_key, sb.api_secret)
         customers = api.all_pages("/customers")

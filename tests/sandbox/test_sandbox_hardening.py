@@ -246,7 +246,7 @@ def test_data_dir_is_0700_and_files_0600_whatever_existed(tmp_path):
     os.chmod(data / "sandbox-stderr.log", 0o644)
     old_umask = os.umask(0o022)
     try:
-        sb = start_sandbox(data)
+        sb = start_sandbox(data, backend="sqlite")  # sandbox.db modes
     finally:
         os.umask(old_umask)
     try:
@@ -272,7 +272,7 @@ def test_data_dir_is_0700_and_files_0600_whatever_existed(tmp_path):
     # A restart with a loosened dir tightens it again.
     os.chmod(data, 0o755)
     os.chmod(data / "sandbox.db", 0o644)
-    sb = start_sandbox(data)
+    sb = start_sandbox(data, backend="sqlite")
     try:
         assert _mode(data) == 0o700 and _mode(data / "sandbox.db") == 0o600
     finally:
@@ -397,7 +397,7 @@ def test_demo_seeding_is_all_or_nothing(tmp_path):
     seeded = conn.execute("SELECT value FROM meta WHERE key='demo_seeded'").fetchone()
     conn.close()
     assert counts == {} and seeded is None
-    sb = start_sandbox(data, "--demo")
+    sb = start_sandbox(data, "--demo", backend="sqlite")
     try:
         api = Api.of(sb)
         assert len(api.all_pages("/customers")) == 25

@@ -46,10 +46,33 @@ class SandboxProcess:
         self.stop(signal.SIGKILL)
 
 
-def start_sandbox(data_dir: Path, *extra: str, clock: str = "manual") -> SandboxProcess:
-    """Launch `python -m desktop.sandbox` on a free port and wait for its ready line."""
+def default_backend() -> str:
+    """The sandboxes' backend when a test does not choose: env OMS_TEST_DATABASE
+    (`sqlite`, the default, or `postgresql`: a throwaway cluster, one database per sandbox)."""
+    backend = os.environ.get("OMS_TEST_DATABASE", "sqlite") or "sqlite"
+    if backend not in ("sqlite", "postgresql"):
+        raise ValueError(f"OMS_TEST_DATABASE must be sqlite or postgresql, not {backend!r}")
+    return backend
+
+
+def start_sandbox(
+    data_dir: Path, *extra: str, clock: str = "manual", backend: str | None = None
+) -> SandboxProcess:
+    """Launch `python -m desktop.sandbox` on a free port and wait for its ready line.
+
+    backend "postgresql" adds `--database` with a new database on the tests' cluster."""
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
+    # One database per data dir, so a test that restarts its sandbox finds its data.
+    marker = data_dir.parent / f".{data_dir.name}.database"
+    if backend is None and marker.exists():
+        backend = "postgresql"
+    if (backend or default_backend()) == "postgresql" and "--database" not in extra:
+        from tests.support.pg import shared_cluster
+
+        if not marker.exists():
+            marker.write_text(shared_cluster().new_database())
+        extra = ("--database", marker.read_text(), *extra)
     args = [
         sys.executable,
         "-m",

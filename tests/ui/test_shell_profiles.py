@@ -196,3 +196,36 @@ def test_profile_form_uses_the_one_loopback_rule(qtbot, desk):
     dlg.save_current()
     qtbot.waitUntil(lambda: desk.store.get("Evil") is not None, timeout=5000)
     dlg.reject()
+
+
+def test_team_sandbox_profile_https_or_trusted_lan_with_a_banner(qtbot, desk, demo_sandbox):
+    """Team sandbox kind (D24): http to a LAN host is refused until 'Trusted LAN' is ticked,
+    and then a warning stays up; over loopback it connects like any sandbox."""
+    desk.open_settings()
+    dlg = desk.window.settings_dialog
+    dlg.new_profile()
+    dlg.name_edit.setText("Team")
+    dlg.kind_combo.setCurrentIndex(dlg.kind_combo.findData("team-sandbox"))
+    assert dlg.url_edit.isEnabled() and dlg.trusted_lan_check.isVisibleTo(dlg)
+    dlg.url_edit.setText("http://192.168.1.20:8080/v0.9")
+    dlg.save_current()
+    qtbot.waitUntil(lambda: "https" in dlg.form_error.text(), timeout=5000)
+    assert desk.store.get("Team") is None and not dlg.banners.has("trusted-lan")
+    dlg.trusted_lan_check.setChecked(True)
+    assert dlg.banners.has("trusted-lan")  # up as long as the form shows such a profile
+    dlg.save_current()
+    qtbot.waitUntil(lambda: desk.store.get("Team") is not None, timeout=5000)
+    assert desk.store.get("Team").trusted_lan and dlg.banners.has("trusted-lan")
+    # Over loopback no toggle and no warning: it connects with the team's key and secret.
+    dlg.trusted_lan_check.setChecked(False)
+    dlg.url_edit.setText(demo_sandbox.base_url)
+    assert not dlg.banners.has("trusted-lan")
+    dlg.key_edit.setText(demo_sandbox.api_key)
+    dlg.secret_edit.setText(demo_sandbox.api_secret)
+    dlg.use_current()
+    qtbot.waitUntil(
+        lambda: desk.window.profile_name == "Team" and desk.window.model.rowCount() > 0,
+        timeout=20000,
+    )
+    assert not desk.window.banners.has("trusted-lan")
+    assert desk.window.windowTitle().endswith("— SANDBOX")
