@@ -27,6 +27,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from desktop.flows.inbound import BANK_RAILS, SavedAddress, check_deposit_amount
 from desktop.flows.state import (
     ConfirmState,
     FieldChange,
@@ -110,6 +111,15 @@ class MoneyFlow:
     stores: list[Any] = field(default_factory=list)
     stores_for: str = ""  # the ZIP/point text the list was found for
     cash_in: Any = None
+
+    # ---- fund by bank transfer: the customer's virtual account and its deposits (D22)
+    virtual_account: Any = None
+    va_for: str = ""  # the wallet the virtual account was looked up for
+    va_state: str = "unknown"  # unknown, looking, none, found, unavailable (early access)
+    deposits: dict[str, Any] = field(default_factory=dict)  # id → newest transaction
+
+    # ---- send: the customer's saved addresses (D23) ------------------------------
+    saved_state: str = "unknown"  # unknown, found, unavailable (early access)
 
     @classmethod
     def send(
@@ -406,6 +416,130 @@ class MoneyFlow:
     def cash_in_refused(self, exc: BaseException) -> None:
         self.outcome = Outcome.NOT_SENT
         self.error = exc
+
+    # ---- send: saved addresses (D23) -------------------------------------------------
+    def saved_listed(self, saved: list[SavedAddress]) -> None:
+        """The customer's saved addresses (a send may pick one by label)."""
+        st = self.request
+        if not isinstance(st, SendState):
+            raise FlowError("only a send has saved addresses")
+        st.saved = tuple(saved)
+        self.saved_state = "found"
+        if st.destination_kind == "saved" and st.saved_destination() is None:
+            st.destination_saved_id = ""
+
+    def saved_unavailable(self) -> None:
+        """The server has no saved addresses (early access, 404): type an address."""
+        st = self.request
+        if isinstance(st, SendState):
+            st.saved = ()
+            if st.destination_kind == "saved":
+                st.destination_kind = "address"
+        self.saved_state = "unavailable"
+
+    def offer_save(self) -> bool:
+        """After a completed send to an external address that is not saved yet, the
+        wizard offers to save it (only where the server has saved addresses)."""
+        st = self.request
+        return (
+            isinstance(st, SendState)
+            and self.outcome is Outcome.COMPLETED
+            and self.saved_state == "found"
+            and st.destination_kind == "address"
+            and st.saved_destination() is None
+            and bool(st.destination_check())
+        )
+
+    def saved_added(self, saved: SavedAddress) -> None:
+        st = self.request
+        if isinstance(st, SendState):
+            st.saved = (*st.saved, saved)
+
+    # ---- fund: bank transfer through a virtual account (D22) -------------------------
+    def choose_method(self, method: str) -> None:
+        """Cash at a store, or a bank transfer (no quote, no code: the customer's bank
+        sends money to the customer's own account number whenever they like)."""
+        st = self.request
+        if not isinstance(st, FundState) or method not in ("cash", "bank"):
+            raise FlowError(f"no funding method {method!r}")
+        st.method = method  # type: ignore[assignment]
+
+    @property
+    def is_bank(self) -> bool:
+        return isinstance(self.request, FundState) and self.request.method == "bank"
+
+    def va_lookup_needed(self) -> bool:
+        """The bank page needs the virtual account of the chosen wallet (looked up once)."""
+        wallet = getattr(self.request, "wallet_id", "")
+        return self.is_bank and bool(wallet) and self.va_for != wallet
+
+    def va_looking(self) -> str:
+        wallet = self.request.wallet_id  # type: ignore[union-attr]
+        self.va_for = wallet
+        self.va_state = "looking"
+        self.virtual_account = None
+        self.deposits = {}
+        return wallet
+
+    def va_listed(self, vas: list[Any], wallet_id: str) -> bool:
+        """The customer's virtual accounts; the one paying into ``wallet_id`` is the one
+        shown. An answer for a wallet no longer chosen is ignored (returns False)."""
+        if wallet_id != self.va_for:
+            return False
+        mine = [v for v in vas if getattr(v, "wallet_id", None) == wallet_id]
+        mine = [v for v in mine if str(getattr(v, "status", "")) != "deleted"]
+        self.virtual_account = mine[0] if mine else None
+        self.va_state = "found" if mine else "none"
+        return True
+
+    def va_unavailable(self, wallet_id: str) -> None:
+        """The server has no virtual accounts (early access, 404)."""
+        if wallet_id == self.va_for:
+            self.va_state = "unavailable"
+            self.virtual_account = None
+
+    def va_changed(self, va: Any) -> bool:
+        """A virtual account created, paused or resumed: it replaces the one shown if it
+        pays into the chosen wallet."""
+        if getattr(va, "wallet_id", None) != self.va_for:
+            return False
+        self.virtual_account = va
+        self.va_state = "found"
+        return True
+
+    @property
+    def va_active(self) -> bool:
+        va = self.virtual_account
+        return va is not None and bool(getattr(va, "is_active", False))
+
+    def simulate_deposit(self, amount_text: str, rail: str) -> tuple[Decimal, str]:
+        """Sandbox "Simulate incoming ACH / wire": the amount and a fresh key (each press
+        is one more deposit; a retry of the same press reuses ``submit_key``)."""
+        if self.virtual_account is None:
+            raise FlowError("no virtual account to deposit to")
+        if rail not in BANK_RAILS:
+            raise FlowError(f"no bank rail {rail!r}")
+        check = check_deposit_amount(amount_text)
+        if not check:
+            raise FlowError(check.message)
+        self.submit_key = self.new_key()
+        self.submit_key_for = f"deposit:{self.virtual_account.id}"
+        return check.value, self.submit_key
+
+    def on_deposit(self, txn: Any) -> bool:
+        """A transaction seen anywhere: whether it is a deposit to this virtual account;
+        the newest copy of each is kept (a late, older copy never undoes an end)."""
+        va = self.virtual_account
+        if va is None or getattr(txn, "virtual_account_id", None) != va.id:
+            return False
+        known = self.deposits.get(txn.id)
+        if known is not None and known.is_terminal and not txn.is_terminal:
+            return True
+        self.deposits[txn.id] = txn
+        self.txn, self.txn_id = txn, txn.id
+        self.outcome = _TXN_OUTCOME.get(TransactionStatus.parse(txn.status), Outcome.IN_FLIGHT)
+        self.error = getattr(txn, "error", None) if self.outcome is Outcome.FAILED else None
+        return True
 
     @property
     def amount(self) -> Decimal | None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
+from desktop.flows.inbound import SavedAddress, exact_saved, lookalike
 from desktop.flows.validators import (
     Check,
     check_address,
@@ -74,9 +75,12 @@ class SendState:
     customer_id: str = ""
     source_wallet_id: str = ""
     source_balance: Decimal | None = None
-    destination_kind: Literal["wallet", "address"] = "address"
+    destination_kind: Literal["wallet", "address", "saved"] = "address"
     destination_wallet_id: str = ""
     destination_address_text: str = ""
+    destination_saved_id: str = ""  # a saved address (D23), picked by label
+    saved: tuple[SavedAddress, ...] = ()  # the customer's saved addresses
+    lookalike_confirmed: bool = False  # the operator checked a look-alike address
     amount_text: str = ""
     fixed_side: FixedSide = "source"
     sponsor_gas: bool = False
@@ -89,7 +93,27 @@ class SendState:
         maximum = self.source_balance if self.fixed_side == "source" else None
         return check_amount(self.amount_text, self.asset, maximum=maximum)
 
+    def saved_destination(self) -> SavedAddress | None:
+        """The saved address this send goes to: picked, or typed exactly (D23: the send
+        then names the saved address itself)."""
+        if self.destination_kind == "saved":
+            return next((s for s in self.saved if s.id == self.destination_saved_id), None)
+        if self.destination_kind == "address":
+            return exact_saved(self.destination_address_text, self.saved)
+        return None
+
+    def poisoning(self) -> SavedAddress | None:
+        """A saved address the typed one only resembles (address-poisoning guard)."""
+        if self.destination_kind != "address":
+            return None
+        return lookalike(self.destination_address_text, self.saved)
+
     def destination_check(self) -> Check:
+        if self.destination_kind == "saved":
+            picked = self.saved_destination()
+            if picked is None:
+                return Check(False, "Pick a saved address.")
+            return Check(True, "", picked.address)
         if self.destination_kind == "wallet":
             if not self.destination_wallet_id:
                 return Check(False, "Pick the customer and wallet that receive the USDC.")
@@ -104,11 +128,11 @@ class SendState:
         return Check(True, "", self.source_wallet_id)
 
     def errors(self) -> list[str]:
-        return [
-            c.message
-            for c in (self.source_check(), self.destination_check(), self.amount_check())
-            if not c
-        ]
+        similar = self.poisoning()
+        checks = [self.source_check(), self.destination_check(), self.amount_check()]
+        if similar is not None and not self.lookalike_confirmed:
+            checks.append(Check(False, f"Confirm this is not the saved address “{similar.label}”."))
+        return [c.message for c in checks if not c]
 
     def is_ready(self) -> bool:
         return not self.errors()
@@ -118,7 +142,13 @@ class SendState:
             raise ValueError("; ".join(self.errors()))
         amount = format(self.amount_check().value, "f")
         dest = self.destination_check().value
-        wallet = {"id": dest} if self.destination_kind == "wallet" else {"blockchainAddress": dest}
+        saved = self.saved_destination()
+        if self.destination_kind == "wallet":
+            wallet: dict[str, Any] = {"id": dest}
+        elif saved is not None:
+            wallet = {"externalAccount": saved.id}  # D23: name the saved address itself
+        else:
+            wallet = {"blockchainAddress": dest}
         source: dict[str, Any] = {
             "walletId": self.source_wallet_id,
             "asset": self.asset,
@@ -248,6 +278,7 @@ class FundState:
     location_reference: str = ""
     location_label: str = ""
     limit_message: str = ""  # from check_cash_in_limits over the customer's history
+    method: Literal["cash", "bank"] = "cash"  # cash at a store, or a bank transfer (D22)
 
     def amount_check(self) -> Check:
         return check_cash_in_amount(self.amount_text)

@@ -40,6 +40,7 @@ from desktop.display import kind_name, money, status_words
 from desktop.oms import errors, models
 from desktop.tasks import TaskScope
 from desktop.ui import theme
+from desktop.ui.customer_accounts import CustomerAccounts
 from desktop.ui.customers import ROLE_ID, ROLE_OBJECT, format_when
 from desktop.ui.hub import Changes
 from desktop.ui.paged_model import RowsTableModel
@@ -170,6 +171,7 @@ class CustomerDetail(QWidget):
     fund_requested = Signal(object, object)  # Customer, Wallet
     send_requested = Signal(object, object)
     withdraw_requested = Signal(object, object)
+    receive_requested = Signal(object, object)  # Customer, Wallet (D22 deposit address)
     transaction_activated = Signal(object)  # Transaction
     customer_loaded = Signal(object)  # Customer (fresh from GET)
     network_error = Signal(object)
@@ -273,6 +275,8 @@ class CustomerDetail(QWidget):
         self.no_wallets = _muted("No wallet yet. “New wallet” creates a USDC wallet on Polygon.")
         self.wallets_layout.addWidget(self.no_wallets)
         lay.addWidget(self.wallets_box)
+        self.accounts = CustomerAccounts(self.scope)  # bank funding, saved addresses (D22/D23)
+        lay.addWidget(self.accounts)
 
         # transactions
         self.tx_box = QGroupBox("Recent transactions")
@@ -326,6 +330,7 @@ class CustomerDetail(QWidget):
         self.session = session
         self.api = session.client if session is not None else None
         self.story.set_session(session)
+        self.accounts.set_session(session)
         if session is not None:
             session.hub.changed.connect(self._on_changes)
         self.clear()
@@ -369,6 +374,7 @@ class CustomerDetail(QWidget):
         self._generation += 1
         self.scope.cancel_all()
         self.customer = None
+        self.accounts.clear()
         self.balance_timer.stop()
         self._show_placeholder(True)
 
@@ -400,6 +406,7 @@ class CustomerDetail(QWidget):
         self.banners.remove("error")
         self._set_loading(True)
         self.scope.spawn(self._load(self._generation, self.customer.id), name="detail.load")
+        self.accounts.show_customer(self.customer.id)
 
     def refresh_balances(self, *, force: bool = False) -> None:
         if self.api is None or not self.cards or not (force or self.isVisible()):
@@ -573,6 +580,9 @@ class CustomerDetail(QWidget):
             card.send_requested.connect(lambda wl: self.send_requested.emit(self.customer, wl))
             card.withdraw_requested.connect(
                 lambda wl: self.withdraw_requested.emit(self.customer, wl)
+            )
+            card.receive_requested.connect(
+                lambda wl: self.receive_requested.emit(self.customer, wl)
             )
             self.wallets_layout.addWidget(card)
             self.cards[w.id] = card

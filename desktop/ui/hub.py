@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop.display import money
+from desktop.flows.inbound import deposit_notice
 from desktop.flows.story import Seen
 from desktop.oms import errors, models
 
@@ -90,6 +91,8 @@ class ChangeHub(QObject):
     submissionFailed = Signal(str, object)  # idempotency key, exception
     notice = Signal(object)  # Notice
     followingChanged = Signal(int, int)  # resumed transactions, cash-ins still in flight
+    #: a customer's virtual accounts, deposit addresses or saved addresses changed (D22/D23)
+    accountsChanged = Signal(str)  # customer id
 
     def __init__(self, session: Session, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -107,6 +110,8 @@ class ChangeHub(QObject):
         self.seen: dict[str, list[Seen]] = {}
         self._asked: set[str] = set()  # customer ids already looked up for their name
         self._watches: dict[tuple[str, str], Any] = {}
+        self._deposit_feeds: dict[str, Any] = {}  # customer id → feed handle (D22)
+        self._deposit_refs: dict[str, int] = {}  # customer id → views watching
         self._resumed: set[tuple[str, str]] = set()  # followed since a restart: result notice
         self.submissions: dict[str, asyncio.Task] = {}  # key → task
         #: cash-in id → (server Date, monotonic receipt) of the response that set its code (D18)
@@ -229,6 +234,74 @@ class ChangeHub(QObject):
                 self.resolve_names(missing)
         if self._put("transactions", getattr(txn, "id", ""), txn) and immediate:
             self.transactionChanged.emit(txn)
+        if (
+            known is not None
+            and not known.is_terminal
+            and getattr(txn, "is_terminal", False)
+            and getattr(txn, "is_deposit", False)
+        ):
+            self._deposit_landed(txn)
+
+    # ---- deposits: money the desk did not start (D22) ------------------------------
+    def watch_deposits(self, customer_id: str) -> None:
+        """Follow a customer's new transactions (deposits to their virtual accounts and
+        deposit addresses) through the session's feed, once per customer: they are
+        published here like any other fact, and an ended deposit raises a notice. Those
+        still processing at the first look are followed too (a deposit in flight when
+        the desk opened still gets its notice)."""
+        feed = getattr(self.session, "feed", None)
+        if feed is None or not customer_id:
+            return
+        self._deposit_refs[customer_id] = self._deposit_refs.get(customer_id, 0) + 1
+        if customer_id in self._deposit_feeds:
+            return
+
+        def lost(_exc: BaseException) -> None:
+            self._deposit_feeds.pop(customer_id, None)
+
+        try:
+            self._deposit_feeds[customer_id] = feed.subscribe(
+                customer_id, self._deposit_seen, on_error=lost, include_existing=True
+            )
+        except RuntimeError:  # a closed feed (shutdown) or no running loop
+            log.debug("cannot watch deposits of %s", customer_id)
+
+    def unwatch_deposits(self, customer_id: str) -> None:
+        """A view stops watching; the customer's feed stops with the last one (browsing
+        many customers never leaves a poller per customer). Deposits already found keep
+        being followed by the tracker until they end, so their notices still come."""
+        left = self._deposit_refs.get(customer_id, 0) - 1
+        if left > 0:
+            self._deposit_refs[customer_id] = left
+            return
+        self._deposit_refs.pop(customer_id, None)
+        handle = self._deposit_feeds.pop(customer_id, None)
+        if handle is not None:
+            handle.cancel()
+
+    def _deposit_seen(self, txn: Any) -> None:
+        self.publish_transaction(txn)
+        if getattr(txn, "is_deposit", False) and not txn.is_terminal:
+            self.track_transaction(txn.id)  # followed beyond the feed's subscription
+
+    def deposit_started(self, txn: Any, customer_id: str | None = None) -> None:
+        """A deposit the desk simulated: published and followed at once (the feed need not
+        find it first; it is told so it never reports it as new)."""
+        feed = getattr(self.session, "feed", None)
+        who = customer_id or getattr(txn, "recipient", None)
+        if feed is not None and who:
+            feed.note_known(who, txn.id)
+        self.publish_transaction(txn)
+        if not txn.is_terminal:
+            self.track_transaction(txn.id)
+
+    def _deposit_landed(self, txn: Any) -> None:
+        said = deposit_notice(txn)
+        if said is None:
+            return
+        text, kind = said
+        who = self.customer_name(getattr(txn, "recipient", None) or getattr(txn, "sender", None))
+        self.notice.emit(Notice(f"deposit:{txn.id}", f"{text} ({who})", kind, txn.id))
 
     def publish_cash_in(self, ci: Any) -> None:
         if not self._put("cash_ins", getattr(ci, "id", ""), ci):
@@ -315,7 +388,9 @@ class ChangeHub(QObject):
     def _landed(self, kind: str, model: Any) -> None:
         resumed = (kind, model.id) in self._resumed
         self._resumed.discard((kind, model.id))
-        if kind == "transaction":
+        if kind == "transaction" and getattr(model, "is_deposit", False):
+            pass  # a deposit's end is said by _deposit_landed (once, in its own words)
+        elif kind == "transaction":
             status = str(model.status)
             who = self.customer_name(model.sender)
             what = f"{_amount(model.source)} for {who}"
@@ -352,6 +427,10 @@ class ChangeHub(QObject):
 
     def stop_all(self) -> None:
         self._timer.stop()
+        for handle in list(self._deposit_feeds.values()):
+            handle.cancel()
+        self._deposit_feeds.clear()
+        self._deposit_refs.clear()
         for handle in list(self._watches.values()):
             try:
                 handle.cancel()

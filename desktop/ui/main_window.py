@@ -72,6 +72,7 @@ from desktop.ui.transactions import TransactionsView
 from desktop.ui.widgets.badge import EnvironmentBadge
 from desktop.ui.widgets.banner import BannerArea
 from desktop.ui.wizards.fund import FundWizard
+from desktop.ui.wizards.receive import ReceiveDialog
 from desktop.ui.wizards.send import SendWizard
 from desktop.ui.wizards.withdraw import WithdrawWizard
 
@@ -327,6 +328,7 @@ class MainWindow(QMainWindow):
         self.detail.fund_requested.connect(self.open_fund_wizard)
         self.detail.send_requested.connect(self.open_send_wizard)
         self.detail.withdraw_requested.connect(self.open_withdraw_wizard)
+        self.detail.receive_requested.connect(self.open_receive)
         self.detail.transaction_activated.connect(self._open_customer_transaction)
         self.detail.network_error.connect(self.monitor.report)
         self.detail.customer_loaded.connect(self._on_detail_loaded)
@@ -943,6 +945,20 @@ class MainWindow(QMainWindow):
 
     def open_withdraw_wizard(self, customer=None, wallet=None) -> QWizard | None:
         return self._wizard("withdraw", customer, wallet)
+
+    def open_receive(self, customer=None, wallet=None) -> ReceiveDialog | None:
+        """Receive USDC: the wallet's deposit address, QR and copy (D22)."""
+        customer = customer or self.current_customer()
+        wallet = wallet or self.current_wallet()
+        if self.session is None or customer is None or wallet is None:
+            self.statusBar().showMessage("Choose a customer's wallet first.", 5000)
+            return None
+        cid = getattr(customer, "id", customer)
+        dlg = ReceiveDialog(self.session, cid, getattr(wallet, "id", wallet), parent=self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dlg.open()
+        self.last_wizard = dlg
+        return dlg
 
     # ------------------------------------------------------------------ go to
 

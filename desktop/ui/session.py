@@ -36,10 +36,16 @@ class Session:
     profile: Any = None  # desktop.config.Profile
     clock: Callable[[], float] = time.monotonic
     probe_fn: Callable[[], Awaitable[object]] | None = field(default=None, repr=False)
+    #: finds transactions the desk did not start (deposits, D22); built from the client
+    feed: Any = None  # desktop.oms.feed.TransactionFeed
     hub: ChangeHub = field(init=False, repr=False)
     resumed: bool = False
 
     def __post_init__(self) -> None:
+        if self.feed is None and self.client is not None:
+            from desktop.oms.feed import TransactionFeed
+
+            self.feed = TransactionFeed(self.client, tracker=self.tracker)
         self.hub = ChangeHub(self)
 
     @property
@@ -140,6 +146,8 @@ class Session:
         """Cancel the session's work, stop following, close the tracker and the client."""
         await self.scope.aclose()
         self.hub.stop_all()
+        if self.feed is not None:
+            await self.feed.aclose()
         if self.tracker is not None:
             try:
                 await self.tracker.aclose()

@@ -51,6 +51,7 @@ from PySide6.QtWidgets import (
 
 from desktop.display import KIND_NAMES, kind_name, money, plural, status_words
 from desktop.flows.explain import explain_error
+from desktop.flows.inbound import deposit_counterparty
 from desktop.oms import errors
 from desktop.tasks import TaskScope
 from desktop.ui import theme
@@ -87,6 +88,9 @@ def counterparty(t: Any, hub: Any = None, viewer: str | None = None) -> str:
             return f"{named} · {extra or cid}"
         return extra or cid or ""
 
+    inbound = deposit_counterparty(t)  # a deposit (D22): who sent it
+    if inbound:
+        return inbound
     d = t.destination
     w = d.wallet
     if viewer and viewer == t.recipient and t.sender and t.sender != viewer:

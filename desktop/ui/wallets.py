@@ -1,5 +1,5 @@
 """Wallet cards: address with copy button and QR code, status, live balance, and the
-money-moving buttons (Fund / Send / Withdraw — wired by the wizards)."""
+money-moving buttons (Fund / Send / Withdraw / Receive — wired by the wizards)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ class WalletCard(QFrame):
     fund_requested = Signal(object)  # Wallet
     send_requested = Signal(object)
     withdraw_requested = Signal(object)
+    receive_requested = Signal(object)  # a deposit address for outside USDC (D22)
 
     def __init__(self, wallet: models.Wallet, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -77,16 +78,19 @@ class WalletCard(QFrame):
         self.fund_button = QPushButton("Fund")
         self.send_button = QPushButton("Send")
         self.withdraw_button = QPushButton("Withdraw")
+        self.receive_button = QPushButton("Receive")
         for b, name in (
             (self.fund_button, "fund"),
             (self.send_button, "send"),
             (self.withdraw_button, "withdraw"),
+            (self.receive_button, "qr"),
         ):
             theme.set_icon(b, name)
         for b, sig in (
             (self.fund_button, self.fund_requested),
             (self.send_button, self.send_requested),
             (self.withdraw_button, self.withdraw_requested),
+            (self.receive_button, self.receive_requested),
         ):
             b.setAutoDefault(False)
             b.clicked.connect(lambda _=False, s=sig: s.emit(self.wallet))

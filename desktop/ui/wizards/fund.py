@@ -1,4 +1,5 @@
-"""Fund wallet (cash-in) wizard: wallet + expected amount → store → deposit code → status.
+"""Fund wallet wizard: cash at a store (wallet + expected amount → store → deposit code →
+status) or a bank transfer (wallet → the customer's virtual account, ``wizards.bank``).
 
 Limits ($20–$500 per deposit, rolling 24 h / 7 d / 30 d totals and counts, D11) are shown
 and checked before any request. The cash-in is created through the outbox in the
@@ -51,7 +52,8 @@ from desktop.ui.op import Op
 from desktop.ui.widgets.copyable import CopyableValue
 from desktop.ui.widgets.countdown import CountdownLabel
 from desktop.ui.widgets.money_field import MoneyField
-from desktop.ui.wizards.base import Banner, MoneyWizard
+from desktop.ui.wizards.bank import BankPage
+from desktop.ui.wizards.base import Banner, MoneyWizard, choice_row
 from desktop.ui.wizards.pickers import WalletPicker
 from desktop.ui.wizards.status_page import Timeline
 
@@ -85,12 +87,17 @@ class AmountPage(QWizardPage):
         self.flow = wiz.flow
         self.history: list[CashInRecord] = []
         self.history_loaded_for: str | None = None
-        self.setTitle("Fund a wallet with cash")
+        self.setTitle("Fund a wallet")
         self.setSubTitle("The customer hands cash to a store clerk with a deposit code.")
         lay = QVBoxLayout(self)
+        methods, (self.cash_method, self.bank_method) = choice_row(
+            self, "Cash at a store", "Bank transfer (ACH or wire)"
+        )
+        lay.addLayout(methods)
+        self.bank_method.toggled.connect(self._method_changed)
         self.picker = WalletPicker(wiz, label="Customer")
         lay.addWidget(self.picker)
-        box = QGroupBox("Expected cash amount")
+        box = self.cash_box = QGroupBox("Expected cash amount")
         form = QFormLayout(box)
         self.amount = MoneyField("usd")
         self.amount.unit.setText("USD")
@@ -127,6 +134,21 @@ class AmountPage(QWizardPage):
 
     def initializePage(self) -> None:
         self.flow.step = Step.SOURCE
+
+    def _method_changed(self, bank: bool) -> None:
+        self.flow.choose_method("bank" if bank else "cash")
+        self.cash_box.setVisible(not bank)
+        self.setSubTitle(
+            "The customer sends USD from their bank to account details of their own."
+            if bank
+            else "The customer hands cash to a store clerk with a deposit code."
+        )
+        self.completeChanged.emit()
+
+    def nextId(self) -> int:
+        if self.flow.is_bank:
+            return self.wiz.pageIds()[-1]  # the bank page (added last)
+        return super().nextId()
 
     def _load_history(self) -> None:
         cid = self.picker.customer_id()
@@ -204,6 +226,8 @@ class AmountPage(QWizardPage):
 
     def isComplete(self) -> bool:
         st = self.flow.request
+        if self.flow.is_bank:
+            return bool(st.wallet_id) and not self.picker.loading
         return (
             bool(st.wallet_id)
             and bool(st.amount_check())
@@ -622,6 +646,9 @@ class FundStatusPage(QWizardPage):
     def txn(self) -> Any:
         return self.flow.txn
 
+    def nextId(self) -> int:
+        return -1  # the bank page comes after it in order, never after it in a flow
+
     def initializePage(self) -> None:
         self.flow.step = Step.STATUS
         self.wiz.link(self.wiz.hub.cashInChanged, self._on_cash_in)
@@ -694,12 +721,19 @@ class FundWizard(MoneyWizard):
         wallet_id: str | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(app_ctx, "Fund wallet with cash", MoneyFlow.fund, parent)
+        super().__init__(app_ctx, "Fund wallet", MoneyFlow.fund, parent)
         self.amount_page = AmountPage(self)
         self.store_page = StorePage(self)
         self.code_page = CodePage(self)
         self.status_page = FundStatusPage(self)
-        for page in (self.amount_page, self.store_page, self.code_page, self.status_page):
+        self.bank_page = BankPage(self)  # bank transfer (D22): reached from the first page
+        for page in (
+            self.amount_page,
+            self.store_page,
+            self.code_page,
+            self.status_page,
+            self.bank_page,
+        ):
             self.addPage(page)
         if customer_id:
             self.amount_page.picker.load(customer_id, select_wallet=wallet_id)

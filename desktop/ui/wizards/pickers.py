@@ -235,6 +235,9 @@ class WalletPicker(QWidget):
         self.loading = False
         self.customer = customer
         self.wallets = wallets
+        hub = getattr(self.wizard, "hub", None)
+        if hub is not None:  # a fact learned here is the session's (names in notices)
+            hub.publish_customer(customer)
         self.balances = balances
         self.name_label.setText(
             f"{customer.display_name} <{customer.email}>"
