@@ -65,7 +65,7 @@ from desktop.ui.customers import (
 from desktop.ui.developers import DevelopersView
 from desktop.ui.dialogs import CustomerFormDialog, NewWalletDialog, ResourceDialog
 from desktop.ui.goto import GoToBox, NavHistory, Target, parse_target
-from desktop.ui.hub import Changes, Notice
+from desktop.ui.hub import ChangeHub, Changes, Notice
 from desktop.ui.op import Op, error_text
 from desktop.ui.session import Session
 from desktop.ui.transactions import TransactionsView
@@ -101,6 +101,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings()
         self.scope = TaskScope("main-window")
         self.session: Session | None = None
+        self._listening: ChangeHub | None = None  # the hub whose signals reach this window
         self.transactions_view: TransactionsView | None = None
         self.api: Any = None
         self.profile_name = ""
@@ -419,6 +420,7 @@ class MainWindow(QMainWindow):
         hub.changed.connect(self._on_changes)
         hub.notice.connect(self.show_notice)
         hub.followingChanged.connect(self._on_following)
+        self._listening = hub
         self.model.reset(customers_fetch(self.api))
         self.transactions_view = TransactionsView(session)
         self.transactions_view.goto.connect(self.go_to)
@@ -440,15 +442,32 @@ class MainWindow(QMainWindow):
         return scopes
 
     async def drain(self, timeout: float = 2.0) -> None:
-        """Cancel and await all the window's work (before the client closes)."""
+        """Cancel and await all the window's work (before the client closes). The session
+        is going: stop listening to its hub first, so a late batch starts no new request."""
         self.monitor.stop()
+        self._detach_hub()
         await asyncio.gather(*(sc.drain(timeout) for sc in self.task_scopes()))
+
+    def _detach_hub(self) -> None:
+        self.detail.set_session(None)  # also stops its balance timer
+        hub, self._listening = self._listening, None
+        if hub is None:
+            return
+        for sig, slot in (
+            (hub.changed, self._on_changes),
+            (hub.notice, self.show_notice),
+            (hub.followingChanged, self._on_following),
+        ):
+            try:
+                sig.disconnect(slot)
+            except (RuntimeError, TypeError):
+                pass
 
     def clear_session(self, message: str | None = None) -> None:
         self.monitor.stop()
         for sc in self.task_scopes():
             sc.cancel_all()
-        self.detail.clear()
+        self._detach_hub()
         for w in self._extra_tabs:
             idx = self.tabs.indexOf(w)
             if idx >= 0:
@@ -456,17 +475,7 @@ class MainWindow(QMainWindow):
             w.deleteLater()
         self._extra_tabs = []
         self.transactions_view = None
-        old, self.session = self.session, None
-        if old is not None:
-            for sig, slot in (
-                (old.hub.changed, self._on_changes),
-                (old.hub.notice, self.show_notice),
-                (old.hub.followingChanged, self._on_following),
-            ):
-                try:
-                    sig.disconnect(slot)
-                except (RuntimeError, TypeError):
-                    pass
+        self.session = None
         self.api = None
         self.model.reset(None, load=False)
         # Banners tied to the session's conditions go with it.
