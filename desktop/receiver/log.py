@@ -121,8 +121,14 @@ class EventLog:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self.limit = limit
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn = sqlite3.connect(
+            str(path), check_same_thread=False, isolation_level=None, timeout=30.0
+        )
+        # Switching the journal mode takes an exclusive lock, and another log on the same
+        # file (the console of a previous session, still closing) may hold a shared one: the
+        # mode is persistent, so set it only when the file is not in WAL yet.
+        if self._conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(SCHEMA)
         self._since_trim = 0

@@ -125,7 +125,9 @@ def _seed(store: Store, account: str, now: int) -> None:
     t = now - 30 * DAY_MS
     wallets: list[dict] = []
     customers: list[dict] = []
-    for i, person in enumerate(PEOPLE):
+    # The first person is created last: newest first, the desk selects them on first start,
+    # and their story (below) shows the product at work.
+    for i, person in enumerate([*PEOPLE[1:], PEOPLE[0]]):
         t += rnd.randint(DAY_MS // 4, DAY_MS)
         with store.tx() as tx:
             c = create_customer(tx, account, _identity(*person, rnd), t)
@@ -184,6 +186,45 @@ def _seed(store: Store, account: str, now: int) -> None:
             create_transaction(tx, account, {"quoteId": q["id"], "metadata": {}}, t)
         settlement.run_due(store, t + 60_000)
     settlement.run_due(store, now)
+    _story(store, account, customers[-1], wallets, now)
+
+
+def _send(store: Store, account: str, src: dict, dest: dict, amount: str, at: int) -> None:
+    req = {
+        "customerId": src["customerId"],
+        "source": {"walletId": src["id"], "asset": "usdc", "network": "polygon", "amount": amount},
+        "destination": {**dest, "asset": "usdc", "network": "polygon"},
+    }
+    with store.tx() as tx:
+        q = create_quote(tx, account, req, at)
+        create_transaction(tx, account, {"quoteId": q["id"], "metadata": {}}, at)
+
+
+def _story(store: Store, account: str, star: dict, wallets: list[dict], now: int) -> None:
+    """The customer the desk selects first: a wallet with a balance, money received from
+    another customer, completed sends, one that failed (refunded) and one still in flight
+    (it settles on screen within seconds of the first start)."""
+    mine = next((w for w in wallets if w["customerId"] == star["id"]), None)
+    others = [w for w in wallets if w["customerId"] != star["id"]]
+    if mine is None or not others:
+        return
+    friend = others[0]
+    with store.tx() as tx:
+        deposit(tx, account, friend, 200_000_000, now - 3 * 3_600_000)
+    _send(store, account, friend, {"wallet": {"id": mine["id"]}}, "125.00", now - 3_000_000)
+    _send(
+        store,
+        account,
+        mine,
+        {"wallet": {"blockchainAddress": EXTERNAL[1]}},
+        "40.00",
+        now - 2_400_000,
+    )
+    _send(store, account, mine, {"wallet": {"id": friend["id"]}}, "15.50", now - 1_800_000)
+    _send(store, account, mine, {"wallet": {"blockchainAddress": DEAD}}, "22.00", now - 1_200_000)
+    settlement.run_due(store, now)
+    # In flight at the first start: broadcast 2 s and settled 5 s later on the sandbox clock.
+    _send(store, account, mine, {"wallet": {"blockchainAddress": EXTERNAL[0]}}, "10.00", now)
 
 
 def bulk_customers(store: Store, account: str, n: int, now: int) -> None:

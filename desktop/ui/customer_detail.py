@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.display import money
+from desktop.display import kind_name, money, status_words
 from desktop.oms import errors, models
 from desktop.tasks import TaskScope
 from desktop.ui import theme
@@ -46,8 +46,10 @@ from desktop.ui.hub import Changes
 from desktop.ui.paged_model import RowsTableModel
 from desktop.ui.session import Session
 from desktop.ui.wallets import WalletCard
+from desktop.ui.widgets import mnemonics
 from desktop.ui.widgets.banner import BannerArea
 from desktop.ui.widgets.copyable import CopyableValue
+from desktop.ui.widgets.txn_story import StoryPane
 
 log = logging.getLogger(__name__)
 _Index = QModelIndex | QPersistentModelIndex
@@ -73,6 +75,7 @@ class CustomerTransactionsModel(RowsTableModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._rows: list[models.Transaction] = []
+        self.viewer: str | None = None  # the customer whose pane this is (Send vs Receive)
 
     def set_transactions(self, txns: Sequence[models.Transaction]) -> None:
         self.beginResetModel()
@@ -123,9 +126,9 @@ class CustomerTransactionsModel(RowsTableModel):
             if col == 0:
                 return format_when(t.created_at)
             if col == 1:
-                return str(t.type)
+                return kind_name(t, self.viewer)
             if col == 2:
-                return f"{t.status}" + (f" · {t.sub_status}" if t.sub_status else "")
+                return status_words(t.status, t.sub_status)
             if col == 3:
                 side = t.source
                 return money(side.amount_gross or side.amount, side.asset)
@@ -195,6 +198,7 @@ class CustomerDetail(QWidget):
         outer.addWidget(self.placeholder)
 
         self.scroll = QScrollArea()
+        self.scroll.setAccessibleName("Customer detail")
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -221,12 +225,12 @@ class CustomerDetail(QWidget):
         self.customer_id = CopyableValue("")
         idrow.addWidget(self.customer_id)
         idrow.addStretch(1)
-        self.edit_button = QPushButton("Edit…")
+        self.edit_button = QPushButton("&Edit…")
         theme.set_icon(self.edit_button, "edit")
         self.edit_button.clicked.connect(
             lambda: self.customer and self.edit_requested.emit(self.customer)
         )
-        self.wallet_button = QPushButton("New wallet")
+        self.wallet_button = QPushButton("New &wallet")
         theme.set_icon(self.wallet_button, "add-wallet")
         self.wallet_button.clicked.connect(
             lambda: self.customer and self.new_wallet_requested.emit(self.customer)
@@ -290,12 +294,22 @@ class CustomerDetail(QWidget):
         )
         self.tx_view.setMinimumHeight(140)
         self.tx_view.setShowGrid(False)
+        self.tx_view.setAccessibleName("Recent transactions")
+        self.tx_view.setToolTip("Select to read its story; double-click to open it in Transactions")
+        # Double-click opens exactly one thing: the Transactions tab, row selected.
         self.tx_view.doubleClicked.connect(
             lambda ix: self.transaction_activated.emit(ix.data(ROLE_OBJECT))
         )
+        self.tx_view.selectionModel().currentRowChanged.connect(self._story_of)
         txl.addWidget(self.tx_view)
         self.no_tx = _muted("No transactions yet.")
         txl.addWidget(self.no_tx)
+        # The same story pane as the Transactions tab (one widget).
+        self.story = StoryPane()
+        self.story.setObjectName("customerTransactionStory")
+        self.story.setMinimumHeight(260)
+        self.story.setVisible(False)
+        txl.addWidget(self.story)
         lay.addWidget(self.tx_box)
         lay.addStretch(1)
 
@@ -315,10 +329,16 @@ class CustomerDetail(QWidget):
                 pass
         self.session = session
         self.api = session.client if session is not None else None
+        self.story.set_session(session)
         self.accounts.set_session(session)
         if session is not None:
             session.hub.changed.connect(self._on_changes)
         self.clear()
+
+    def _story_of(self, current: QModelIndex, _prev: QModelIndex) -> None:
+        t = self.tx_model.transaction(current.row()) if current.isValid() else None
+        self.story.show_transaction(t, viewer=self.customer.id if self.customer else None)
+        self.story.setVisible(t is not None)
 
     # ---- the hub --------------------------------------------------------------------
 
@@ -367,9 +387,12 @@ class CustomerDetail(QWidget):
         same = self.customer is not None and self.customer.id == customer.id
         self.customer = customer
         self._render_customer(customer)
+        self.tx_model.viewer = customer.id
         if not same:
             self._render_wallets([])
             self.tx_model.set_transactions([])
+            self.story.show_transaction(None)
+            self.story.setVisible(False)
             self.no_tx.setVisible(False)
         self._show_placeholder(False)
         if reload:
@@ -564,6 +587,7 @@ class CustomerDetail(QWidget):
             self.wallets_layout.addWidget(card)
             self.cards[w.id] = card
         self.no_wallets.setVisible(not wallets)
+        mnemonics.assign(self)  # every button, the new wallet cards' too
 
 
 def _newer(known: models.Transaction | None, loaded: models.Transaction) -> models.Transaction:

@@ -39,6 +39,7 @@ from desktop.oms import errors, models
 from desktop.tasks import TaskScope
 from desktop.ui import theme, validation
 from desktop.ui.op import Op
+from desktop.ui.widgets import mnemonics
 from desktop.ui.widgets.banner import BannerArea
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,10 @@ class ScopedDialog(QDialog):
 
     def op(self, work: Callable[[], Awaitable[Any]], name: str) -> Op:
         return Op(self.scope, work, name=name).busy(*self.busy_widgets, show=self.progress)
+
+    def showEvent(self, event: Any) -> None:
+        mnemonics.assign(self)  # every button of every dialog (issue 14)
+        super().showEvent(event)
 
     def done(self, result: int) -> None:
         self.scope.cancel_all()
@@ -145,6 +150,7 @@ class CustomerFormDialog(ScopedDialog):
 
         outer = QVBoxLayout(self)
         scroll = QScrollArea()
+        scroll.setAccessibleName("Customer form")
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         body = QWidget()
@@ -195,6 +201,7 @@ class CustomerFormDialog(ScopedDialog):
 
         if customer is not None:
             self._prefill(customer)
+        mnemonics.assign(self)
         self.resize(860, 540)
 
     # ---- building ---------------------------------------------------------------
@@ -202,6 +209,7 @@ class CustomerFormDialog(ScopedDialog):
     def _field_row(self, form: QFormLayout, key: str, label: str, placeholder: str) -> None:
         edit = QLineEdit()
         edit.setObjectName(f"field:{key}")
+        edit.setAccessibleName(label.replace("&", ""))  # the form label is on its box
         edit.setPlaceholderText(placeholder)
         if key in (
             "nationality",
@@ -232,6 +240,7 @@ class CustomerFormDialog(ScopedDialog):
         if doc:
             combo = QComboBox()
             combo.setObjectName("field:identifyingInformation.type")
+            combo.setAccessibleName("Document type")
             combo.addItem("—", "")
             for t in validation.ID_TYPES:
                 combo.addItem(_DOC_LABELS[t], t)
@@ -496,6 +505,7 @@ class ResourceDialog(QDialog):
         head.setProperty("role", "heading")
         lay.addWidget(head)
         self.tree = QTreeWidget()
+        self.tree.setAccessibleName(f"Fields of {title}")
         self.tree.setColumnCount(2)
         self.tree.setHeaderLabels(["Field", "Value"])
         self.tree.setAlternatingRowColors(True)
@@ -504,13 +514,13 @@ class ResourceDialog(QDialog):
         self.tree.resizeColumnToContents(0)
         lay.addWidget(self.tree, 1)
         row = QHBoxLayout()
-        copy = QPushButton("Copy JSON")
+        copy = QPushButton("&Copy JSON")
         theme.set_icon(copy, "copy")
         copy.setAutoDefault(False)
         copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(json.dumps(raw, indent=2)))
         row.addWidget(copy)
         row.addStretch(1)
-        close = QPushButton("Close")
+        close = QPushButton("C&lose")
         close.setDefault(True)
         close.clicked.connect(self.accept)
         row.addWidget(close)

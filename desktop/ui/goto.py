@@ -87,3 +87,41 @@ class GoToBox(QLineEdit):
         self.style().unpolish(self)
         self.style().polish(self)
         self.target_requested.emit(target)
+
+
+class NavHistory:
+    """Back and forward through what the agent looked at, like a browser (no Qt).
+
+    ``visit`` drops the forward trail; a visit made while replaying (``replaying``) is
+    not recorded, so Back never loops. Places are ``(kind, id)`` tuples.
+    """
+
+    LIMIT = 200
+
+    def __init__(self) -> None:
+        self.places: list[tuple[str, str]] = []
+        self.index = -1
+        self.replaying = False
+
+    def visit(self, place: tuple[str, str]) -> None:
+        if self.replaying:
+            return
+        if 0 <= self.index < len(self.places) and self.places[self.index] == place:
+            return
+        del self.places[self.index + 1 :]
+        self.places.append(place)
+        if len(self.places) > self.LIMIT:
+            del self.places[0]
+        self.index = len(self.places) - 1
+
+    def back(self) -> tuple[str, str] | None:
+        if self.index <= 0:
+            return None
+        self.index -= 1
+        return self.places[self.index]
+
+    def forward(self) -> tuple[str, str] | None:
+        if self.index >= len(self.places) - 1:
+            return None
+        self.index += 1
+        return self.places[self.index]

@@ -29,6 +29,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop.display import money
 from desktop.flows.inbound import deposit_notice
+from desktop.flows.story import Seen
 from desktop.oms import errors, models
 
 if TYPE_CHECKING:
@@ -101,6 +102,13 @@ class ChangeHub(QObject):
         self.balances: dict[str, Any] = {}
         self.transactions: dict[str, Any] = {}
         self.cash_ins: dict[str, Any] = {}
+        #: the name cache: customer id → (name, email), filled by every page that lists
+        #: customers and by every customer published; wallet id → (owner id, address)
+        self.names: dict[str, tuple[str, str]] = {}
+        self.wallet_owners: dict[str, tuple[str, str]] = {}
+        #: transaction id → the statuses the desk saw, with the desk's time (timeline)
+        self.seen: dict[str, list[Seen]] = {}
+        self._asked: set[str] = set()  # customer ids already looked up for their name
         self._watches: dict[tuple[str, str], Any] = {}
         self._deposit_feeds: dict[str, Any] = {}  # customer id → feed handle (D22)
         self._deposit_refs: dict[str, int] = {}  # customer id → views watching
@@ -138,10 +146,76 @@ class ChangeHub(QObject):
         return True
 
     def publish_customer(self, customer: Any) -> None:
-        self._put("customers", getattr(customer, "id", ""), customer)
+        cid = getattr(customer, "id", "")
+        if cid:
+            self.learn_name(
+                cid, getattr(customer, "display_name", ""), getattr(customer, "email", "") or ""
+            )
+        self._put("customers", cid, customer)
 
     def publish_wallet(self, wallet: Any) -> None:
-        self._put("wallets", getattr(wallet, "id", ""), wallet)
+        wid = getattr(wallet, "id", "")
+        if wid and getattr(wallet, "customer_id", None):
+            self.wallet_owners[wid] = (wallet.customer_id, getattr(wallet, "address", "") or "")
+        self._put("wallets", wid, wallet)
+
+    # ---- the name cache (names, not ids) -------------------------------------------
+    def learn_name(self, customer_id: str, name: str, email: str = "") -> None:
+        """A name seen on a page (a slim customers row too); no signal, no redraw."""
+        if customer_id and (name or email):
+            self.names[customer_id] = (name or "", email or "")
+
+    def name_of(self, customer_id: str | None) -> tuple[str, str] | None:
+        return self.names.get(customer_id or "")
+
+    def label(self, customer_id: str | None, *, email: bool = True) -> str:
+        """``"Ada Lovelace <ada@example.com>"``, or the id when the name is not known yet."""
+        found = self.names.get(customer_id or "")
+        if not found:
+            return customer_id or ""
+        name, mail = found
+        return f"{name} <{mail}>" if email and mail else (name or mail or customer_id or "")
+
+    def wallet_label(self, wallet_id: str | None) -> str:
+        """``"Ada Lovelace · 0x5aAe…BeAed"`` for an OMS wallet the desk has seen."""
+        owner = self.wallet_owners.get(wallet_id or "")
+        if owner is None:
+            return wallet_id or ""
+        cid, addr = owner
+        short = f"{addr[:6]}…{addr[-4:]}" if len(addr) > 12 else addr
+        return " · ".join(x for x in (self.label(cid, email=False), short) if x)
+
+    def resolve_names(self, customer_ids: Any) -> None:
+        """Look up, once each, the customers a view shows by id only; each answer is
+        published (the name cache learns it, views redraw through ``changed``)."""
+        scope = self.session.scope
+        client = self.session.client
+        if scope is None or scope.closed or client is None:
+            return
+        wanted = [
+            c
+            for c in dict.fromkeys(customer_ids)
+            if c and c not in self.names and c not in self._asked
+        ]
+        for cid in wanted[:50]:  # a page's worth; the next page asks for the rest
+            self._asked.add(cid)
+
+            async def ask(cid: str = cid) -> None:
+                try:
+                    self.publish_customer(await client.get_customer(cid))
+                except errors.OmsError:
+                    pass  # an unknown or foreign id stays an id
+
+            scope.spawn(ask(), name=f"name {cid}", on_error=lambda _e: None)
+
+    def _saw(self, txn: Any) -> None:
+        from datetime import UTC, datetime
+
+        history = self.seen.setdefault(txn.id, [])
+        state = (str(txn.status), txn.sub_status)
+        if history and (history[-1].status, history[-1].sub_status) == state:
+            return
+        history.append(Seen(datetime.now(UTC), *state))
 
     def publish_balance(self, balance: Any) -> None:
         self._put("balances", getattr(balance, "wallet_id", ""), balance)
@@ -153,6 +227,11 @@ class ChangeHub(QObject):
         known = self.transactions.get(getattr(txn, "id", ""))
         if known is not None and known.is_terminal and not getattr(txn, "is_terminal", False):
             return
+        if getattr(txn, "id", ""):
+            self._saw(txn)
+            missing = [c for c in (txn.sender, txn.recipient) if c and c not in self.names]
+            if missing:
+                self.resolve_names(missing)
         if self._put("transactions", getattr(txn, "id", ""), txn) and immediate:
             self.transactionChanged.emit(txn)
         if (
@@ -246,11 +325,10 @@ class ChangeHub(QObject):
 
     def customer_name(self, customer_id: str | None) -> str:
         c = self.customers.get(customer_id or "")
-        return (
-            (getattr(c, "display_name", "") or customer_id or "unknown customer")
-            if c
-            else (customer_id or "unknown customer")
-        )
+        if c is not None:
+            return getattr(c, "display_name", "") or customer_id or "unknown customer"
+        found = self.names.get(customer_id or "")
+        return (found[0] or found[1]) if found else (customer_id or "unknown customer")
 
     # ---- tracking (the tracker is the only poller) ----------------------------------
     def _watch(self, kind: str, ident: str, publish: Callable[[Any], None]) -> None:

@@ -21,6 +21,7 @@ from PySide6.QtCore import (
     QRect,
     QSettings,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QIcon, QKeySequence
@@ -47,6 +48,7 @@ from PySide6.QtWidgets import (
 
 from desktop import __version__
 from desktop.config import TRUSTED_LAN_WARNING
+from desktop.display import plural
 from desktop.oms import errors, models
 from desktop.tasks import TaskScope
 from desktop.ui import theme
@@ -61,8 +63,8 @@ from desktop.ui.customers import (
     detect_search_mode,
 )
 from desktop.ui.developers import DevelopersView
-from desktop.ui.goto import GoToBox, Target, parse_target
-from desktop.ui.hub import Changes, Notice
+from desktop.ui.goto import GoToBox, NavHistory, Target, parse_target
+from desktop.ui.hub import ChangeHub, Changes, Notice
 from desktop.ui.op import Op, error_text
 from desktop.ui.session import Session
 from desktop.ui.transactions import TransactionsView
@@ -74,6 +76,8 @@ if TYPE_CHECKING:  # the dialogs and wizards are imported when first opened (sta
     from desktop.ui.wizards.receive import ReceiveDialog
 
 log = logging.getLogger(__name__)
+
+SEARCH_DEBOUNCE_MS = 250  # the customers search runs once typing pauses this long
 
 
 class MainWindow(QMainWindow):
@@ -96,6 +100,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings()
         self.scope = TaskScope("main-window")
         self.session: Session | None = None
+        self._listening: ChangeHub | None = None  # the hub whose signals reach this window
         self.transactions_view: TransactionsView | None = None
         self.api: Any = None
         self.profile_name = ""
@@ -144,10 +149,23 @@ class MainWindow(QMainWindow):
         self.new_wallet_action = self._act(
             "New &wallet…", lambda: self.new_wallet(), "Ctrl+Shift+W", "add-wallet", "newWallet"
         )
-        self.fund_action = self._act("&Fund…", lambda: self._wizard_from_menu("fund"), None, "fund")
-        self.send_action = self._act("&Send…", lambda: self._wizard_from_menu("send"), None, "send")
+        self.fund_action = self._act(
+            "&Fund…", lambda: self._wizard_from_menu("fund"), "Ctrl+Shift+F", "fund", "fund"
+        )
+        self.send_action = self._act(
+            "&Send…", lambda: self._wizard_from_menu("send"), "Ctrl+Shift+S", "send", "send"
+        )
         self.withdraw_action = self._act(
-            "&Withdraw…", lambda: self._wizard_from_menu("withdraw"), None, "withdraw"
+            "&Withdraw to bank…",
+            lambda: self._wizard_from_menu("withdraw"),
+            "Ctrl+Shift+B",
+            "withdraw",
+            "withdraw",
+        )
+        self.back_action = self._act("&Back", self.go_back, "Alt+Left", None, "back")
+        self.forward_action = self._act("F&orward", self.go_forward, "Alt+Right", None, "forward")
+        self.shortcuts_action = self._act(
+            "&Keyboard shortcuts", self.show_shortcuts, "F1", None, "shortcuts"
         )
         self.refresh_action = self._act("&Refresh", self.refresh, "F5", "refresh", "refresh")
         self.refresh_action.setShortcuts([QKeySequence("F5"), QKeySequence("Ctrl+R")])
@@ -177,9 +195,16 @@ class MainWindow(QMainWindow):
             self.settings_action,
             self.edit_customer_action,
             self.new_wallet_action,
+            self.fund_action,
+            self.send_action,
+            self.withdraw_action,
+            self.back_action,
+            self.forward_action,
+            self.shortcuts_action,
         ):
             a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             self.addAction(a)
+        self.history = NavHistory()
 
     def _build_toolbar(self) -> None:
         tb = QToolBar("Main")
@@ -207,6 +232,10 @@ class MainWindow(QMainWindow):
         self.search_box.setAccessibleName("Search customers")
         self.search_box.textChanged.connect(self._on_search_text)
         self.search_box.returnPressed.connect(self.run_search)
+        self.search_timer = QTimer(self)
+        self.search_timer.setSingleShot(True)
+        self.search_timer.setInterval(SEARCH_DEBOUNCE_MS)
+        self.search_timer.timeout.connect(self.run_search)
         tb.addWidget(self.search_box)
         tb.addSeparator()
         self.goto_box = GoToBox()
@@ -243,6 +272,7 @@ class MainWindow(QMainWindow):
         lay.addWidget(self.production_strip)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
+        self.tabs.setAccessibleName("Views")
         self.tabs.setDocumentMode(True)
         lay.addWidget(self.tabs, 1)
         # Banners sit below the content: one appearing shrinks the tabs from below, so
@@ -290,6 +320,9 @@ class MainWindow(QMainWindow):
 
         self.detail = CustomerDetail()
         self.detail.setObjectName("customerDetail")
+        self.detail.setAccessibleName("Customer")
+        self.customers_page.setAccessibleName("Customers page")
+        self.splitter.setAccessibleName("Customers and detail")
         self.detail.edit_requested.connect(self.edit_customer)
         self.detail.new_wallet_requested.connect(self.new_wallet)
         self.detail.fund_requested.connect(self.open_fund_wizard)
@@ -330,6 +363,8 @@ class MainWindow(QMainWindow):
         m.addAction(self.refresh_action)
         m.addAction(self.find_action)
         m.addAction(self.goto_action)
+        m.addAction(self.back_action)
+        m.addAction(self.forward_action)
         m.addSeparator()
         tm = m.addMenu("&Theme")
         group = QActionGroup(self)
@@ -341,6 +376,7 @@ class MainWindow(QMainWindow):
             group.addAction(a)
             tm.addAction(a)
         m = mb.addMenu("&Help")
+        m.addAction(self.shortcuts_action)
         m.addAction(self.logs_action)
         m.addAction(self.about_action)
 
@@ -383,6 +419,7 @@ class MainWindow(QMainWindow):
         hub.changed.connect(self._on_changes)
         hub.notice.connect(self.show_notice)
         hub.followingChanged.connect(self._on_following)
+        self._listening = hub
         self.model.reset(customers_fetch(self.api))
         self.transactions_view = TransactionsView(session)
         self.transactions_view.goto.connect(self.go_to)
@@ -404,15 +441,32 @@ class MainWindow(QMainWindow):
         return scopes
 
     async def drain(self, timeout: float = 2.0) -> None:
-        """Cancel and await all the window's work (before the client closes)."""
+        """Cancel and await all the window's work (before the client closes). The session
+        is going: stop listening to its hub first, so a late batch starts no new request."""
         self.monitor.stop()
+        self._detach_hub()
         await asyncio.gather(*(sc.drain(timeout) for sc in self.task_scopes()))
+
+    def _detach_hub(self) -> None:
+        self.detail.set_session(None)  # also stops its balance timer
+        hub, self._listening = self._listening, None
+        if hub is None:
+            return
+        for sig, slot in (
+            (hub.changed, self._on_changes),
+            (hub.notice, self.show_notice),
+            (hub.followingChanged, self._on_following),
+        ):
+            try:
+                sig.disconnect(slot)
+            except (RuntimeError, TypeError):
+                pass
 
     def clear_session(self, message: str | None = None) -> None:
         self.monitor.stop()
         for sc in self.task_scopes():
             sc.cancel_all()
-        self.detail.clear()
+        self._detach_hub()
         for w in self._extra_tabs:
             idx = self.tabs.indexOf(w)
             if idx >= 0:
@@ -420,17 +474,7 @@ class MainWindow(QMainWindow):
             w.deleteLater()
         self._extra_tabs = []
         self.transactions_view = None
-        old, self.session = self.session, None
-        if old is not None:
-            for sig, slot in (
-                (old.hub.changed, self._on_changes),
-                (old.hub.notice, self.show_notice),
-                (old.hub.followingChanged, self._on_following),
-            ):
-                try:
-                    sig.disconnect(slot)
-                except (RuntimeError, TypeError):
-                    pass
+        self.session = None
         self.api = None
         self.model.reset(None, load=False)
         # Banners tied to the session's conditions go with it.
@@ -478,9 +522,9 @@ class MainWindow(QMainWindow):
             return
         parts = []
         if txns:
-            parts.append(f"{txns} transaction(s)")
+            parts.append(plural(txns, "transaction"))
         if cash_ins:
-            parts.append(f"{cash_ins} cash-in(s)")
+            parts.append(plural(cash_ins, "cash-in"))
         self.banners.set(
             "following",
             f"Following {' and '.join(parts)} still in flight since the last start.",
@@ -554,13 +598,18 @@ class MainWindow(QMainWindow):
         shown = self.view_model().rowCount()
         more = " (more on scroll)" if self.model.has_more else ""
         if shown != n:
-            self.count_label.setText(f"{shown:,} of {n:,} loaded customers{more}")
+            self.count_label.setText(f"{shown:,} of {plural(n, 'loaded customer')}{more}")
         else:
-            self.count_label.setText(f"{n:,} customers{more}")
+            self.count_label.setText(plural(n, "customer") + more)
 
     # ------------------------------------------------------------------ customers
 
-    def _on_page_loaded(self, _n: int) -> None:
+    def _on_page_loaded(self, n: int) -> None:
+        if self.session is not None and n > 0:  # the name cache learns every listed name
+            hub = self.session.hub
+            rows = self.model._rows[-n:]
+            for row in rows:
+                hub.learn_name(row[0], row[1], row[2])
         self.banners.remove("customers")
         self._update_count()
         if (
@@ -625,13 +674,25 @@ class MainWindow(QMainWindow):
             self.table.scrollTo(ix)
 
     def select_customer(self, customer: models.Customer) -> None:
-        """Select the customer's row if loaded; show the detail either way."""
+        """Switch to the Customers tab and select the customer's row if loaded (a name
+        filter that hides it is cleared); show the detail either way."""
+        self.tabs.setCurrentWidget(self.customers_page)
+        row = self.model.row_of(customer.id)
+        if (
+            row >= 0
+            and self.table.model() is self.proxy
+            and not self.proxy.mapFromSource(self.model.index(row, 0)).isValid()
+        ):
+            self.search_box.clear()  # go-to clears a filter that would hide its result
         if self.model.row_of(customer.id) >= 0:
             self.model.replace_object(customer)
             if self._select_loaded(customer.id):
                 return
+        if self._server_filter is not None:
+            self.search_box.clear()  # a server search that hides the result is dropped
         self.table.selectionModel().clearSelection()
         self.detail.show_customer(customer)
+        self.history.visit(("customer", customer.id))
         self._update_actions()
 
     def _on_current_row(self, current: QModelIndex, _prev: QModelIndex) -> None:
@@ -640,6 +701,8 @@ class MainWindow(QMainWindow):
         obj = current.data(ROLE_OBJECT)
         if obj is not None and (self.detail.customer is None or self.detail.customer.id != obj.id):
             self.detail.show_customer(obj)
+        if obj is not None:
+            self.history.visit(("customer", obj.id))
         self._update_actions()
 
     def _on_detail_loaded(self, customer: models.Customer) -> None:
@@ -688,7 +751,7 @@ class MainWindow(QMainWindow):
             self.search_box.setPlaceholderText("Filter loaded customers by name  (Ctrl+F)")
         else:
             self.set_name_filter("")
-            self.search_box.setPlaceholderText(f"{mode} — press Enter to search  (Ctrl+F)")
+            self.search_box.setPlaceholderText(f"Search by {mode.lower()}  (Ctrl+F)")
         self._update_count()
 
     def _on_search_text(self, text: str) -> None:
@@ -696,12 +759,17 @@ class MainWindow(QMainWindow):
         if mode != self.search_mode.currentText():
             self.search_mode.setCurrentText(mode)
         if mode == "Name":
+            self.search_timer.stop()
             self.set_name_filter(text)
         elif not text.strip() and self._server_filter is not None:
+            self.search_timer.stop()
             self.run_search()
+        else:  # the server modes search as you type, once typing pauses
+            self.search_timer.start()
 
     def run_search(self) -> None:
         """Apply the search box: server filters reset the model to filtered pages."""
+        self.search_timer.stop()
         if self.api is None:
             return
         mode, text = self.search_mode.currentText(), self.search_box.text().strip()
@@ -960,6 +1028,14 @@ class MainWindow(QMainWindow):
             return self.run_op(
                 "goto", f"Opening {v}", open_wallet, done, not_found=f"Nothing found for {v}."
             )
+        if target.kind == "transaction" and self.transactions_view is not None:
+            return self.run_op(
+                "goto",
+                f"Opening {v}",
+                lambda: api.get_transaction(v),
+                self.show_transaction,
+                not_found=f"No transaction {v}.",
+            )
         getter = {
             "transaction": ("get_transaction", "Transaction"),
             "quote": ("get_quote", "Quote"),
@@ -974,14 +1050,93 @@ class MainWindow(QMainWindow):
         )
 
     def _open_customer_transaction(self, txn: models.Transaction) -> None:
-        """Double-click in the customer's recent transactions: the full, filtered list."""
-        customer = self.detail.customer
-        if customer is not None and txn is not None:
-            self.open_customer_transactions(customer.id, txn.id)
-
-    def show_transaction(self, txn: models.Transaction) -> None:
+        """Double-click in the customer's recent transactions opens exactly one thing:
+        the Transactions tab with that row selected (filters that hide it cleared)."""
         if txn is not None:
+            self.show_transaction(txn)
+
+    def show_transaction(self, txn: models.Transaction, *, record: bool = True) -> None:
+        """Switch to the Transactions tab and select ``txn`` (its story in the detail)."""
+        if txn is None:
+            return
+        view = self.transactions_view
+        if view is None:
             self.show_resource(f"Transaction {txn.id}", txn)
+            return
+        self.tabs.setCurrentWidget(view)
+        view.reveal(txn)
+        if record:
+            self.history.visit(("transaction", txn.id))
+
+    # ---- back / forward (Alt+Left / Alt+Right) --------------------------------------
+
+    def go_back(self) -> None:
+        self._navigate(self.history.back())
+
+    def go_forward(self) -> None:
+        self._navigate(self.history.forward())
+
+    def _navigate(self, place: tuple[str, str] | None) -> None:
+        if place is None or self.api is None:
+            return
+        kind, ident = place
+        self.history.replaying = True
+        try:
+            if kind == "customer":
+                c = self.session.hub.customers.get(ident) if self.session else None
+                if c is not None:
+                    self.select_customer(c)
+                else:
+                    self.go_to(ident)
+            else:
+                t = self.session.hub.transactions.get(ident) if self.session else None
+                if t is not None:
+                    self.show_transaction(t, record=False)
+                else:
+                    self.go_to(ident)
+        finally:
+            self.history.replaying = False
+
+    def show_shortcuts(self) -> QDialog:
+        """Help › Keyboard shortcuts: read from the actions themselves (never out of date)."""
+        from PySide6.QtWidgets import QDialogButtonBox, QTableWidget, QTableWidgetItem
+
+        dlg = QDialog(self)
+        dlg.setObjectName("shortcutsSheet")
+        dlg.setWindowTitle("Keyboard shortcuts")
+        lay = QVBoxLayout(dlg)
+        rows = []
+        for a in self.actions():
+            keys = ", ".join(
+                k.toString(QKeySequence.SequenceFormat.NativeText) for k in a.shortcuts()
+            )
+            if keys:
+                rows.append((a.text().replace("&", "").rstrip("…"), keys))
+        rows += [
+            ("Confirm a valid quote (quote page)", "Enter"),
+            ("Next / Back in a wizard", "Alt+N / Alt+B"),
+        ]
+        table = QTableWidget(len(rows), 2)
+        table.setObjectName("shortcutsTable")
+        table.setAccessibleName("Keyboard shortcuts")
+        table.setHorizontalHeaderLabels(["Action", "Shortcut"])
+        table.verticalHeader().setVisible(False)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        for r, (what, keys) in enumerate(rows):
+            table.setItem(r, 0, QTableWidgetItem(what))
+            table.setItem(r, 1, QTableWidgetItem(keys))
+        table.resizeColumnsToContents()
+        table.horizontalHeader().setStretchLastSection(True)
+        lay.addWidget(table)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(dlg.reject)
+        buttons.button(QDialogButtonBox.StandardButton.Close).setText("&Close")
+        lay.addWidget(buttons)
+        dlg.resize(460, 480)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dlg.open()
+        self.last_shortcuts = dlg
+        return dlg
 
     def show_resource(self, title: str, obj: Any) -> ResourceDialog:
         from desktop.ui.dialogs import ResourceDialog

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Callable
 from datetime import UTC, datetime, time
@@ -20,8 +21,10 @@ from typing import Any
 
 from PySide6.QtCore import (
     QDate,
+    QItemSelectionModel,
     QModelIndex,
     QPersistentModelIndex,
+    QSortFilterProxyModel,
     Qt,
     QTimer,
     Signal,
@@ -34,19 +37,18 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
+    QLineEdit,
+    QProgressBar,
     QProgressDialog,
     QPushButton,
     QSplitter,
     QTableView,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop.display import kind_name, money
+from desktop.display import KIND_NAMES, kind_name, money, plural, status_words
 from desktop.flows.explain import explain_error
 from desktop.flows.inbound import deposit_counterparty
 from desktop.oms import errors
@@ -57,17 +59,12 @@ from desktop.ui.op import Op
 from desktop.ui.paged_model import Fetch, PagedModel
 from desktop.ui.session import Session
 from desktop.ui.widgets.banner import BannerArea
-from desktop.ui.widgets.copyable import CopyableValue
+from desktop.ui.widgets.txn_story import StoryPane
 
 PAGE_SIZE = 100
 
 COLUMNS = ("Created", "Type", "Status", "Sent", "Received", "Counterparty", "Completed", "Id")
 COLUMN_WIDTHS = (145, 75, 175, 125, 125, 210, 145, 250)
-TYPE_LABELS = {
-    "cryptoToCrypto": "Send",
-    "cryptoToFiat": "Withdraw",
-    "fiatToCrypto": "Cash-in",
-}
 STATUS_KINDS = {"completed": "success", "failed": "error", "processing": "info"}
 
 
@@ -81,43 +78,74 @@ def _when(dt: datetime | None) -> str:
     return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if dt else ""
 
 
-def counterparty(t: Any) -> str:
+def counterparty(t: Any, hub: Any = None, viewer: str | None = None) -> str:
+    """Who is on the other side, by name and email beside the id (the hub's name cache)."""
+
+    def who(cid: str | None, extra: str = "") -> str:
+        named = hub.label(cid) if hub is not None else (cid or "")
+        if named and named != cid and cid:
+            return f"{named} · {extra or cid}"
+        return extra or cid or ""
+
     inbound = deposit_counterparty(t)  # a deposit (D22): who sent it
     if inbound:
         return inbound
     d = t.destination
     w = d.wallet
+    if viewer and viewer == t.recipient and t.sender and t.sender != viewer:
+        return who(t.sender)  # a Receive: the other side is the sender
     if w is not None and w.id:  # an OMS wallet: name the other customer, else the wallet
         if t.recipient and t.recipient != t.sender:
-            return t.recipient
-        return w.id
+            return who(t.recipient, w.id)
+        return hub.wallet_label(w.id) if hub is not None else w.id
     if w is not None and w.blockchain_address:
         return w.blockchain_address
     acc = (w.external_account_id if w is not None else None) or d.external_account_id
     if acc:
         masked = (d.bank_details or {}).get("accountNumber") or ""
         return f"{acc} {masked}".strip()
-    return t.recipient or ""
+    return who(t.recipient)
 
 
 def _money(amount: Any, asset: str | None) -> str:
     return money(amount, asset or "") if amount is not None else ""
 
 
-def row_values(t: Any) -> tuple[str, ...]:
+def row_values(t: Any, hub: Any = None, viewer: str | None = None) -> tuple[str, ...]:
     s, d = t.source, t.destination
-    kind = str(t.type)
-    status = str(t.status) + (f" · {t.sub_status}" if t.sub_status else "")
     return (
         _when(t.created_at),
-        kind_name(t) if t.is_deposit else TYPE_LABELS.get(kind, kind),
-        status,
+        kind_name(t, viewer),
+        status_words(t.status, t.sub_status),
         _money(s.amount_gross, s.asset),
         _money(d.amount_net, d.asset),
-        counterparty(t),
+        counterparty(t, hub, viewer),
         _when(t.completed_at),
         t.id,
     )
+
+
+def search_text(t: Any, hub: Any = None) -> str:
+    """What the free-text filter looks in: id, names and emails, amounts, addresses,
+    the tx hash, the last 4 digits of a bank account (lower case)."""
+    s, d = t.source, t.destination
+    parts = [t.id, t.quote_id, t.cash_in_id, t.sender, t.recipient, kind_name(t)]
+    for cid in (t.sender, t.recipient):
+        found = hub.name_of(cid) if hub is not None else None
+        if found:
+            parts.extend(found)
+    for side in (s, d):
+        w = side.wallet
+        parts += [side.wallet_id, side.tx_hash, side.blockchain_address]
+        if w is not None:
+            parts += [w.id, w.blockchain_address, w.external_account_id]
+        for amount in (side.amount_gross, side.amount_net, side.amount):
+            if amount is not None:
+                parts += [money(amount), money(amount, grouping=False), format(amount, "f")]
+        acct = str((side.bank_details or {}).get("accountNumber") or "")
+        if acct:
+            parts.append(acct[-4:])
+    return " ".join(str(p) for p in parts if p).lower()
 
 
 def transactions_fetch(ctx: Session, filters: dict[str, Any]) -> Fetch:
@@ -162,7 +190,9 @@ class TransactionsModel(PagedModel):
         super().__init__(scope, transactions_fetch(ctx, {}), parent)
         self.ctx = ctx
         self.filters: dict[str, Any] = {}
+        self.viewer: str | None = None  # the customer whose list this is (Send vs Receive)
         self._display: dict[str, tuple[str, ...]] = {}  # id → cells, computed by data()
+        self._search: dict[str, str] = {}  # id → what the free-text filter looks in
         self._pending: dict[str, Any] = {}
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -179,7 +209,7 @@ class TransactionsModel(PagedModel):
             t = self._rows[index.row()]
             shown = self._display.get(t.id)
             if shown is None:  # only rows that are painted pay for formatting
-                shown = self._display[t.id] = row_values(t)
+                shown = self._display[t.id] = row_values(t, self.ctx.hub, self.viewer)
             return shown[index.column()]
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == 2:
             return status_color(str(self._rows[index.row()].status))
@@ -195,7 +225,22 @@ class TransactionsModel(PagedModel):
 
     def rows_cleared(self) -> None:
         self._display.clear()
+        self._search.clear()
         self._pending.clear()
+
+    def search_text(self, t: Any) -> str:
+        found = self._search.get(t.id)
+        if found is None:
+            found = self._search[t.id] = search_text(t, self.ctx.hub)
+        return found
+
+    def names_changed(self) -> None:
+        """The name cache learned names: counterparty cells and search text are redone."""
+        if not self._rows:
+            return
+        self._display.clear()
+        self._search.clear()
+        self.dataChanged.emit(self.index(0, 5), self.index(len(self._rows) - 1, 5))
 
     def page_arrived(self, new: list[Any]) -> None:
         self.rowsArrived.emit(new)
@@ -240,6 +285,7 @@ class TransactionsModel(PagedModel):
             if row is not None:
                 self._rows[row] = txn
                 self._display.pop(txn.id, None)
+                self._search.pop(txn.id, None)
                 changed.append(row)
             elif self.matches(txn) and self._is_newest_window(txn):
                 new.append(txn)
@@ -265,103 +311,34 @@ class TransactionsModel(PagedModel):
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
 
-def flatten(data: Any, prefix: str = "") -> list[tuple[str, str]]:
-    """Every field of a JSON object as (dotted path, text), in order."""
-    out: list[tuple[str, str]] = []
-    if isinstance(data, dict):
-        for k, v in data.items():
-            out.extend(flatten(v, f"{prefix}.{k}" if prefix else str(k)))
-        if not data and prefix:
-            out.append((prefix, "{}"))
-    elif isinstance(data, list):
-        for i, v in enumerate(data):
-            out.extend(flatten(v, f"{prefix}[{i}]"))
-        if not data and prefix:
-            out.append((prefix, "[]"))
-    else:
-        out.append((prefix, "null" if data is None else str(data)))
-    return out
+class TextFilterProxy(QSortFilterProxyModel):
+    """The free-text filter over what is loaded (paging still reaches the source)."""
 
-
-class DetailPane(QWidget):
-    """Every field of the selected transaction, with links to its quote, cash-in, customer."""
-
-    goto = Signal(str)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, model: TransactionsModel, parent: Any = None) -> None:
         super().__init__(parent)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        self.title = QLabel("Select a transaction")
-        f = self.title.font()
-        f.setBold(True)
-        f.setPointSize(f.pointSize() + 2)
-        self.title.setFont(f)
-        self.title.setWordWrap(True)
-        lay.addWidget(self.title)
-        self.id_label = CopyableValue()
-        lay.addWidget(self.id_label)
-        self.summary = QLabel()
-        self.summary.setWordWrap(True)
-        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
-        self.summary.linkActivated.connect(lambda href: self.goto.emit(href))
-        lay.addWidget(self.summary)
-        self.tree = QTreeWidget()
-        self.tree.setColumnCount(2)
-        self.tree.setHeaderLabels(["Field", "Value"])
-        self.tree.setRootIsDecorated(False)
-        self.tree.setAlternatingRowColors(True)
-        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        lay.addWidget(self.tree, 1)
-        self.txn: Any = None
+        self.setSourceModel(model)
+        self.text = ""
+        self.setDynamicSortFilter(False)
 
-    def show_transaction(self, t: Any) -> None:
-        self.txn = t
+    def set_text(self, text: str) -> None:
+        self.text = text.strip().lower()
+        self.refilter()
+
+    def refilter(self) -> None:
+        if hasattr(self, "beginFilterChange"):  # Qt ≥ 6.10; invalidateFilter is deprecated
+            self.beginFilterChange()
+            self.endFilterChange()
+        else:  # pragma: no cover - older Qt
+            self.invalidateFilter()
+
+    def filterAcceptsRow(self, row: int, parent: Any) -> bool:
+        if not self.text:
+            return True
+        src = self.sourceModel()
+        t = src.transaction(row)
         if t is None:
-            self.title.setText("Select a transaction")
-            self.id_label.set_value("")
-            self.summary.setText("")
-            self.tree.clear()
-            return
-        s, d = t.source, t.destination
-        kind = TYPE_LABELS.get(str(t.type), str(t.type))
-        self.title.setText(f"{kind} · {t.status}" + (f" · {t.sub_status}" if t.sub_status else ""))
-        self.id_label.set_value(t.id)
-        links = []
-        if t.quote_id:
-            links.append(f"Quote <a href='{t.quote_id}'>{t.quote_id}</a>")
-        if t.cash_in_id:
-            links.append(f"Cash-in <a href='{t.cash_in_id}'>{t.cash_in_id}</a>")
-        for label, cid in (("Sender", t.sender), ("Recipient", t.recipient)):
-            if cid:
-                links.append(f"{label} <a href='{cid}'>{cid}</a>")
-        fees = s.fees
-        lines = [
-            f"Sent {_money(s.amount_gross, s.asset)} · received {_money(d.amount_net, d.asset)}",
-            "Fees: "
-            + ", ".join(
-                f"{name} {_money(v, s.asset)}"
-                for name, v in (
-                    ("OMS", fees.oms),
-                    ("gas", fees.gas),
-                    ("developer", fees.developer),
-                    ("rail", fees.rail),
-                    ("total", fees.total),
-                )
-                if v is not None
-            ),
-            f"Rates: exchange {t.rates.exchange_rate or '—'} · effective "
-            f"{t.rates.effective_rate or '—'}",
-        ]
-        if t.error is not None:
-            lines.append(
-                f"<span style='color:{theme.colors().error[1]}'>"
-                f"Error {t.error.code}: {explain_error(t.error)}</span>"
-            )
-        self.summary.setText("<br>".join([*lines, " · ".join(links)]))
-        self.tree.clear()
-        items = [QTreeWidgetItem([k, v]) for k, v in flatten(t.raw)]
-        self.tree.addTopLevelItems(items)
+            return False
+        return all(word in src.search_text(t) for word in self.text.split())
 
 
 class TransactionsView(QWidget):
@@ -379,12 +356,22 @@ class TransactionsView(QWidget):
         self.scope = TaskScope("transactions view")
         self.customer_id = customer_id
         self.model = TransactionsModel(self.ctx, self.scope, self)
+        self.model.viewer = customer_id
+        self.proxy = TextFilterProxy(self.model, self)
+        self._load_all: Any = None
         lay = QVBoxLayout(self)
         self.banners = BannerArea()
         lay.addWidget(self.banners)
 
         bar = QHBoxLayout()
+        self.search = QLineEdit()
+        self.search.setObjectName("transactionsSearch")
+        self.search.setPlaceholderText("Filter loaded: id, name, email, amount, address, hash…")
+        self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("Filter loaded transactions")
+        self.search.setMinimumWidth(160)
         self.status = QComboBox()
+        self.status.setAccessibleName("Status filter")
         for text, value in (
             ("Any status", ""),
             ("Processing", "processing"),
@@ -393,55 +380,80 @@ class TransactionsView(QWidget):
         ):
             self.status.addItem(text, value)
         self.type = QComboBox()
+        self.type.setAccessibleName("Type filter")
         for text, value in (
             ("Any type", ""),
-            ("Send", "cryptoToCrypto"),
-            ("Withdraw", "cryptoToFiat"),
-            ("Cash-in", "fiatToCrypto"),
+            (f"{KIND_NAMES['send']} or {KIND_NAMES['receive'].lower()}", "cryptoToCrypto"),
+            (KIND_NAMES["withdraw"], "cryptoToFiat"),
+            (f"{KIND_NAMES['fund_cash']} or {KIND_NAMES['bank_deposit'].lower()}", "fiatToCrypto"),
         ):
             self.type.addItem(text, value)
-        self.use_dates = QCheckBox("From")
+        self.use_dates = QCheckBox("Fro&m")
+        self.use_dates.setAccessibleName("Filter by date")
         self.date_from = QDateEdit(QDate.currentDate().addDays(-30))
+        self.date_from.setAccessibleName("From date")
         self.date_to = QDateEdit(QDate.currentDate())
+        self.date_to.setAccessibleName("To date")
         for de in (self.date_from, self.date_to):
             de.setCalendarPopup(True)
             de.setDisplayFormat("yyyy-MM-dd")
             de.setEnabled(False)
         self.use_dates.toggled.connect(self.date_from.setEnabled)
         self.use_dates.toggled.connect(self.date_to.setEnabled)
-        self.refresh_button = QPushButton("Refresh")
-        self.export_button = QPushButton("Export CSV…")
+        self.refresh_button = QPushButton("Re&fresh")
+        self.load_all_button = QPushButton("&Load all")
+        self.load_all_button.setToolTip("Page through every remaining transaction (cancellable)")
+        self.load_all_progress = QProgressBar()
+        self.load_all_progress.setObjectName("loadAllProgress")
+        self.load_all_progress.setAccessibleName("Loading all transactions")
+        self.load_all_progress.setRange(0, 0)
+        self.load_all_progress.setMaximumWidth(120)
+        self.load_all_progress.setVisible(False)
+        self.export_button = QPushButton("E&xport CSV…")
         self.count_label = QLabel()
-        for w in (
-            self.status,
-            self.type,
-            self.use_dates,
-            self.date_from,
-            QLabel("to"),
-            self.date_to,
-            self.refresh_button,
-        ):
-            bar.addWidget(w)
-        bar.addStretch(1)
-        bar.addWidget(self.count_label)
-        bar.addWidget(self.export_button)
+        self.count_label.setObjectName("transactionsCount")
+        # Two rows, so the tab fits a 1024-pixel window: what to look for, then the dates
+        # and what to do with the list.
+        for combo in (self.status, self.type):
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(12)
+        bar.addWidget(self.search, 1)
+        bar.addWidget(self.status)
+        bar.addWidget(self.type)
         lay.addLayout(bar)
+        bar2 = QHBoxLayout()
+        for w in (self.use_dates, self.date_from, QLabel("to"), self.date_to, self.refresh_button):
+            bar2.addWidget(w)
+        bar2.addStretch(1)
+        bar2.addWidget(self.count_label)
+        bar2.addWidget(self.load_all_progress)
+        bar2.addWidget(self.load_all_button)
+        bar2.addWidget(self.export_button)
+        lay.addLayout(bar2)
 
         split = QSplitter(Qt.Orientation.Horizontal)
+        split.setChildrenCollapsible(False)
         self.table = QTableView()
-        self.table.setModel(self.model)
+        self.table.setObjectName("transactionsTable")
+        self.table.setAccessibleName("Transactions")
+        self.table.setModel(self.proxy)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(24)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setWordWrap(False)
+        self.table.setMinimumWidth(320)
         header = self.table.horizontalHeader()
         for col, width in enumerate(COLUMN_WIDTHS):
             header.resizeSection(col, width)
         split.addWidget(self.table)
-        self.detail = DetailPane()
+        self.detail = StoryPane(session)
+        self.detail.setMinimumWidth(280)
         self.detail.goto.connect(self.goto)
         split.addWidget(self.detail)
         split.setStretchFactor(0, 3)
@@ -456,15 +468,19 @@ class TransactionsView(QWidget):
             self.date_to.dateChanged,
         ):
             sig.connect(self.apply_filters)
+        self.search.textChanged.connect(self._on_search)
         self.refresh_button.clicked.connect(self.apply_filters)
+        self.load_all_button.clicked.connect(self.toggle_load_all)
         self.export_button.clicked.connect(self._ask_export)
         self.table.selectionModel().currentRowChanged.connect(self._selected)
         self.model.error_changed.connect(self._error)
         self.model.rowsArrived.connect(self._track_in_flight)
         self.model.modelReset.connect(self._count)
         self.model.rowsInserted.connect(self._count)
+        self.model.page_loaded.connect(self._count)  # has_more is known only by then
         self.model.dataChanged.connect(self._refresh_detail)
         self.hub.transactionChanged.connect(self.model.queue_update)
+        self.hub.changed.connect(self._on_changes)
         self.apply_filters()
 
     # ---- filters / loading ---------------------------------------------------
@@ -482,9 +498,60 @@ class TransactionsView(QWidget):
         return f
 
     def apply_filters(self, *_: Any) -> None:
+        self.cancel_load_all()
         self.banners.remove("error")
         self.detail.show_transaction(None)
         self.model.set_filters(**self.filters())
+
+    def _on_search(self, text: str) -> None:
+        self.proxy.set_text(text)
+        self._count()
+
+    def _on_changes(self, changes: Any) -> None:
+        if changes.customers:  # names learned: counterparty cells read them
+            self.model.names_changed()
+            if self.proxy.text:
+                self.proxy.refilter()
+
+    def clear_hiding_filters(self, txn: Any) -> bool:
+        """Go-to: drop every filter that would hide ``txn`` (True when one was dropped)."""
+        dropped = False
+        if self.proxy.text and self.proxy.text not in self.model.search_text(txn):
+            self.search.clear()
+            dropped = True
+        server_hides = not self.model.matches(txn)
+        if server_hides:
+            blockers = [self.status, self.type, self.use_dates]
+            for w in blockers:
+                w.blockSignals(True)
+            self.status.setCurrentIndex(0)
+            self.type.setCurrentIndex(0)
+            self.use_dates.setChecked(False)
+            self.date_from.setEnabled(False)
+            self.date_to.setEnabled(False)
+            for w in blockers:
+                w.blockSignals(False)
+            self.apply_filters()
+            dropped = True
+        return dropped
+
+    def reveal(self, txn: Any) -> None:
+        """Show ``txn`` in list and detail alike: filters that hide it are cleared, its row
+        is selected as soon as it is loaded, and the detail shows it at once."""
+        self.clear_hiding_filters(txn)
+        self.hub.publish_transaction(txn, immediate=False)
+        if self.select(txn.id):
+            return
+        self.detail.show_transaction(txn, viewer=self.customer_id)
+
+        def pick(*_: Any) -> None:
+            if self.select(txn.id):
+                try:
+                    self.model.rowsInserted.disconnect(pick)
+                except (RuntimeError, TypeError):
+                    pass
+
+        self.model.rowsInserted.connect(pick)
 
     def _retry(self) -> None:
         self.banners.remove("error")
@@ -502,8 +569,84 @@ class TransactionsView(QWidget):
         )
 
     def _count(self, *_: Any) -> None:
-        more = "+" if self.model.has_more else ""
-        self.count_label.setText(f"{self.model.rowCount()}{more} transactions")
+        n = self.model.rowCount()
+        shown = self.proxy.rowCount()
+        more = " (more to load)" if self.model.has_more else ""
+        if shown != n:
+            text = f"{shown:,} of {plural(n, 'loaded transaction')}{more}"
+        else:
+            text = plural(n, "transaction") + more
+        self.count_label.setText(text)
+        self.load_all_button.setEnabled(self.model.has_more or self._load_all is not None)
+
+    # ---- load all -----------------------------------------------------------
+    def toggle_load_all(self) -> None:
+        if self._load_all is not None:
+            self.cancel_load_all()
+        else:
+            self.load_all()
+
+    def load_all(self, on_done: Callable[[int], None] | None = None) -> Any:
+        """Page through the rest of the list with a progress bar; the button cancels."""
+        if self._load_all is not None:
+            return self._load_all
+        self.load_all_button.setText("Cancel &loading")
+        self.load_all_button.setEnabled(True)
+        self.load_all_progress.setVisible(True)
+        m = self.model
+
+        async def run() -> int:
+            loop = asyncio.get_running_loop()
+            while m.canFetchMore() or m.loading:
+                fut = loop.create_future()
+
+                def arrived(*_: Any, fut: Any = fut) -> None:
+                    if not fut.done():
+                        fut.set_result(None)
+
+                m.page_loaded.connect(arrived)
+                m.error_changed.connect(arrived)
+                try:
+                    if not m.loading:
+                        m.fetchMore()
+                    await fut
+                finally:
+                    m.page_loaded.disconnect(arrived)
+                    m.error_changed.disconnect(arrived)
+                if m.error is not None:
+                    raise m.error
+                self.load_all_progress.setFormat(f"{m.rowCount():,} loaded")
+            return m.rowCount()
+
+        def finish(*_: Any) -> None:
+            self._load_all = None
+            self.load_all_button.setText("&Load all")
+            self.load_all_progress.setVisible(False)
+            self._count()
+
+        def done(n: int) -> None:
+            finish()
+            if on_done is not None:
+                on_done(n)
+
+        self._load_all = (
+            Op(self.scope, run, name="load all transactions")
+            .success(done)
+            .failure(lambda _e: finish(), catch=(Exception,))
+            .run()
+        )
+        if self._load_all is not None:
+            self._load_all.add_done_callback(
+                lambda t: finish() if t.cancelled() and self._load_all is t else None
+            )
+        return self._load_all
+
+    def cancel_load_all(self) -> None:
+        task, self._load_all = self._load_all, None
+        if task is not None:
+            task.cancel()
+            self.load_all_button.setText("&Load all")
+            self.load_all_progress.setVisible(False)
 
     def _track_in_flight(self, rows: list) -> None:
         for t in rows:  # a page is a fact too: the customer pane may show these
@@ -512,7 +655,8 @@ class TransactionsView(QWidget):
         self._count()
 
     def _selected(self, current: QModelIndex, _prev: QModelIndex) -> None:
-        self.detail.show_transaction(self.model.transaction(current.row()))
+        row = self.proxy.mapToSource(current).row() if current.isValid() else -1
+        self.detail.show_transaction(self.model.transaction(row), viewer=self.customer_id)
 
     def _refresh_detail(self, top: QModelIndex, bottom: QModelIndex, *_: Any) -> None:
         t = self.detail.txn
@@ -520,13 +664,21 @@ class TransactionsView(QWidget):
             return
         row = self.model.row_of(t.id)
         if row >= 0 and top.row() <= row <= bottom.row():
-            self.detail.show_transaction(self.model.transaction(row))
+            self.detail.show_transaction(self.model.transaction(row), viewer=self.customer_id)
 
     def select(self, txn_id: str) -> bool:
         row = self.model.row_of(txn_id)
         if row < 0:
             return False
-        self.table.selectRow(row)
+        ix = self.proxy.mapFromSource(self.model.index(row, 0))
+        if not ix.isValid():
+            return False
+        self.table.selectionModel().setCurrentIndex(
+            ix,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self.table.scrollTo(ix)
         return True
 
     # ---- CSV export ---------------------------------------------------------
@@ -575,7 +727,7 @@ class TransactionsView(QWidget):
                         for t in page.data:
                             if filters.get("customer_id") and not _matches_local(t, filters):
                                 continue
-                            w.writerow(csv_row(t))
+                            w.writerow(csv_row(t, self.hub, self.customer_id))
                             n += 1
                         progress.setLabelText(f"Exported {n} transactions…")
                         if progress.wasCanceled():
@@ -627,10 +779,15 @@ CSV_HEADER = (
     "createdAt",
     "completedAt",
     "type",
+    "apiType",
     "status",
     "subStatus",
     "sender",
+    "senderName",
+    "senderEmail",
     "recipient",
+    "recipientName",
+    "recipientEmail",
     "sourceWalletId",
     "sourceAsset",
     "sourceAmountGross",
@@ -658,22 +815,33 @@ def _plain(v: Any) -> str:
         return ""
     if isinstance(v, datetime):
         return v.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    return format(v, "f") if hasattr(v, "as_tuple") else str(v)
+    # figures by the one rule (2 places minimum, trailing zeros trimmed), never grouped
+    return money(v, grouping=False) if hasattr(v, "as_tuple") else str(v)
 
 
-def csv_row(t: Any) -> list[str]:
+def csv_row(t: Any, hub: Any = None, viewer: str | None = None) -> list[str]:
     s, d, fees = t.source, t.destination, t.source.fees
+
+    def name(cid: str | None, i: int) -> str:
+        found = hub.name_of(cid) if hub is not None and cid else None
+        return found[i] if found else ""
+
     return [
         _plain(v)
         for v in (
             t.id,
             t.created_at,
             t.completed_at,
+            kind_name(t, viewer),
             str(t.type),
             str(t.status),
             t.sub_status,
             t.sender,
+            name(t.sender, 0),
+            name(t.sender, 1),
             t.recipient,
+            name(t.recipient, 0),
+            name(t.recipient, 1),
             s.wallet_id,
             s.asset,
             s.amount_gross,
@@ -687,7 +855,7 @@ def csv_row(t: Any) -> list[str]:
             d.network,
             d.amount_gross,
             d.amount_net,
-            counterparty(t),
+            counterparty(t, hub, viewer),
             d.tx_hash,
             t.quote_id,
             t.cash_in_id,
@@ -699,9 +867,9 @@ def csv_row(t: Any) -> list[str]:
 
 __all__ = [
     "COLUMNS",
-    "DetailPane",
+    "TextFilterProxy",
     "TransactionsModel",
     "TransactionsView",
     "csv_row",
-    "flatten",
+    "search_text",
 ]

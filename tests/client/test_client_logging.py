@@ -125,3 +125,14 @@ def test_layer_client_logger_filter(caplog):
         client_log.warning("→ POST /auth/token %s", '{"apiSecret": "s3cr3t-layer-three"}')
     assert "s3cr3t-layer-three" not in caplog.text
     assert '"apiSecret": "***"' in caplog.text
+
+
+def test_short_and_already_masked_account_numbers():
+    """A 4-digit (or shorter) account number is masked whole: its last four would be all of
+    it. An already-masked one is kept as it is, never re-masked into something longer."""
+    from desktop.oms.redact import MASK, mask_account
+
+    assert mask_account("1234") == MASK and mask_account("987") == MASK
+    assert mask_account("12345") == "******2345"
+    assert mask_account("******4242") == "******4242"
+    assert mask_account(12345678) == "******5678"

@@ -55,14 +55,19 @@ async def test_replay_margin_just_inside_is_replayed_and_just_outside_is_stale(t
         async with make_client(server) as c:
             with pytest.raises(errors.NetworkError):
                 await box.submit_transaction(c, "qt_out", key="outside")
-            now[0] += 2.0
+            now[0] += 1.0
+            with pytest.raises(errors.NetworkError):
+                await box.submit_transaction(c, "qt_edge", key="edge")
+            now[0] += 1.0
             with pytest.raises(errors.NetworkError):
                 await box.submit_transaction(c, "qt_in", key="inside")
-            # 'outside' is LIMIT + 1 s old, 'inside' LIMIT − 1 s old.
+            # 'outside' is LIMIT + 1 s old, 'edge' exactly LIMIT (still inside), 'inside'
+            # LIMIT − 1 s old.
             now[0] = 1_000_000.0 + LIMIT + 1.0
             server.down = False
             report = await box.replay(c)
-        assert [e.key for e in report.resent] == ["inside"] and server.posted == ["inside"]
+        assert [e.key for e in report.resent] == ["edge", "inside"]
+        assert server.posted == ["edge", "inside"]
         assert [e.key for e in report.stale] == ["outside"]
         assert box.get("inside").state is EntryState.DONE
         assert box.get("outside").state is EntryState.STALE

@@ -14,7 +14,7 @@ import pytest
 from desktop.flows.money_flow import Outcome
 from desktop.oms.client import Credentials, OmsClient
 from desktop.ui import transactions as tx_mod
-from desktop.ui.transactions import TransactionsView, flatten
+from desktop.ui.transactions import TransactionsView
 from desktop.ui.wizards.send import SendWizard
 from tests.support.money import FakeClock, MoneyEnv, make_context
 
@@ -88,36 +88,33 @@ def test_paging_filters_detail_and_model(money_env, qtbot, qtmodeltester, monkey
     view.type.setCurrentIndex(0)
     view.status.setCurrentIndex(0)
     qtbot.waitUntil(lambda: not m.loading and m.rowCount() >= 1, timeout=10000)
-    # Detail pane: every field, links to quote and customer.
+    # Detail pane: the story in words, every field behind "Raw JSON", links to quote and
+    # customer (by name).
     view.table.selectRow(0)
     d = view.detail
     assert d.txn.id == failed.id
-    fields = {d.tree.topLevelItem(i).text(0) for i in range(d.tree.topLevelItemCount())}
-    assert {
-        "id",
-        "quoteId",
-        "source.feesDeducted.oms",
-        "destination.wallet.blockchainAddress",
-        "rates.effectiveRate",
-        "createdAt",
-    } <= fields
-    assert failed.quote_id in d.summary.text() and customer.id in d.summary.text()
+    assert d.title.text() == "Send of 1.50 USDC"
+    assert not d.raw.isVisible()
+    d.raw_toggle.click()
+    assert d.raw.isVisible()
+    raw = d.raw.toPlainText()
+    for key in ("id", "quoteId", "feesDeducted", "oms", "blockchainAddress", "effectiveRate"):
+        assert f'"{key}"' in raw
+    assert failed.quote_id in d.links.text() and customer.id in d.parties.text()
+    assert customer.display_name in d.parties.text()
+    for raw_value in ("None", "null", "True", "{}", "feesDeducted"):
+        assert raw_value not in d.story.text()
     with qtbot.waitSignal(view.goto) as sig:
-        d.summary.linkActivated.emit(failed.quote_id)
+        d.links.linkActivated.emit(failed.quote_id)
     assert sig.args == [failed.quote_id]
-    # The in-flight one is tracked and updates live, detail pane included.
+    # The in-flight one is tracked and updates live, detail pane included: the reason in
+    # words and the refund with its amount.
     env.advance(3)
     qtbot.waitUntil(lambda: str(m.transaction(0).status) == "failed", timeout=10000)
-    qtbot.waitUntil(lambda: "blockchain_rejected" in d.summary.text(), timeout=5000)
-
-
-def test_flatten():
-    assert flatten({"a": {"b": 1, "c": []}, "d": None, "e": [{"f": "x"}]}) == [
-        ("a.b", "1"),
-        ("a.c", "[]"),
-        ("d", "null"),
-        ("e[0].f", "x"),
-    ]
+    qtbot.waitUntil(lambda: "rejected the transfer" in d.outcome.text(), timeout=5000)
+    assert "1.50 USDC refunded to wallet " + wallet.id in d.outcome.text()
+    assert any(s.source == "seen" for s in d.story.timeline)  # the tracker's changes
+    assert any(s.source == "transaction" for s in d.story.timeline)  # its own stamps
 
 
 def test_live_updates_are_coalesced(money_env, qtbot):
@@ -412,3 +409,76 @@ def test_per_customer_view(money_env, qtbot):
     env.ctx.hub.publish_transaction(other)
     m.apply_pending()
     assert m.rowCount() == 2
+
+
+def test_free_text_filter_load_all_and_names_in_csv(money_env, qtbot, tmp_path, monkeypatch):
+    env = money_env
+    monkeypatch.setattr(tx_mod, "PAGE_SIZE", 2)
+    customer, wallet = env.customer_with_wallet("100.00")
+    sent = [send_via_api(env, wallet, customer, f"{i + 1}.25") for i in range(5)]
+    env.advance(6)
+    view = make_view(env, qtbot)
+    m = view.model
+    qtbot.waitUntil(lambda: not m.loading and m.rowCount() >= 2, timeout=10000)
+    n = m.rowCount()
+    assert view.count_label.text() == f"{n} transactions" + (" (more to load)" * m.has_more)
+    # Load all pages through the rest with a progress bar, then stops by itself.
+    done = []
+    view.load_all(on_done=done.append)
+    assert view.load_all_progress.isVisible()
+    qtbot.waitUntil(lambda: bool(done), timeout=15000)
+    assert done == [5] and not m.has_more and not view.load_all_progress.isVisible()
+    assert view.count_label.text() == "5 transactions"
+    # Free text: an amount, then the customer's name (from the hub's name cache).
+    view.search.setText("3.25")
+    assert view.proxy.rowCount() == 1
+    assert view.proxy.index(0, 7).data() == sent[2].id
+    assert view.count_label.text() == "1 of 5 loaded transactions"
+    qtbot.waitUntil(lambda: env.ctx.hub.name_of(customer.id) is not None, timeout=10000)
+    view.search.setText(customer.last_name.lower())
+    assert view.proxy.rowCount() == 5
+    hashed = m.transaction(m.row_of(sent[0].id)).destination.tx_hash
+    view.search.setText(hashed[-10:])
+    assert view.proxy.rowCount() == 1
+    view.search.clear()
+    # Type names and decimals by rule in the table and the CSV; names beside the ids.
+    assert m.index(0, 1).data() == "Send"
+    assert m.index(0, 3).data() == "5.25 USDC"
+    out = tmp_path / "tx.csv"
+    finished = []
+    view.export_csv(str(out), on_done=finished.append)
+    qtbot.waitUntil(lambda: bool(finished), timeout=10000)
+    rows = list(csv.DictReader(out.open()))
+    assert {r["type"] for r in rows} == {"Send"} and {r["apiType"] for r in rows} == {
+        "cryptoToCrypto"
+    }
+    assert {r["senderName"] for r in rows} == {customer.display_name}
+    assert {r["senderEmail"] for r in rows} == {customer.email}
+    assert all(r["sourceAmountGross"].endswith(".25") for r in rows)
+    for r in rows:  # usdc trimmed to at least 2 places, never the 6-place wire form
+        for key in ("sourceAmountNet", "destinationAmountNet", "feesTotal"):
+            _whole, _, frac = r[key].partition(".")
+            assert len(frac) >= 2 and (len(frac) == 2 or not frac.endswith("0")), r[key]
+
+
+def test_load_all_is_cancellable(money_env, qtbot, monkeypatch):
+    env = money_env
+    monkeypatch.setattr(tx_mod, "PAGE_SIZE", 1)
+    customer, wallet = env.customer_with_wallet("100.00")
+    for i in range(4):
+        send_via_api(env, wallet, customer, f"{i + 1}.00")
+    view = TransactionsView(env.ctx)  # not shown: only Load all fetches pages
+    qtbot.addWidget(view)
+    m = view.model
+    qtbot.waitUntil(lambda: not m.loading and m.rowCount() >= 1, timeout=10000)
+    task = view.load_all()
+    assert view.load_all_button.text() == "Cancel &loading"
+    view.load_all_button.click()  # cancel
+    qtbot.waitUntil(task.done, timeout=5000)
+    assert task.cancelled()
+    assert view.load_all_button.text() == "&Load all" and not view.load_all_progress.isVisible()
+    # Started again, it pages to the end.
+    done = []
+    view.load_all(on_done=done.append)
+    qtbot.waitUntil(lambda: bool(done), timeout=15000)
+    assert done == [4] and not m.has_more

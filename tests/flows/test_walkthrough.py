@@ -117,9 +117,9 @@ def test_withdrawal_completing_updates_the_customer_pane_without_refresh(
     m = desk.detail.tx_model
     qtbot.waitUntil(lambda: m.rowCount() == 1 and m.transaction(0).id == tid, timeout=5000)
     env.advance(6)
-    qtbot.waitUntil(lambda: "bankSubmitted" in status_cell(desk), timeout=10000)
+    qtbot.waitUntil(lambda: "submitted to the bank" in status_cell(desk), timeout=10000)
     env.advance(60)
-    qtbot.waitUntil(lambda: status_cell(desk).startswith("completed"), timeout=10000)
+    qtbot.waitUntil(lambda: status_cell(desk).startswith("Completed"), timeout=10000)
     card = desk.detail.cards[wallet.id]
     qtbot.waitUntil(lambda: card.balance.text().startswith("400.00"), timeout=10000)
     assert reloads == []
@@ -144,10 +144,10 @@ def test_send_made_in_a_wizard_appears_in_recent_transactions_at_once(
     # Within one coalescing period of the answer: no poll, no refresh.
     qtbot.waitUntil(lambda: m.rowCount() == 1, timeout=1000)
     assert m.transaction(0).id == wiz.status_page.txn.id
-    assert "processing" in status_cell(desk)
+    assert "Processing" in status_cell(desk)
     wiz.reject()
     env.advance(6)
-    qtbot.waitUntil(lambda: status_cell(desk).startswith("completed"), timeout=10000)
+    qtbot.waitUntil(lambda: status_cell(desk).startswith("Completed"), timeout=10000)
     assert reloads == []
 
 
@@ -217,7 +217,7 @@ def test_following_banner_clears_when_the_last_one_lands(money_env, desk, qtbot)
     qtbot.waitUntil(resume.done, timeout=15000)
     assert resume.exception() is None
     qtbot.waitUntil(lambda: desk.banners.has("following"), timeout=5000)
-    assert "Following 2 transaction(s)" in desk.banners.get("following").text
+    assert "Following 2 transactions" in desk.banners.get("following").text
     env.advance(6)
     qtbot.waitUntil(lambda: not desk.banners.has("following"), timeout=10000)
     # A resumed transaction that completes gets its result notice.

@@ -128,7 +128,8 @@ def test_transactions_model_passes_modeltester(qtmodeltester):
     m.set_transactions([models.parse_transaction(raw)])
     qtmodeltester.check(m)
     assert m.data(m.index(0, 3)) == "10.50 USDC"
-    assert "failed" in m.data(m.index(0, 2))
+    assert m.data(m.index(0, 2)) == "Failed — rejected by the network"  # words, one rule
+    assert m.data(m.index(0, 1)) == "Send"
     assert m.data(m.index(0, 0), Qt.ItemDataRole.ToolTipRole).startswith("blockchain_rejected")
 
 

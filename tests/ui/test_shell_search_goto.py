@@ -109,21 +109,36 @@ def test_goto_customer_wallet_address_and_transaction(qtbot, window):
         lambda: window.detail.customer is not None and window.detail.customer.id == c.id
     )
 
-    # A transaction id opens a detail dialog with its fields.
+    # A transaction id switches to the Transactions tab and shows its story there.
     txns = run(qtbot, api.list_transactions(limit=1))
     assert txns.data, "the demo data set has transactions"
     t = txns.data[0]
+    view = window.transactions_view
+    view.status.setCurrentIndex(view.status.findData("processing"))  # a filter …
+    view.search.setText("no such text")
     window.go_to(t.id)
-    qtbot.waitUntil(lambda: getattr(window, "last_resource_dialog", None) is not None)
-    dlg = window.last_resource_dialog
-    assert dlg.windowTitle() == f"Transaction {t.id}"
-    assert dlg.field_value("id") == t.id
-    assert dlg.field_value("status") == str(t.status)
-    dlg.close()
+    qtbot.waitUntil(lambda: view.detail.txn is not None and view.detail.txn.id == t.id)
+    assert window.tabs.currentWidget() is view
+    assert view.search.text() == ""  # … that would hide the result is cleared
+    qtbot.waitUntil(lambda: view.table.currentIndex().isValid(), timeout=10000)
+    assert view.proxy.mapToSource(view.table.currentIndex()).row() == view.model.row_of(t.id)
+    assert getattr(window, "last_resource_dialog", None) is None  # one thing, not two
+    # A link in the story (the sender) switches back to Customers and selects it.
+    window.go_to(t.sender)
+    qtbot.waitUntil(
+        lambda: window.detail.customer is not None and window.detail.customer.id == t.sender
+    )
+    assert window.tabs.currentWidget() is window.customers_page
+    # Back (Alt+Left) returns to the transaction, Forward (Alt+Right) to the customer.
+    window.back_action.trigger()
+    assert window.tabs.currentWidget() is view and view.detail.txn.id == t.id
+    window.forward_action.trigger()
+    assert window.tabs.currentWidget() is window.customers_page
+    assert window.detail.customer.id == t.sender
 
-    # Its quote too (the demo transactions were made from quotes).
+    # Its quote opens a detail dialog (the demo transactions were made from quotes).
     window.go_to(t.quote_id)
-    qtbot.waitUntil(lambda: window.last_resource_dialog is not dlg)
+    qtbot.waitUntil(lambda: getattr(window, "last_resource_dialog", None) is not None)
     qdlg = window.last_resource_dialog
     assert qdlg.windowTitle() == f"Quote {t.quote_id}"
     assert qdlg.field_value("id") == t.quote_id
@@ -134,6 +149,21 @@ def test_goto_customer_wallet_address_and_transaction(qtbot, window):
     qtbot.waitUntil(lambda: window.banners.has("error"))
     assert "No cash-in ci_00000000000000000000000000" in window.banners.get("error").text
     assert window.last_resource_dialog is qdlg
+
+
+def test_search_runs_as_you_type_debounced(qtbot, window):
+    from desktop.ui.main_window import SEARCH_DEBOUNCE_MS
+
+    assert SEARCH_DEBOUNCE_MS <= 300
+    c = _make_customer(qtbot, window.api)
+    qtbot.keyClicks(window.search_box, c.external_id[:-1])  # no Enter anywhere
+    window.search_mode.setCurrentText("External id")
+    qtbot.keyClicks(window.search_box, c.external_id[-1])
+    assert window.search_timer.isActive()  # debounced: not yet asked
+    qtbot.waitUntil(lambda: window._server_filter is not None, timeout=2000)
+    qtbot.waitUntil(lambda: not window.model.loading and window.model.rowCount() == 1)
+    assert window.model.row_object(0).id == c.id
+    assert window.count_label.text() == "1 customer"  # grammar
 
 
 def test_goto_unknown_and_invalid_input(qtbot, window):

@@ -44,6 +44,7 @@ class CopyableValue(QWidget):
         theme.set_icon(self.button, "copy")
         self.button.setAutoRaise(True)
         self.button.setToolTip("Copy to clipboard")
+        self.button.setAccessibleName("Copy to clipboard")
         self.button.clicked.connect(self.copy)
         lay.addWidget(self.button)
         self.set_value(value)
@@ -81,4 +82,7 @@ class CopyableValue(QWidget):
         QGuiApplication.clipboard().setText(self._value)
         self.button.setToolTip("Copied")
         QTimer.singleShot(1500, self.button, self._reset_tip)  # context: dies with the button
+        from desktop.ui.widgets.toast import show_toast
+
+        self.toast = show_toast(self, "Copied")  # a short toast near what was copied
         self.copied.emit(self._value)

@@ -67,12 +67,14 @@ class CountdownLabel(QLabel):
         left = self._deadline.remaining()
         if left <= 0:
             self.setText(self.expired_text)
+            self.setAccessibleDescription(self.expired_text)
             self.setStyleSheet(theme.text_style("error"))
             if not self._fired:
                 self._fired = True
                 self.expired.emit()
             return
         self.setText(f"{self.prefix} {remaining(left)}")
+        self.setAccessibleDescription(self.text())  # a value that changes (screen readers)
         self.setStyleSheet(
             theme.text_style("error", bold=True) if left <= URGENT_SECONDS else _NORMAL
         )

@@ -10,13 +10,25 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QRadioButton, QWidget, QWizard
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSpinBox,
+    QButtonGroup,
+    QComboBox,
+    QHBoxLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QRadioButton,
+    QWidget,
+    QWizard,
+)
 
 from desktop.flows.money_flow import MoneyFlow
 from desktop.oms import new_idempotency_key
 from desktop.tasks import TaskScope
 from desktop.ui.session import Session
+from desktop.ui.widgets import mnemonics
 from desktop.ui.widgets.banner import BannerArea as Banner  # the one banner (theme colours)
 
 __all__ = ["Banner", "MoneyWizard", "choice_row"]
@@ -59,6 +71,38 @@ class MoneyWizard(QWizard):
         self.resize(720, 620)
         self.closed = False
         self._links: list[tuple[Any, Any]] = []
+        # Keyboard (issue 14): each page gets mnemonics and focus on its first field.
+        self.currentIdChanged.connect(self._page_shown)
+
+    def _wizard_buttons(self) -> tuple[QWidget, ...]:
+        return tuple(
+            b
+            for b in (self.button(w) for w in QWizard.WizardButton)
+            if isinstance(b, QAbstractButton)
+        )
+
+    def _page_shown(self, page_id: int) -> None:
+        page = self.page(page_id)
+        if page is None:
+            return
+        mnemonics.assign(page, skip=self._wizard_buttons(), used={"n", "b", "f", "c"})
+        QTimer.singleShot(0, page, lambda: self.focus_first_field(page))
+
+    def focus_first_field(self, page: QWidget | None = None) -> QWidget | None:
+        """Put the focus on the page's first field (a page may name it: ``first_field()``)."""
+        page = page or self.currentPage()
+        if page is None or self.closed:
+            return None
+        chosen = getattr(page, "first_field", lambda: None)()
+        if chosen is None:
+            for w in _focus_chain(page):
+                field = isinstance(w, QLineEdit | QComboBox | QAbstractSpinBox | QPlainTextEdit)
+                if field and not (isinstance(w, QLineEdit) and w.isReadOnly()):
+                    chosen = w
+                    break
+        if chosen is not None:
+            chosen.setFocus(Qt.FocusReason.TabFocusReason)
+        return chosen
 
     def link(self, signal: Any, slot: Any) -> None:
         """Connect a hub signal to a page slot once; ``done()`` disconnects them all."""
@@ -82,6 +126,24 @@ class MoneyWizard(QWizard):
             if stop:
                 stop()
         super().done(result)
+
+
+def _focus_chain(page: QWidget) -> list[QWidget]:
+    """The page's visible, enabled, focusable widgets in tab order."""
+    out: list[QWidget] = []
+    w = page.nextInFocusChain()
+    seen = 0
+    while w is not None and w is not page and seen < 500:
+        seen += 1
+        if (
+            page.isAncestorOf(w)
+            and w.isVisible()
+            and w.isEnabled()
+            and w.focusPolicy() & Qt.FocusPolicy.TabFocus
+        ):
+            out.append(w)
+        w = w.nextInFocusChain()
+    return out
 
 
 def _excepthook(exc: BaseException) -> None:

@@ -287,6 +287,7 @@ class StorePage(QWizardPage):
         self.message.setWordWrap(True)
         lay.addWidget(self.message)
         self.list = QListWidget()
+        self.list.setAccessibleName("stores found")
         self.list.setSpacing(3)
         self.list.setAlternatingRowColors(True)
         self.list.currentRowChanged.connect(self._picked)

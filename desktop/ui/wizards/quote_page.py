@@ -15,6 +15,7 @@ from html import escape
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
@@ -51,7 +52,7 @@ class QuotePage(QWizardPage):
         self.setSubTitle("Rates and fees are locked until the quote expires.")
         self.setButtonText(
             QWizard.WizardButton.NextButton,
-            "Confirm and send" if flow.kind is Kind.SEND else "Confirm withdrawal",
+            "Confirm and &send" if flow.kind is Kind.SEND else "Confirm &withdrawal",
         )
         self.fetch_count = 0
 
@@ -125,6 +126,22 @@ class QuotePage(QWizardPage):
         lay.addStretch(1)
 
         self.countdown.expired.connect(self._on_expired)
+        self.countdown.setAccessibleName("Quote expiry")
+        # Enter confirms whenever the quote is valid, wherever the focus is on this page.
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            sc = QShortcut(QKeySequence(key), self)
+            sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            sc.activated.connect(self.confirm_by_enter)
+
+    def confirm_by_enter(self) -> bool:
+        wiz = self.wiz
+        if wiz.currentPage() is not self or not self.isComplete():
+            return False
+        wiz.next()
+        return True
+
+    def first_field(self) -> Any:
+        return self.confirm_edit if self.confirm_box.isVisible() else None
 
     @staticmethod
     def _value_label() -> QLabel:
@@ -251,10 +268,20 @@ class QuotePage(QWizardPage):
         f["dst_gross"].setText(money(d.amount_gross, da))
         f["dst_fees"].setText(money(d.fees.total, da))
         f["dst_net"].setText(money(d.amount_net, da))
-        f["dst_to"].setText(f"<b>To:</b> {escape(describe_destination(d))}")
+        f["dst_to"].setText(f"<b>To:</b> {escape(self.destination_words(d))}")
         f["rate_x"].setText(rate(q.rates.exchange_rate))
         f["rate_eff"].setText(rate(q.rates.effective_rate))
         self.dest_box.setTitle(f"Recipient gets ({(d.network or '').upper()})")
+
+    def destination_words(self, d: Any) -> str:
+        """The destination with the owner's name from the hub's name cache (names, not ids)."""
+        text = describe_destination(d)
+        w = d.wallet
+        if w is not None and w.id:
+            named = self.wiz.hub.wallet_label(w.id)
+            if named and named != w.id:
+                text = f"OMS wallet of {named} ({w.id})"
+        return text
 
     def show_changes(self, old: Any, changes: list[FieldChange]) -> None:
         if old is None:

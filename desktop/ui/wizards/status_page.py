@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from desktop.display import money
+from desktop.display import money, status_words
 from desktop.flows.explain import describe_destination, explain_error
 from desktop.flows.money_flow import Kind, MoneyFlow, Outcome, Step
 from desktop.flows.state import timeline_rows
@@ -186,7 +186,8 @@ class StatusPage(QWizardPage):
         status = str(txn.status)
         self.timeline.update_from(txn.type, txn.status, txn.sub_status)
         self.txn_label.set_value(txn.id)
-        self.status_label.setText(f"{status}" + (f" · {txn.sub_status}" if txn.sub_status else ""))
+        self.status_label.setText(status_words(status, txn.sub_status))
+        self.status_label.setAccessibleDescription(self.status_label.text())  # it changes
         s, d = txn.source, txn.destination
         self.amount_label.setText(
             f"{money(s.amount_gross, s.asset or 'usdc')} → {money(d.amount_net, d.asset or '')}"

@@ -137,6 +137,7 @@ class AccountPage(QWizardPage):
         form.addRow("Bank account", self.account_combo)
         self.manual_id = QLineEdit()
         self.manual_id.setPlaceholderText("cpUsBank_… (early access)")
+        self.manual_id.setAccessibleName("bank account id")
         self.manual_row_label = QLabel("Or account id")
         form.addRow(self.manual_row_label, self.manual_id)
         lay.addLayout(form)

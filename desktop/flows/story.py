@@ -1,0 +1,292 @@
+"""A transaction's story in plain words (issue 14, item 1) — no Qt, no I/O.
+
+:func:`tell` turns one ``models.Transaction`` (plus what the desk knows: customer names,
+the status changes the tracker saw, whether the network is real) into a :class:`Story`
+the detail pane renders line by line. Nothing in a story is a raw Python or JSON value:
+every figure goes through :mod:`desktop.display`, every status through its words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from desktop.display import EMPTY, kind_key, kind_name, money, rate, status_words, when
+from desktop.flows.explain import explain_error
+
+__all__ = [
+    "EXPLORERS",
+    "Party",
+    "Seen",
+    "Step",
+    "Story",
+    "explorer_url",
+    "mask_account",
+    "tell",
+]
+
+#: Block explorers of real networks. A sandbox hash never gets a link (it exists nowhere).
+EXPLORERS = {
+    "polygon": "https://polygonscan.com/tx/{}",
+    "ethereum": "https://etherscan.io/tx/{}",
+    "base": "https://basescan.org/tx/{}",
+}
+
+FROM_TRANSACTION = "transaction"
+SEEN_BY_DESK = "seen"
+
+
+@dataclass(frozen=True)
+class Seen:
+    """A status the desk's tracker (or a page) saw, with the desk's own time."""
+
+    at: datetime
+    status: str
+    sub_status: str | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    at: datetime | None
+    text: str
+    source: str  # FROM_TRANSACTION or SEEN_BY_DESK
+
+    @property
+    def source_words(self) -> str:
+        return "from the transaction" if self.source == FROM_TRANSACTION else "seen by the desk"
+
+
+@dataclass(frozen=True)
+class Party:
+    role: str  # "From" / "To"
+    customer_id: str | None = None
+    name: str = ""
+    email: str = ""
+    where: str = ""  # wallet, address, bank account or cash store, in words
+
+
+@dataclass
+class Story:
+    kind: str
+    title: str
+    status: str
+    status_kind: str  # success / error / info (theme colours)
+    parties: list[Party] = field(default_factory=list)
+    amounts: list[tuple[str, str]] = field(default_factory=list)
+    fees: list[tuple[str, str]] = field(default_factory=list)
+    rates: list[tuple[str, str]] = field(default_factory=list)
+    timeline: list[Step] = field(default_factory=list)
+    outcome: list[tuple[str, str]] = field(default_factory=list)
+    tx_hash: str = ""
+    explorer: str | None = None
+    failure: str = ""
+    refund: str = ""
+    links: list[tuple[str, str]] = field(default_factory=list)  # (label, id)
+
+    def text(self) -> str:
+        """Everything as plain lines (tests, the accessible description, a copy)."""
+        lines = [self.title, self.status]
+        for p in self.parties:
+            who = " ".join(x for x in (p.name, f"<{p.email}>" if p.email else "") if x)
+            lines.append(f"{p.role}: {who} {p.where}".strip())
+        for label, value in (*self.amounts, *self.fees, *self.rates, *self.outcome):
+            lines.append(f"{label}: {value}")
+        for s in self.timeline:
+            lines.append(f"{when(s.at)} {s.text} ({s.source_words})")
+        return "\n".join(lines)
+
+
+def explorer_url(network: str | None, tx_hash: str | None, *, real: bool) -> str | None:
+    """A block-explorer link, only for a real network and a well-formed hash."""
+    if not real or not tx_hash or not network:
+        return None
+    pattern = EXPLORERS.get(network.lower())
+    h = tx_hash.lower()
+    if pattern is None or not (
+        h.startswith("0x") and len(h) == 66 and all(c in "0123456789abcdef" for c in h[2:])
+    ):
+        return None
+    return pattern.format(tx_hash)
+
+
+def mask_account(number: Any) -> str:
+    """``"******4242"`` stays; an unmasked number shows only its last 4 digits."""
+    text = str(number or "")
+    if not text:
+        return ""
+    if "*" in text or "•" in text:
+        return "••••" + text.lstrip("*•")[-4:]
+    return "••••" + text[-4:]
+
+
+def _side_where(side: Any) -> str:
+    w = getattr(side, "wallet", None)
+    parts = []
+    wid = (getattr(w, "id", None) if w is not None else None) or getattr(side, "wallet_id", None)
+    addr = (getattr(w, "blockchain_address", None) if w is not None else None) or getattr(
+        side, "blockchain_address", None
+    )
+    bank = getattr(side, "bank_details", None) or {}
+    acc = (getattr(w, "external_account_id", None) if w is not None else None) or getattr(
+        side, "external_account_id", None
+    )
+    if wid:
+        parts.append(f"wallet {wid}")
+    if addr:
+        parts.append(f"address {addr}")
+    if bank:
+        parts.append(
+            " ".join(
+                x
+                for x in (
+                    bank.get("bankName") or "",
+                    mask_account(bank.get("accountNumber")),
+                )
+                if x
+            )
+        )
+    elif acc:
+        parts.append(f"bank account {acc}")
+    if getattr(side, "virtual_account_id", None):
+        parts.append(f"bank deposit account {side.virtual_account_id}")
+    if getattr(side, "deposit_address_id", None):
+        parts.append(f"deposit address {side.deposit_address_id}")
+    cash = getattr(side, "cash", None)
+    if cash is not None and getattr(cash, "location_id", None):
+        parts.append(f"cash at store {cash.location_id}")
+    return " · ".join(parts)
+
+
+def _fee_lines(side: Any, label: str) -> list[tuple[str, str]]:
+    fees = getattr(side, "fees", None)
+    asset = getattr(side, "asset", None) or ""
+    out = []
+    for name, attr in (
+        ("OMS fee", "oms"),
+        ("Network (gas) fee", "gas"),
+        ("Developer fee", "developer"),
+        ("Rail fee", "rail"),
+        ("Total fees", "total"),
+    ):
+        v = getattr(fees, attr, None) if fees is not None else None
+        if v is not None:
+            out.append((f"{name}{label}", money(v, asset)))
+    return out
+
+
+def tell(
+    txn: Any,
+    *,
+    viewer: str | None = None,
+    names: Callable[[str], tuple[str, str] | None] | None = None,
+    seen: Sequence[Seen] = (),
+    real_network: bool = False,
+) -> Story:
+    """The story of ``txn`` as ``viewer`` (a customer id, or ``None``) would tell it."""
+    s, d = txn.source, txn.destination
+    status = str(txn.status)
+    key = kind_key(txn, viewer)
+    name = kind_name(txn, viewer)
+    gross = money(s.amount_gross or s.amount, s.asset)
+    title = f"{name} of {gross}" if gross != EMPTY else name
+    status_kind = {"completed": "success", "failed": "error"}.get(status, "info")
+    story = Story(key, title, status_words(status, txn.sub_status), status_kind)
+
+    def party(role: str, cid: str | None, side: Any) -> Party:
+        nm, em = "", ""
+        if cid and names is not None:
+            found = names(cid)
+            if found:
+                nm, em = found
+        return Party(role, cid, nm or (cid or ""), em, _side_where(side))
+
+    story.parties = [party("From", txn.sender, s), party("To", txn.recipient, d)]
+
+    story.amounts = [
+        ("Sent (gross)", money(s.amount_gross or s.amount, s.asset)),
+        ("Sent (net of fees)", money(s.amount_net, s.asset)),
+        ("Received (gross)", money(d.amount_gross, d.asset)),
+        ("Received (net)", money(d.amount_net, d.asset)),
+    ]
+    story.fees = _fee_lines(s, "")
+    dest_fees = _fee_lines(d, " (receiving side)")
+    story.fees += [f for f in dest_fees if f[1] != money(0, d.asset)]
+    if getattr(txn, "sponsor_gas_cost", None) is not None:
+        story.fees.append(("Gas sponsored", money(txn.sponsor_gas_cost, s.asset)))
+    if not story.fees:
+        story.fees = [("Fees", "none")]
+    r = txn.rates
+    if r.exchange_rate is not None:
+        story.rates.append(("Exchange rate", rate(r.exchange_rate)))
+    if r.effective_rate is not None:
+        story.rates.append(("Effective rate", rate(r.effective_rate)))
+    if r.pair:
+        story.rates.append(("Pair", str(r.pair).upper().replace("_", " → ")))
+
+    # ---- timeline: the transaction's own stamps, then what the desk saw ----
+    steps: list[Step] = []
+    if txn.created_at is not None:
+        steps.append(Step(txn.created_at, "Created — Processing", FROM_TRANSACTION))
+    updated = getattr(txn, "updated_at", None)
+    if updated is not None and updated not in (txn.created_at, txn.completed_at):
+        steps.append(
+            Step(updated, f"Last change — {status_words(status, txn.sub_status)}", FROM_TRANSACTION)
+        )
+    if txn.completed_at is not None:
+        steps.append(Step(txn.completed_at, status_words(status, txn.sub_status), FROM_TRANSACTION))
+    last = None
+    for v in seen:
+        state = (v.status, v.sub_status)
+        if state == last:
+            continue
+        last = state
+        steps.append(Step(v.at, status_words(v.status, v.sub_status), SEEN_BY_DESK))
+    floor = datetime.min.replace(tzinfo=UTC)
+    story.timeline = sorted(steps, key=lambda st: st.at or floor)
+
+    # ---- outcome ----
+    network = d.network or s.network
+    if d.tx_hash or getattr(s, "tx_hash", None):
+        story.tx_hash = d.tx_hash or s.tx_hash
+        story.explorer = explorer_url(network, story.tx_hash, real=real_network)
+    bank = d.bank_details or {}
+    if status == "completed":
+        story.outcome.append(("Delivered", money(d.amount_net, d.asset)))
+        if bank:
+            story.outcome.append(
+                (
+                    "Paid to bank",
+                    " · ".join(
+                        x
+                        for x in (
+                            bank.get("bankName") or "",
+                            bank.get("accountHolderName") or "",
+                            f"routing {bank['routingNumber']}" if bank.get("routingNumber") else "",
+                            f"account {mask_account(bank.get('accountNumber'))}"
+                            if bank.get("accountNumber")
+                            else "",
+                            (d.network or "").upper(),
+                        )
+                        if x
+                    ),
+                )
+            )
+    elif status == "failed":
+        story.failure = explain_error(txn.error) if txn.error is not None else "No reason given."
+        story.outcome.append(("Why it failed", story.failure))
+        if key in ("send", "receive", "withdraw"):
+            refund = money(s.amount_gross or s.amount, s.asset)
+            to = f" to wallet {s.wallet_id}" if s.wallet_id else ""
+            story.refund = f"{refund} refunded{to}"
+            story.outcome.append(("Refund", story.refund))
+        else:
+            story.outcome.append(("Credited", "nothing — no USDC reached the wallet"))
+    else:
+        story.outcome.append(("Outcome", "still in progress"))
+    if txn.quote_id:
+        story.links.append(("Quote", txn.quote_id))
+    if txn.cash_in_id:
+        story.links.append(("Cash-in", txn.cash_in_id))
+    return story

@@ -1,0 +1,119 @@
+"""Issue 14, item 6: what a screen reader gets. Every focusable widget of every window,
+dialog and wizard page has an accessible name (Qt's own: the accessible name, the text, or
+the form label that is its buddy), and changing values describe themselves."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAccessible
+from PySide6.QtWidgets import QAbstractScrollArea, QAbstractSpinBox, QWidget
+
+from desktop.ui.wizards.fund import FundWizard
+from desktop.ui.wizards.send import SendWizard
+from desktop.ui.wizards.withdraw import WithdrawWizard
+from tests.support.qt import run
+
+
+def spoken_name(w: QWidget) -> str:
+    iface = QAccessible.queryAccessibleInterface(w)
+    return (iface.text(QAccessible.Text.Name) if iface is not None else "").strip()
+
+
+def unnamed(root: QWidget) -> list[str]:
+    """Focusable widgets a screen reader would announce without a name."""
+    out = []
+    for w in [root, *root.findChildren(QWidget)]:
+        if not (w.focusPolicy() & Qt.FocusPolicy.TabFocus) or not w.isVisibleTo(root):
+            continue
+        if isinstance(w.parentWidget(), QAbstractScrollArea) and w is w.parentWidget().viewport():
+            continue
+        if isinstance(w.parentWidget(), QAbstractSpinBox):
+            continue  # a spin box's own editor: the spin box is what a reader announces
+        if not spoken_name(w):
+            out.append(
+                f"{type(w).__name__} {w.objectName()!r} in {type(w.parentWidget()).__name__}"
+            )
+    return out
+
+
+def _customer(qtbot, window):
+    txns = run(qtbot, window.api.list_transactions(limit=1, status="completed"))
+    c = run(qtbot, window.api.get_customer(txns.data[0].sender))
+    window.select_customer(c)
+    d = window.detail
+    qtbot.waitUntil(lambda: not d.loading and bool(d.cards), timeout=10000)
+    d.tx_view.selectRow(0)
+    return c
+
+
+def test_main_window_and_dialogs_are_named(qtbot, window):
+    c = _customer(qtbot, window)
+    assert unnamed(window) == []
+    window.tabs.setCurrentWidget(window.transactions_view)
+    assert unnamed(window) == []
+    for open_dialog in (
+        window.show_shortcuts,
+        lambda: window.new_customer(),
+        lambda: window.edit_customer(c),
+        lambda: window.new_wallet(c),
+        lambda: window.show_resource("Customer", c),
+    ):
+        dlg = open_dialog()
+        try:
+            assert unnamed(dlg) == [], type(dlg).__name__
+        finally:
+            dlg.close()
+
+
+def test_every_wizard_page_is_named(qtbot, window):
+    c = _customer(qtbot, window)
+    w = window.detail.wallets[0]
+    for cls in (SendWizard, WithdrawWizard, FundWizard):
+        wiz = cls(window.session, customer_id=c.id, wallet_id=w.id, parent=window)
+        qtbot.addWidget(wiz)
+        wiz.show()
+        try:
+            for pid in wiz.pageIds():
+                page = wiz.page(pid)
+                assert unnamed(page) == [], f"{cls.__name__} page {page.title()!r}"
+        finally:
+            wiz.reject()
+
+
+def test_changing_values_describe_themselves(qtbot, window):
+    _customer(qtbot, window)
+    story = window.detail.story
+    assert story.status.accessibleDescription() == story.story.status
+
+
+def without_mnemonic(root: QWidget) -> list[str]:
+    from PySide6.QtWidgets import QPushButton
+
+    from desktop.ui.widgets.mnemonics import mnemonic_of
+
+    return [
+        b.text()
+        for b in root.findChildren(QPushButton)
+        if b.isVisibleTo(root) and b.text() and not mnemonic_of(b.text())
+    ]
+
+
+def test_every_button_has_a_mnemonic(qtbot, window):
+    c = _customer(qtbot, window)
+    assert without_mnemonic(window) == []
+    for dlg in (window.new_customer(), window.new_wallet(c), window.show_shortcuts()):
+        try:
+            assert without_mnemonic(dlg) == [], type(dlg).__name__
+        finally:
+            dlg.close()
+    w = window.detail.wallets[0]
+    for cls in (SendWizard, WithdrawWizard, FundWizard):
+        wiz = cls(window.session, customer_id=c.id, wallet_id=w.id, parent=window)
+        qtbot.addWidget(wiz)
+        wiz.show()
+        try:
+            for pid in wiz.pageIds():
+                wiz._page_shown(pid)  # what showing the page does
+                assert without_mnemonic(wiz.page(pid)) == [], cls.__name__
+        finally:
+            wiz.reject()

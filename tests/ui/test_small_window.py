@@ -1,0 +1,101 @@
+"""Issue 14, item 7: at 1024×700 nothing is clipped. Every visible widget of the main
+window and of each wizard lies inside its window (content inside a scroll area may scroll,
+that is what the scroll area is for); the toolbar shows icons with tooltips; Fund, Send
+and Withdraw stay reachable."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QToolBar, QWidget
+
+from desktop.ui.wizards.fund import FundWizard
+from desktop.ui.wizards.send import SendWizard
+from desktop.ui.wizards.withdraw import WithdrawWizard
+from tests.support.qt import run
+
+SMALL = (1024, 700)
+
+
+def _scrolled(w: QWidget, top: QWidget) -> bool:
+    """Inside a scroll area's viewport (or a toolbar's overflow): reachable by scrolling."""
+    p = w.parentWidget()
+    while p is not None and p is not top:
+        if isinstance(p, QToolBar):
+            return True
+        gp = p.parentWidget()
+        if isinstance(gp, QAbstractScrollArea) and p is gp.viewport():
+            return True
+        p = gp
+    return False
+
+
+def clipped(top: QWidget) -> list[str]:
+    bounds = top.rect()
+    out = []
+    for w in top.findChildren(QWidget):
+        if not w.isVisible() or w.isWindow() or _scrolled(w, top) or w.width() <= 0:
+            continue
+        r = QRect(w.mapTo(top, QPoint(0, 0)), w.size())
+        if not bounds.contains(r):
+            out.append(
+                f"{type(w).__name__} {w.objectName()!r} {r.getRect()} outside {bounds.getRect()}"
+            )
+    return out
+
+
+def settle(qtbot) -> None:
+    for _ in range(3):
+        QApplication.processEvents()
+    qtbot.wait(10)
+
+
+def test_main_window_at_1024x700(qtbot, window):
+    txns = run(qtbot, window.api.list_transactions(limit=1, status="completed"))
+    c = run(qtbot, window.api.get_customer(txns.data[0].sender))
+    window.resize(*SMALL)
+    window.select_customer(c)
+    d = window.detail
+    qtbot.waitUntil(lambda: not d.loading and bool(d.cards), timeout=10000)
+    d.tx_view.selectRow(0)
+    settle(qtbot)
+    assert window.size().toTuple() == SMALL
+    assert window.toolbar.toolButtonStyle() == Qt.ToolButtonStyle.ToolButtonIconOnly
+    for a in window.toolbar.actions():
+        if a.text():
+            assert a.toolTip()  # icons only: each says what it does
+    assert clipped(window) == []
+    assert window.search_box.isVisible() and window.goto_box.isVisible()  # not in overflow
+    window.tabs.setCurrentWidget(window.transactions_view)
+    view = window.transactions_view
+    qtbot.waitUntil(lambda: view.model.rowCount() > 0, timeout=10000)
+    view.table.selectRow(0)
+    settle(qtbot)
+    assert clipped(window) == []
+    # Fund, Send and Withdraw stay reachable: enabled in the menu with their shortcuts, and
+    # the wallet card's buttons scroll into view.
+    for a in (window.fund_action, window.send_action, window.withdraw_action):
+        assert a.isEnabled() and not a.shortcut().isEmpty()
+    window.tabs.setCurrentWidget(window.customers_page)
+    card = next(iter(d.cards.values()))
+    d.scroll.ensureWidgetVisible(card.send_button)
+    settle(qtbot)
+    vp = d.scroll.viewport()
+    r = QRect(card.send_button.mapTo(vp, QPoint(0, 0)), card.send_button.size())
+    assert vp.rect().contains(r)
+
+
+def test_each_wizard_at_1024x700(qtbot, window):
+    txns = run(qtbot, window.api.list_transactions(limit=1, status="completed"))
+    c = run(qtbot, window.api.get_customer(txns.data[0].sender))
+    w = run(qtbot, window.api.list_wallets(c.id)).data[0]
+    window.resize(*SMALL)
+    for cls in (SendWizard, WithdrawWizard, FundWizard):
+        wiz = cls(window.session, customer_id=c.id, wallet_id=w.id, parent=window)
+        qtbot.addWidget(wiz)
+        wiz.show()
+        try:
+            assert wiz.width() <= SMALL[0] and wiz.height() <= SMALL[1]
+            settle(qtbot)
+            assert clipped(wiz) == [], cls.__name__
+        finally:
+            wiz.reject()
