@@ -369,11 +369,14 @@ class DeskApp:
         others = await asyncio.to_thread(session.outbox.unresolved_elsewhere, scope)
         if not others or self.session is not session:
             return
+        from desktop.display import plural
+
         where = sorted({e.label or "an account no longer configured" for e in others})
         self.window.banners.set(
             "outbox-elsewhere",
-            f"{len(others)} money submission(s) started under {', '.join(where)} are not "
-            "finished. Open that profile to complete them; nothing is re-sent from here.",
+            f"{plural(len(others), 'money submission')} started under {', '.join(where)} "
+            f"{'is' if len(others) == 1 else 'are'} not finished. Open that profile to complete "
+            "them; nothing is re-sent from here.",
             "warning",
         )
 
