@@ -4,7 +4,9 @@ Run: python -m tests.perf.bench_sandbox [--seconds 5] [--clients 8] [--customers
 
 1. 8 concurrent keep-alive clients doing POST /quotes + POST /transactions pairs:
    pairs/s, p50/p99 pair latency; the same server's GET /sandbox/health rate; their ratio
-   (target: pairs >= 25 % of the health rate).
+   (target: pairs >= 25 % of the health rate). A second reference in the same run: the same
+   pairs against a minimal FastAPI app doing one SQLite insert per request
+   (tests/perf/reference_app.py), so the ratio cannot flatter by a slow health route.
 2. GET /customers first page vs a deep page (startingAfter near the end) with 100,000
    customers (target: deep <= 2 x first).
 
@@ -19,6 +21,7 @@ import asyncio
 import json
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -186,6 +189,28 @@ async def page_latency(host, port, prefix, token, params: str, n: int) -> list[f
     return out
 
 
+async def reference_pairs_rate(tmp: Path, wallets, args) -> float:
+    """The same pair load against tests/perf/reference_app.py, in the same interleaved way."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.perf.reference_app", str(tmp / "reference.db")],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        port = json.loads(proc.stdout.readline())["port"]
+        await run_pairs("127.0.0.1", port, "/v0.9", None, wallets, 0.5)  # warm-up
+        done = elapsed_all = 0.0
+        for _ in range(args.rounds):
+            lat, elapsed, _errs = await run_pairs(
+                "127.0.0.1", port, "/v0.9", None, wallets, args.seconds / args.rounds
+            )
+            done += len(lat)
+            elapsed_all += elapsed
+        return done / elapsed_all
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
 def pct(values: list[float], p: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
@@ -231,6 +256,7 @@ async def main_async(args, sb) -> None:
         errors += errs
     pairs_rate = len(lat) / pair_time
     health_rate = health_count / health_time
+    ref_rate = await reference_pairs_rate(sb.data_dir.parent, wallets, args)
     print(
         f"clients: {args.clients}, {args.seconds:.0f} s per load in {args.rounds} interleaved"
         f" rounds, clock {args.clock}"
@@ -245,6 +271,10 @@ async def main_async(args, sb) -> None:
     print(
         f"ratio pairs/health:      {100 * ratio:8.1f} %  (target >= 25 %)"
         f"  {'OK' if ratio >= 0.25 else 'BELOW TARGET'}"
+    )
+    print(
+        f"reference (FastAPI + one SQLite insert per request): {ref_rate:8.1f} pairs/s;"
+        f" sandbox pairs / reference pairs {100 * pairs_rate / ref_rate:.1f} %"
     )
     cpu_health = health_cpu / health_count
     cpu_pair = pair_cpu / max(1, len(lat))
