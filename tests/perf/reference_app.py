@@ -1,6 +1,7 @@
 """The benchmark's second reference (issue 19): a minimal FastAPI app that answers the same
 pair of requests as the sandbox — POST /quotes, POST /transactions — with one SQLite insert
-and commit each (WAL, synchronous=NORMAL, as the sandbox), and nothing else: no auth, no idempotency, no ledger.
+and commit each (WAL, synchronous=NORMAL, as the sandbox), and nothing else: no auth, no
+idempotency, no ledger.
 
 Run as a child: ``python -m tests.perf.reference_app DB_PATH``; it prints
 ``{"port": N}`` once it listens on 127.0.0.1.
