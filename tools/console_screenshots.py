@@ -8,10 +8,7 @@ customer's transaction story open, then the Transactions tab with a failed send 
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
-import tempfile
-from argparse import Namespace
 from pathlib import Path
 
 from tools.screenshots import _until
@@ -58,37 +55,9 @@ async def _shoot(desk, out: Path, mode: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    out = Path(argv[0] if argv else "docs/screenshots").resolve()
-    mode = argv[1] if len(argv) > 1 else "light"
-    out.mkdir(parents=True, exist_ok=True)
-    home = tempfile.mkdtemp(prefix="oms-desk-console-shots-")
-    os.environ["OMS_DESK_HOME"] = home
-    from PySide6.QtCore import QSettings
+    from tools.screenshots import run_and_shoot
 
-    from desktop.config import default_paths
-
-    paths = default_paths().ensure()
-    QSettings(str(paths.qsettings_file), QSettings.Format.IniFormat).setValue("theme", mode)
-    import desktop.app as app_mod
-
-    orig = app_mod.DeskApp._on_first_page
-
-    def hooked(self, n):
-        first = self.first_rows_at is None
-        orig(self, n)
-        if first:
-            self.scope.spawn(_shoot(self, out, mode), name="screenshots")
-
-    app_mod.DeskApp._on_first_page = hooked
-    args = Namespace(
-        profile=None,
-        sandbox_data=str(Path(home) / "sandbox"),
-        self_test=False,
-        qt_args=[],
-        sandbox_args=[],
-    )
-    return app_mod.run(args)
+    return run_and_shoot(_shoot, argv, prefix="oms-desk-console-shots-")
 
 
 if __name__ == "__main__":

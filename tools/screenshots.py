@@ -68,12 +68,15 @@ async def _shoot(desk, out: Path, theme_mode: str) -> None:
     desk.request_quit()
 
 
-def main(argv: list[str] | None = None) -> int:
+def run_and_shoot(shoot, argv: list[str] | None = None, *, prefix: str = "oms-desk-shots-") -> int:
+    """Run the real app on a temporary home with its embedded demo sandbox, and once the
+    first customers arrive call ``shoot(desk, out_dir, theme_mode)`` (a coroutine that
+    quits the app when done). ``argv``: ``[out_dir] [light|dark]``."""
     argv = sys.argv[1:] if argv is None else argv
     out = Path(argv[0] if argv else "docs/screenshots").resolve()
     theme_mode = argv[1] if len(argv) > 1 else "light"
     out.mkdir(parents=True, exist_ok=True)
-    home = tempfile.mkdtemp(prefix="oms-desk-shots-")
+    home = tempfile.mkdtemp(prefix=prefix)
     os.environ["OMS_DESK_HOME"] = home
     from PySide6.QtCore import QSettings
 
@@ -89,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         first = self.first_rows_at is None
         orig(self, n)
         if first:
-            self.scope.spawn(_shoot(self, out, theme_mode), name="screenshots")
+            self.scope.spawn(shoot(self, out, theme_mode), name="screenshots")
 
     app_mod.DeskApp._on_first_page = hooked
     args = Namespace(
@@ -100,6 +103,10 @@ def main(argv: list[str] | None = None) -> int:
         sandbox_args=[],
     )
     return app_mod.run(args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_and_shoot(_shoot, argv)
 
 
 if __name__ == "__main__":
