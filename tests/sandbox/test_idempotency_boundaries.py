@@ -71,7 +71,9 @@ def _request(ctx: IdemContext | None):
 
 
 def _records(store: Store) -> list[tuple]:
-    return [tuple(r) for r in store.all("SELECT account, method, path, key, canon, status FROM idem")]
+    return [
+        tuple(r) for r in store.all("SELECT account, method, path, key, canon, status FROM idem")
+    ]
 
 
 @pytest.mark.parametrize("status", [200, 201, 204, 299])
