@@ -122,3 +122,33 @@ def test_next_due_ms(store, ran):
     assert settlement.next_due_ms(store) is None
     schedule(store, 2, due=700)
     assert settlement.next_due_ms(store) == 700
+
+
+@pytest.mark.parametrize("limit", [2, 300])  # 300: beyond the small-int cache
+def test_reaching_max_jobs_with_a_full_batch_opens_no_empty_transaction(store, ran, limit):
+    seen, begins = ran
+    schedule(store, limit + 3)
+    first = begins[0]
+    assert settlement.run_due(store, 10_000, max_jobs=limit, batch=limit) == limit
+    assert begins[0] - first == 1
+    assert left(store) == 3
+
+
+@pytest.mark.parametrize("max_jobs", [None, 50])
+def test_a_job_scheduled_late_in_a_batch_runs_in_the_same_call(store, max_jobs):
+    """The re-read after the 8th job (which schedules one more) must still read ahead."""
+    order: list[str] = []
+
+    def handler(tx, job):
+        order.append(job.ref_id)
+        if job.ref_id == "j7":
+            tx.schedule(150, KIND, "extra", None)  # due after j0..j9 (100..109)
+
+    settlement.JOB_HANDLERS[KIND] = handler
+    try:
+        schedule(store, 10)
+        assert settlement.run_due(store, 10_000, max_jobs=max_jobs) == 11
+        assert order == [f"j{i}" for i in range(10)] + ["extra"]
+        assert left(store) == 0
+    finally:
+        del settlement.JOB_HANDLERS[KIND]
