@@ -374,3 +374,62 @@ def test_resource_rows_and_updates(things):
     with pytest.raises(ValueError), things.tx() as tx:
         tx.update_resource("r2", {}, 10, account="evil")
     assert things.get_body("thing", "acct", "r2") == {"n": 22}
+
+
+class FailingRollback(FailingCommit):
+    """The store's connection, whose rollbacks fail as after an I/O error (SQLite itself has
+    already rolled back the whole transaction)."""
+
+    def execute(self, sql, *args):
+        if sql.startswith("ROLLBACK") and self.fail:
+            self._conn.execute("ROLLBACK")
+            raise sqlite3.OperationalError("disk I/O error")
+        return self._conn.execute(sql, *args)
+
+
+def test_a_group_lost_with_a_failed_rollback_fails_its_responses(store, path):
+    real = store.conn
+    proxy = FailingRollback(real)
+
+    async def main():
+        store.loop = asyncio.get_running_loop()
+        store.conn = proxy
+        with store.tx() as tx:
+            tx.set_meta("a", "1")
+        with pytest.raises(Boom), store.tx() as tx:  # joins; its rollback takes "a" with it
+            tx.set_meta("b", "2")
+            raise Boom
+        with pytest.raises(sqlite3.OperationalError):
+            await asyncio.wait_for(store.sync(), 5)  # "a" was answered as pending: now lost
+        proxy.fail = False
+        with store.tx() as tx:
+            tx.set_meta("c", "3")
+        await asyncio.wait_for(store.sync(), 5)  # the loss is reported once
+
+    try:
+        asyncio.run(main())
+    finally:
+        store.conn = real
+    assert [committed(path, k) for k in "abc"] == [None, None, "3"]
+
+
+def test_a_failed_rollback_of_a_group_of_one_loses_nothing_else(store, path):
+    real = store.conn
+    proxy = FailingRollback(real)
+
+    async def main():
+        store.loop = asyncio.get_running_loop()
+        store.conn = proxy
+        with pytest.raises(Boom), store.tx() as tx:  # first of its group
+            tx.set_meta("a", "1")
+            raise Boom
+        proxy.fail = False
+        with store.tx() as tx:
+            tx.set_meta("b", "2")
+        await asyncio.wait_for(store.sync(), 5)
+
+    try:
+        asyncio.run(main())
+    finally:
+        store.conn = real
+    assert (committed(path, "a"), committed(path, "b")) == (None, "2")
