@@ -168,3 +168,39 @@ def test_malformed_json_with_a_key_is_a_400_and_not_stored(api):
     # the key was not used up: a good body with it now creates the customer
     r = api.post("/customers", IDENTITY, key="mal-1")
     assert r.status_code == 201 and "Idempotent-Replayed" not in r.headers
+
+
+def test_a_record_older_than_the_retention_is_not_replayed(tmp_path):
+    """D3 keeps a result 24 h of wall-clock time: a record aged just past it runs the request
+    again (and is replaced); one just inside it is still replayed."""
+    import sqlite3
+
+    from desktop.sandbox.app import IDEM_RETENTION_MS
+    from tests.support.sandbox import start_sandbox
+
+    assert IDEM_RETENTION_MS == 24 * 3600 * 1000
+    sb = start_sandbox(tmp_path / "sb", backend="sqlite")
+    client = Api.of(sb).new_account()
+    try:
+        old = client.post("/customers", IDENTITY, key="old").json()
+        young = client.post("/customers", IDENTITY, key="young").json()
+        db = sqlite3.connect(sb.data_dir / "sandbox.db", timeout=10)
+        with db:
+            for key, age_ms in (("old", 24 * 3600_000 + 60_000), ("young", 24 * 3600_000 - 60_000)):
+                db.execute(
+                    "UPDATE idem SET created_real_ms = created_real_ms - ? WHERE key=?",
+                    (age_ms, key),
+                )
+        db.close()
+        r = client.post("/customers", IDENTITY, key="young")
+        assert r.headers.get("Idempotent-Replayed") == "true" and r.json()["id"] == young["id"]
+        r = client.post("/customers", IDENTITY, key="old")
+        assert r.status_code == 201 and "Idempotent-Replayed" not in r.headers
+        again = r.json()["id"]
+        assert again != old["id"]
+        r = client.post("/customers", IDENTITY, key="old")  # the new result is what it keeps
+        assert r.headers.get("Idempotent-Replayed") == "true" and r.json()["id"] == again
+        assert len(client.get("/customers").json()["data"]) == 3
+    finally:
+        client.close()
+        sb.stop()

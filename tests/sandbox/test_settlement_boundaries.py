@@ -126,7 +126,7 @@ def test_next_due_ms(store, ran):
 
 @pytest.mark.parametrize("limit", [2, 300])  # 300: beyond the small-int cache
 def test_reaching_max_jobs_with_a_full_batch_opens_no_empty_transaction(store, ran, limit):
-    seen, begins = ran
+    _, begins = ran
     schedule(store, limit + 3)
     first = begins[0]
     assert settlement.run_due(store, 10_000, max_jobs=limit, batch=limit) == limit
