@@ -42,7 +42,12 @@ def test_places_override_and_messages():
     assert parse_amount("1.5", "usdc", "a", places=2) == 150
     with pytest.raises(ApiError) as e:
         parse_amount("1.555", "usdc", "p", places=2)
+    assert (e.value.status, e.value.code, e.value.param) == (400, "invalid_amount", "p")
     assert e.value.message == "Amount has more than 2 decimal places"
+    with pytest.raises(ApiError) as e:
+        parse_amount("0.0000001", "usdc", "q")
+    assert (e.value.status, e.value.code, e.value.param) == (400, "invalid_amount", "q")
+    assert e.value.message == "Amount has more than 6 decimal places"
     assert parse_amount("0.1", "usd", "a") == 10
     assert parse_amount("7", "usd", "a") == 700
 
@@ -151,3 +156,21 @@ def test_fixed_destination_scan_starts_close_to_the_answer(monkeypatch):
         gas = 0 if sponsor else pricing.GAS_FEE
         assert g - real(g) - gas == net and (g - 1) - real(g - 1) - gas < net
         assert calls[0] <= 10
+
+
+def test_crypto_rates_and_amounts():
+    # 99.89 net of 100.00 gross: 0.9989
+    assert pricing.crypto_rates(100_000_000, 99_890_000) == {
+        "exchangeRate": "1.0",
+        "effectiveRate": "0.9989",
+        "pair": "usdc/usdc",
+    }
+    # 100.00 of 100.1001: 0.999 + 0.1 / 100100100 = 0.999000000999... -> 0.999000 -> "0.999"
+    assert pricing.crypto_rates(100_100_100, 100_000_000)["effectiveRate"] == "0.999"
+    # 1.00 of 3.00: 0.333333(3...) -> "0.333333"; 2.00 of 3.00: 0.666666(6...) -> "0.666667"
+    assert pricing.crypto_rates(3_000_000, 1_000_000)["effectiveRate"] == "0.333333"
+    assert pricing.crypto_rates(3_000_000, 2_000_000)["effectiveRate"] == "0.666667"
+    assert pricing.amounts(100_100_100, 100_000_000) == {
+        "amountGross": "100.1001",
+        "amountNet": "100.00",
+    }
