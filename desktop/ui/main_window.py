@@ -527,7 +527,7 @@ class MainWindow(QMainWindow):
             parts.append(plural(cash_ins, "cash-in"))
         self.banners.set(
             "following",
-            f"Following {' and '.join(parts)} still in flight since the last start.",
+            f"Following {' and '.join(parts)} found in flight at start.",
             "info",
             closable=False,
         )
