@@ -587,7 +587,8 @@ class CustomerDetail(QWidget):
             self.wallets_layout.addWidget(card)
             self.cards[w.id] = card
         self.no_wallets.setVisible(not wallets)
-        mnemonics.assign(self)  # every button, the new wallet cards' too
+        # every button, the new wallet cards' too, clear of the window's menus and tool bar
+        mnemonics.assign(self, used=mnemonics.window_letters(self))
 
 
 def _newer(known: models.Transaction | None, loaded: models.Transaction) -> models.Transaction:

@@ -65,6 +65,7 @@ from desktop.tasks import TaskScope
 from desktop.ui import theme
 from desktop.ui.op import Op, error_text
 from desktop.ui.session import Session
+from desktop.ui.widgets import mnemonics
 from desktop.ui.widgets.banner import BannerArea
 from desktop.ui.widgets.copyable import CopyableValue
 
@@ -168,6 +169,7 @@ class EndpointDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         lay.addWidget(self.buttons)
         self.done_button: QPushButton | None = None
+        mnemonics.assign(self)  # every button (issue 14)
         self.resize(560, 420)
 
     def _add_filter(self, pattern: str) -> None:
@@ -219,7 +221,7 @@ class EndpointDialog(QDialog):
             f"Endpoint {hook.id} → {hook.url}\nEvents: {', '.join(hook.events) or 'every event'}"
         )
         self.stack.setCurrentIndex(1)
-        self.create_button.setText("Done")
+        self.create_button.setText("&Done")
         self.cancel_button.hide()
         self.created.emit(hook)
 
@@ -258,7 +260,7 @@ class EndpointsPane(QWidget):
         lay = QVBoxLayout(self)
         bar = QHBoxLayout()
         self.new_button = QPushButton("New endpoint…")
-        self.toggle_button = QPushButton("Disable")
+        self.toggle_button = QPushButton("Disa&ble")
         self.delete_button = QPushButton("Delete…")
         self.refresh_button = QPushButton("Refresh")
         theme.set_icon(self.refresh_button, "refresh")
@@ -290,7 +292,7 @@ class EndpointsPane(QWidget):
         for b in (self.toggle_button, self.delete_button):
             b.setEnabled(hook is not None and not Op.is_busy(b))
         if hook is not None:
-            self.toggle_button.setText("Disable" if hook.enabled else "Enable")
+            self.toggle_button.setText("Disa&ble" if hook.enabled else "Ena&ble")
 
     def load(self) -> None:
         client = self.session.client
@@ -372,6 +374,7 @@ class EndpointsPane(QWidget):
         )
         delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        mnemonics.assign(box)
 
         def answered(_result: int) -> None:
             if box.clickedButton() is delete:
@@ -517,7 +520,7 @@ class ConsolePane(QWidget):
         self.state.setWordWrap(True)
         lay.addWidget(self.state)
         bar = QHBoxLayout()
-        self.listen_button = QPushButton("Start listening")
+        self.listen_button = QPushButton("Start &listening")
         self.type_filter = QComboBox()
         self.type_filter.addItem("Every type", "")
         for family in ("transaction.", "cashIn.", "customer.", "wallet."):
@@ -605,10 +608,10 @@ class ConsolePane(QWidget):
                 f"Listening on {wh.url} — every event, verified with its own secret. The "
                 "endpoint is removed when you stop, close the profile or quit."
             )
-            self.listen_button.setText("Stop listening")
+            self.listen_button.setText("Stop &listening")
         else:
             self.state.setText("Not listening. Start to receive this account's events here.")
-            self.listen_button.setText("Start listening")
+            self.listen_button.setText("Start &listening")
 
     def _update_count(self, *_: Any) -> None:
         self.count.setText(f"{self.proxy.rowCount()} of {self.model.rowCount()} events")
@@ -991,6 +994,10 @@ class DevelopersView(QWidget):
         self.tabs.addTab(self.verify, "Verify a delivery")
         self.endpoints.endpoints_changed.connect(self.deliveries.set_endpoints)
         self.tabs.currentChanged.connect(self._on_tab)
+        # Every button a mnemonic, each pane its own page, clear of the window's menus.
+        taken = mnemonics.window_letters(self)
+        for pane in (self.endpoints, self.console, self.deliveries, self.verify):
+            mnemonics.assign(pane, used=taken)
         self.endpoints.load()
 
     def showEvent(self, event) -> None:

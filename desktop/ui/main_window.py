@@ -68,6 +68,7 @@ from desktop.ui.hub import ChangeHub, Changes, Notice
 from desktop.ui.op import Op, error_text
 from desktop.ui.session import Session
 from desktop.ui.transactions import TransactionsView
+from desktop.ui.widgets import mnemonics
 from desktop.ui.widgets.badge import EnvironmentBadge
 from desktop.ui.widgets.banner import BannerArea
 
@@ -212,6 +213,9 @@ class MainWindow(QMainWindow):
         tb.setMovable(False)
         theme.style_widget(tb)
         tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        # A tool button shows the icon text, which drops the menu's "&": give it its own.
+        self.new_customer_action.setIconText("&New customer")
+        self.refresh_action.setIconText("&Refresh")
         tb.addAction(self.new_customer_action)
         tb.addAction(self.refresh_action)
         tb.addSeparator()
@@ -563,6 +567,7 @@ class MainWindow(QMainWindow):
         switch = box.addButton("Switch to production", QMessageBox.ButtonRole.AcceptRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        mnemonics.assign(box)
         box.buttonClicked.connect(lambda b: proceed() if b is switch else None)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         box.open()

@@ -400,7 +400,7 @@ class TransactionsView(QWidget):
             de.setEnabled(False)
         self.use_dates.toggled.connect(self.date_from.setEnabled)
         self.use_dates.toggled.connect(self.date_to.setEnabled)
-        self.refresh_button = QPushButton("Re&fresh")
+        self.refresh_button = QPushButton("R&efresh")
         self.load_all_button = QPushButton("&Load all")
         self.load_all_button.setToolTip("Page through every remaining transaction (cancellable)")
         self.load_all_progress = QProgressBar()

@@ -75,10 +75,12 @@ class WalletCard(QFrame):
         right.addLayout(grid)
 
         buttons = QHBoxLayout()
-        self.fund_button = QPushButton("Fund")
-        self.send_button = QPushButton("Send")
-        self.withdraw_button = QPushButton("Withdraw")
-        self.receive_button = QPushButton("Receive")
+        # Letters clear of the window's menus (File, Customer, View, Help) and tool bar
+        # (New customer, Refresh) and of the pane's Edit and New wallet.
+        self.fund_button = QPushButton("F&und")
+        self.send_button = QPushButton("&Send")
+        self.withdraw_button = QPushButton("Wi&thdraw")
+        self.receive_button = QPushButton("Rece&ive")
         for b, name in (
             (self.fund_button, "fund"),
             (self.send_button, "send"),

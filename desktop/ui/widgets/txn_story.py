@@ -137,7 +137,7 @@ class StoryPane(QScrollArea):
         self.links.setAccessibleName("Related objects")
 
         self.raw_toggle = QToolButton()
-        self.raw_toggle.setText("&Raw JSON")
+        self.raw_toggle.setText("Raw &JSON")
         self.raw_toggle.setObjectName("rawJsonToggle")
         self.raw_toggle.setCheckable(True)
         self.raw_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
