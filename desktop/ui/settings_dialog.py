@@ -84,6 +84,7 @@ class SettingsDialog(ScopedDialog):
         left = QVBoxLayout()
         self.list = QListWidget()
         self.list.setObjectName("profileList")
+        self.list.setAccessibleName("Connection profiles")
         self.list.setMinimumWidth(200)
         self.list.currentItemChanged.connect(self._on_select)
         left.addWidget(self.list, 1)
