@@ -155,6 +155,7 @@ class SettingsDialog(ScopedDialog):
         self.test_result.setObjectName("testResult")
         self.test_result.setWordWrap(True)
         self.test_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.test_result.setAccessibleName("Connection test result")
         right.addWidget(self.test_result)
         right.addWidget(self.progress)
         right.addStretch(1)

@@ -23,7 +23,8 @@ def unnamed(root: QWidget) -> list[str]:
     """Focusable widgets a screen reader would announce without a name."""
     out = []
     for w in [root, *root.findChildren(QWidget)]:
-        if not (w.focusPolicy() & Qt.FocusPolicy.TabFocus) or not w.isVisibleTo(root):
+        # Any focus at all (a selectable label takes a click): AT-SPI calls it focusable.
+        if w.focusPolicy() == Qt.FocusPolicy.NoFocus or not w.isVisibleTo(root):
             continue
         if isinstance(w.parentWidget(), QAbstractScrollArea) and w is w.parentWidget().viewport():
             continue

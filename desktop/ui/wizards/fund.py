@@ -435,6 +435,7 @@ class CodePage(QWizardPage):
         self.store = QLabel()
         self.store.setWordWrap(True)
         self.store.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.store.setAccessibleName("Store and address")
         lay.addWidget(self.store)
         self.details = QLabel()
         self.details.setWordWrap(True)
