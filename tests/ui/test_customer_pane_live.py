@@ -1,0 +1,61 @@
+"""Issue 14: every view reads live state from the session's hub. The customer pane has no
+timer of its own: a wallet's balance is read again when a transaction of that customer
+changes in the hub (and on F5), never on a clock."""
+
+from __future__ import annotations
+
+import uuid
+
+from PySide6.QtCore import QTimer
+
+from desktop.display import money
+from tests.support.identity import identity
+from tests.support.qt import run
+
+
+def test_a_completed_transaction_updates_the_balance_without_a_timer(qtbot, window):
+    api = window.api
+    tag = uuid.uuid4().hex[:8]
+    c = run(qtbot, api.create_customer(identity(email=f"live.{tag}@example.com")))
+    w = run(qtbot, api.create_wallet(c.id))
+    run(qtbot, api.sandbox_deposit(w.id, "25.00"))
+    window.select_customer(c)
+    d = window.detail
+    qtbot.waitUntil(lambda: w.id in d.cards, timeout=10000)
+    card = d.cards[w.id]
+    qtbot.waitUntil(lambda: card.balance.text() == "25.00 USDC", timeout=10000)
+    # No poller of its own in the pane.
+    assert not [t for t in d.findChildren(QTimer) if t.isActive() and t.interval() >= 1000]
+
+    # A send made elsewhere (another desk, the API): the pane does not know of it yet.
+    q = run(
+        qtbot,
+        api.create_quote(
+            {
+                "customerId": c.id,
+                "source": {
+                    "walletId": w.id,
+                    "asset": "usdc",
+                    "network": "polygon",
+                    "amount": "5.00",
+                },
+                "destination": {
+                    "wallet": {"blockchainAddress": "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"},
+                    "asset": "usdc",
+                    "network": "polygon",
+                },
+            }
+        ),
+    )
+    t = run(qtbot, api.create_transaction(q.id))
+    run(qtbot, api.sandbox_advance_clock(30))
+    done = run(qtbot, api.get_transaction(t.id))
+    assert str(done.status) == "completed"
+    expected = run(qtbot, api.get_balance(w.id))
+    assert card.balance.text() == "25.00 USDC"  # nothing polled behind the hub's back
+
+    # The tracker (or a page) publishes the completed transaction: the pane reads the
+    # balance once and shows it.
+    window.session.hub.publish_transaction(done)
+    qtbot.waitUntil(lambda: card.balance.text() != "25.00 USDC", timeout=10000)
+    assert card.balance.text() == money(expected.balance, "usdc") == "20.00 USDC"
