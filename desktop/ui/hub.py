@@ -284,9 +284,16 @@ class ChangeHub(QObject):
             handle.cancel()
 
     def _deposit_seen(self, txn: Any) -> None:
+        known = self.transactions.get(getattr(txn, "id", ""))
         self.publish_transaction(txn)
-        if getattr(txn, "is_deposit", False) and not txn.is_terminal:
+        if not getattr(txn, "is_deposit", False):
+            return
+        if not txn.is_terminal:
             self.track_transaction(txn.id)  # followed beyond the feed's subscription
+        elif known is None:
+            # First seen already ended (a wire settles between two looks): the same notice
+            # as a deposit seen in flight, once.
+            self._deposit_landed(txn)
 
     def deposit_started(self, txn: Any, customer_id: str | None = None) -> None:
         """A deposit the desk simulated: published and followed at once (the feed need not
