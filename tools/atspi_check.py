@@ -98,11 +98,7 @@ def walk(handshake: Path, app_pid: int) -> int:
 
 # ---- the app side ---------------------------------------------------------------------------
 async def _step(handshake: Path, name: str) -> None:
-    from PySide6.QtWidgets import QApplication
-
-    for _ in range(10):
-        QApplication.processEvents()
-        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.5)  # qasync runs Qt's events meanwhile (no processEvents here)
     (handshake / "state").write_text(name)
     end = time.monotonic() + 60
     while time.monotonic() < end:

@@ -209,6 +209,7 @@ class CustomerAccounts(QWidget):
                 f"into wallet {va.wallet_id or '—'} · added {when(va.created_at)}"
             )
             text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            text.setWordWrap(True)  # a narrow pane wraps it instead of clipping the row
             grid.addWidget(text, row, 0)
             active = va.is_active
             status = QLabel(str(va.status).upper())
@@ -241,6 +242,7 @@ class CustomerAccounts(QWidget):
                 f"into wallet {_esc(da.wallet_id or '—')} · added {when(da.created_at)}"
             )
             head.setTextFormat(Qt.TextFormat.RichText)
+            head.setWordWrap(True)
             grid.addWidget(head, row, 0)
             address = CopyableValue(da.deposit_instructions.address or "")
             address.setAccessibleName(f"deposit address {da.label or da.id}")

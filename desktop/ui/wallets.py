@@ -36,9 +36,14 @@ class WalletCard(QFrame):
             f"QFrame#walletCard {{ border: 1px solid {c.border}; border-radius: 6px;"
             f" background: {c.base}; }}"
         )
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(10, 10, 10, 10)
+        # QR and figures side by side, the four actions on their own row below (full width:
+        # the card fits the customer pane of a 1024-pixel window without scrolling sideways).
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(10, 10, 10, 10)
+        outer.setSpacing(8)
+        lay = QHBoxLayout()
         lay.setSpacing(12)
+        outer.addLayout(lay)
         self.qr = QrWidget(wallet.address or "", size=112)
         lay.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignTop)
 
@@ -98,9 +103,9 @@ class WalletCard(QFrame):
             b.clicked.connect(lambda _=False, s=sig: s.emit(self.wallet))
             buttons.addWidget(b)
         buttons.addStretch(1)
-        right.addLayout(buttons)
         right.addStretch(1)
         lay.addLayout(right, 1)
+        outer.addLayout(buttons)
 
     def set_balance(self, balance: models.Balance) -> None:
         self.balance.setText(money(balance.balance, balance.asset or self.wallet.asset))

@@ -209,7 +209,11 @@ class StoryPane(QScrollArea):
         self.related.setText(
             f"<b>{_esc(rel.label)} {_wrappable(rel.id)}</b><br>{_esc(rel.title)}"
             f"<br><span style='color:{c.muted}'>{_esc(rel.status)}</span>"
-            f"<table>{_rows(rel.rows)}</table>"
+            # Lines, not a table: long values (addresses, ids) wrap in a narrow pane.
+            + "".join(
+                f"<br><span style='color:{c.muted}'>{_esc(k)}</span>&nbsp; {_wrappable(v)}"
+                for k, v in rel.rows
+            )
         )
         self.related.setAccessibleName(f"{rel.label} {rel.id}")
         self.related.setAccessibleDescription(rel.text())
