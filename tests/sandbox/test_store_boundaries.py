@@ -217,6 +217,9 @@ def test_checkpointer_copies_the_wal_into_the_database_and_survives_errors(
 ):
     import os
 
+    store._stop.set()  # the store's own checkpointer stops first: this test runs the loop
+    store._checkpointer.join(10)
+    assert not store._checkpointer.is_alive()
     with store.tx() as tx:
         for i in range(200):
             tx.set_meta(f"k{i}", "x" * 1000)
