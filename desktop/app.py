@@ -223,8 +223,16 @@ class DeskApp:
         await self.close_session(keep_sandbox_for=profile)
         w = self.window
         w.clear_session(f"Connecting to {profile.name}…")
+        w.loading_rows.set_connecting(True)  # placeholder rows until the first page
         w.profile_name, w.environment = profile.name, str(profile.environment)
         w._update_title()
+        try:
+            return await self._connect(profile)
+        finally:
+            w.loading_rows.set_connecting(False)
+
+    async def _connect(self, profile: Profile) -> Session | None:
+        w = self.window
         try:
             if profile.kind is ProfileKind.EMBEDDED:
                 data_dir = Path(profile.data_dir) if profile.data_dir else self.paths.sandbox_dir
@@ -254,6 +262,7 @@ class DeskApp:
                     info.api_secret,
                     locator=account_locator(profile, info.base_url, self.paths.sandbox_dir),
                     label=profile.name,
+                    **self._prefetched_transport(),
                 )
             else:
                 pair = await self.secrets.get(profile.name)
@@ -311,6 +320,16 @@ class DeskApp:
                 flush=True,
             )
         return session
+
+    def _prefetched_transport(self) -> dict[str, Any]:
+        """The embedded sandbox's first requests, already sent when its ready line came
+        (``desktop.prefetch``): the new client's transport answers them from there, once."""
+        pre, self.sandbox.prefetched = self.sandbox.prefetched, None
+        if pre is None:
+            return {}
+        from desktop import prefetch
+
+        return {"transport": prefetch.transport(pre)}
 
     def _build_session(self, profile: Profile, client) -> Session:
         """The one session of this profile: client, tracker, outbox, scope and change hub."""
@@ -561,7 +580,7 @@ def _prestart_sandbox(paths: Paths, profile_name, sandbox_data, extra):
     sb = EmbeddedSandbox(
         Path(profile.data_dir) if profile.data_dir else paths.sandbox_dir, demo=True, extra=extra
     )
-    return sb, sb.start_in_background()
+    return sb, sb.start_in_background(prefetch=True)
 
 
 def _import_before_qt() -> None:
