@@ -109,6 +109,8 @@ class EmbeddedSandbox:
         if prefetch:
             # Imported here, in the calling thread, while the child starts: the worker
             # thread must not import anything while the main thread imports Qt and the UI.
+            import encodings.idna  # noqa: F401 (socket.getaddrinfo's codec, used there)
+
             from desktop.prefetch import Prefetch
 
         def work() -> None:

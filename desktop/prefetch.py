@@ -98,15 +98,16 @@ class Prefetch:
                 None,
                 {"Accept": "application/json", "Authorization": f"Bearer {access}"},
             )
+            self.done_at = time.perf_counter()
             self.first_page.set_result(page)
         except BaseException as e:  # kept for the client, which then asks the network
+            self.done_at = time.perf_counter()
             for fut in (self.token, self.first_page):
                 if not fut.done():
                     fut.set_exception(e)
             log.info("start-up prefetch failed (the client asks itself): %s", type(e).__name__)
         finally:
             conn.close()
-            self.done_at = time.perf_counter()
 
 
 def _request(conn, method: str, path: str, body: bytes | None, headers: dict) -> Answer:
