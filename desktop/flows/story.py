@@ -23,8 +23,11 @@ __all__ = [
     "Seen",
     "Step",
     "Story",
+    "bank_words",
+    "counterparty",
     "explorer_url",
     "mask_account",
+    "short_address",
     "tell",
     "tell_related",
 ]
@@ -121,6 +124,82 @@ def mask_account(number: Any) -> str:
     if "*" in text or "•" in text:
         return "••••" + text.lstrip("*•")[-4:]
     return "••••" + text[-4:]
+
+
+def short_address(address: str | None) -> str:
+    """``"0xabC1…f456"``: an outside address, short enough for a table cell."""
+    text = str(address or "")
+    return f"{text[:6]}…{text[-4:]}" if len(text) > 14 else text
+
+
+def bank_words(bank: Any) -> str:
+    """``"Chase ••••4415"``: the bank of a withdrawal by name and masked account."""
+    bank = bank or {}
+    return " ".join(
+        x for x in (bank.get("bankName") or "", mask_account(bank.get("accountNumber"))) if x
+    )
+
+
+Lookup = Callable[[str], str | None]
+
+
+def counterparty(
+    t: Any,
+    viewer: str | None = None,
+    *,
+    names: Callable[[str], tuple[str, str] | None] | None = None,
+    wallets: Lookup | None = None,
+    accounts: Lookup | None = None,
+    stores: Lookup | None = None,
+) -> str:
+    """Who or what is on the other side of ``t``, by name, never by a bare id when the
+    desk knows more (issue 14, item 2): a customer by name and email (and the wallet's
+    short address), a bank by name and masked account, a cash store by name, a saved
+    address by its label, an outside address short. The lookups (all optional) are the
+    desk's caches: customer id → (name, email), wallet id → its address, external account
+    or virtual account id → its label, cash-in id → its store."""
+
+    def ask(fn: Lookup | None, key: str | None) -> str:
+        return (fn(key) or "") if fn is not None and key else ""
+
+    def who(cid: str | None, wallet_id: str | None = None) -> str:
+        found = names(cid) if names is not None and cid else None
+        addr = short_address(ask(wallets, wallet_id))
+        if found and (found[0] or found[1]):
+            name, email = found
+            person = f"{name} <{email}>" if name and email else (name or email)
+            return " · ".join(x for x in (person, addr) if x)
+        return addr or wallet_id or cid or ""
+
+    s, d = t.source, t.destination
+    w = d.wallet
+    key = kind_key(t, viewer)
+    if getattr(t, "deposit_address_id", None) or getattr(s, "deposit_address_id", None):
+        sender = getattr(s, "blockchain_address", None)  # an inbound USDC transfer (D22)
+        return short_address(sender) if sender else "an outside address"
+    if key == "bank_deposit":
+        raw = getattr(s, "raw", None) or {}
+        sent_by = raw.get("sender") if isinstance(raw.get("sender"), dict) else {}
+        rail = {"ach": "ACH", "wire": "Wire"}.get(str(s.network or "").lower(), "Bank transfer")
+        va = getattr(t, "virtual_account_id", None) or getattr(s, "virtual_account_id", None)
+        into = ask(accounts, va)
+        text = f"{rail} from {sent_by.get('name') or 'the customer’s bank'}"
+        return f"{text} to {into}" if into else text
+    if key == "fund_cash":
+        store = ask(stores, getattr(t, "cash_in_id", None))
+        return f"Cash at {store}" if store else "Cash at a store"
+    if key == "receive" and t.sender:
+        return who(t.sender, s.wallet_id)  # a Receive: the other side is the sender
+    if w is not None and w.id:  # an OMS wallet: the other customer, else the wallet
+        return who(t.recipient, w.id)
+    acc = (w.external_account_id if w is not None else None) or d.external_account_id
+    if w is not None and w.blockchain_address:
+        label = ask(accounts, acc)  # a saved address: its label
+        short = short_address(w.blockchain_address)
+        return f"{label} ({short})" if label else short
+    if acc:
+        return bank_words(d.bank_details) or ask(accounts, acc) or acc
+    return who(t.recipient)
 
 
 def _side_where(side: Any) -> str:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from desktop.display import when
 from desktop.flows.inbound import SavedAddress, early_access_text
+from desktop.flows.story import bank_words
 from desktop.oms import errors
 from desktop.tasks import TaskScope
 from desktop.ui import theme
@@ -175,6 +176,10 @@ class CustomerAccounts(QWidget):
             return
         self.va_state = "found"
         self.virtual_accounts = items
+        for va in items:  # names, not ids: a deposit's counterparty names its account
+            di = va.deposit_instructions
+            words = bank_words({"bankName": di.bank_name, "accountNumber": di.account_number})
+            self.session.hub.learn_account(va.id, words)
         self._render_vas()
 
     def _das_loaded(self, cid: str, items: list[Any]) -> None:
@@ -189,6 +194,8 @@ class CustomerAccounts(QWidget):
             return
         self.saved_state = "found"
         self.saved = [SavedAddress.of(a) for a in items]
+        for a in self.saved:  # a send to a saved address names it by its label
+            self.session.hub.learn_account(a.id, a.label)
         self._render_saved()
 
     # ---- rendering -------------------------------------------------------------------

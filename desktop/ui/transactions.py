@@ -50,7 +50,7 @@ from PySide6.QtWidgets import (
 
 from desktop.display import KIND_NAMES, kind_name, money, plural, status_words
 from desktop.flows.explain import explain_error
-from desktop.flows.inbound import deposit_counterparty
+from desktop.flows.story import counterparty as story_counterparty
 from desktop.oms import errors
 from desktop.tasks import TaskScope
 from desktop.ui import theme
@@ -79,32 +79,8 @@ def _when(dt: datetime | None) -> str:
 
 
 def counterparty(t: Any, hub: Any = None, viewer: str | None = None) -> str:
-    """Who is on the other side, by name and email beside the id (the hub's name cache)."""
-
-    def who(cid: str | None, extra: str = "") -> str:
-        named = hub.label(cid) if hub is not None else (cid or "")
-        if named and named != cid and cid:
-            return f"{named} · {extra or cid}"
-        return extra or cid or ""
-
-    inbound = deposit_counterparty(t)  # a deposit (D22): who sent it
-    if inbound:
-        return inbound
-    d = t.destination
-    w = d.wallet
-    if viewer and viewer == t.recipient and t.sender and t.sender != viewer:
-        return who(t.sender)  # a Receive: the other side is the sender
-    if w is not None and w.id:  # an OMS wallet: name the other customer, else the wallet
-        if t.recipient and t.recipient != t.sender:
-            return who(t.recipient, w.id)
-        return hub.wallet_label(w.id) if hub is not None else w.id
-    if w is not None and w.blockchain_address:
-        return w.blockchain_address
-    acc = (w.external_account_id if w is not None else None) or d.external_account_id
-    if acc:
-        masked = (d.bank_details or {}).get("accountNumber") or ""
-        return f"{acc} {masked}".strip()
-    return who(t.recipient)
+    """Who is on the other side, by name (the hub's caches); see ``story.counterparty``."""
+    return hub.counterparty(t, viewer) if hub is not None else story_counterparty(t, viewer)
 
 
 def _money(amount: Any, asset: str | None) -> str:

@@ -1,0 +1,85 @@
+"""Issue 14, item 2 (names, not ids): the Transactions tab's counterparty, the CSV and the
+transaction story name every kind of counterparty — a bank by name and masked account, a
+cash store, a bank deposit's sender, an outside address short, a saved address by its
+label — never a bare ``cpUsBank_``/``va_``/``loc_`` id."""
+
+from __future__ import annotations
+
+import csv
+
+from desktop.oms import models
+from desktop.ui.transactions import COLUMNS, csv_row
+from tests.support.qt import run
+
+COUNTERPARTY = COLUMNS.index("Counterparty")
+RAW_IDS = ("cpUsBank_", "cpBcAddr_", "va_", "loc_", "ci_", "wlt_", "cst_")
+
+
+def _jane_rows(qtbot, window):
+    view = window.transactions_view
+    window.tabs.setCurrentWidget(view)
+    qtbot.waitUntil(lambda: view.model.rowCount() > 0 and not view.model.loading, timeout=10000)
+    rows = {}
+    for r in range(view.model.rowCount()):
+        t = view.model.transaction(r)
+        cell = view.model.index(r, COUNTERPARTY).data()
+        rows.setdefault((str(t.type), t.source.network, str(t.status)), (t, cell))
+    return view, rows
+
+
+def test_counterparty_names_every_kind(qtbot, window):
+    view, rows = _jane_rows(qtbot, window)
+    hub = window.session.hub
+    withdraw, cell = rows[("cryptoToFiat", "polygon", "completed")]
+    bank = withdraw.destination.bank_details
+    assert cell == f"{bank['bankName']} ••••{bank['accountNumber'][-4:]}"  # "Chase ••••4415"
+    assert csv_row(withdraw, hub)[-6] == cell  # the CSV says the same
+    deposit, cell = rows[("fiatToCrypto", "ach", "completed")]
+    assert cell.startswith("ACH from ") and deposit.source.virtual_account_id not in cell
+    cash, cell = rows[("fiatToCrypto", "cash", "completed")]
+    assert cell.startswith("Cash at ")
+    failed, cell = rows[("cryptoToCrypto", "polygon", "failed")]
+    addr = failed.destination.wallet.blockchain_address
+    assert cell == f"{addr[:6]}…{addr[-4:]}"  # an outside address, short
+    for _t, cell in rows.values():
+        assert not any(p in cell for p in RAW_IDS), cell
+
+
+def test_saved_address_and_store_by_name(qtbot, window):
+    _view, rows = _jane_rows(qtbot, window)
+    hub = window.session.hub
+    failed, _cell = rows[("cryptoToCrypto", "polygon", "failed")]
+    raw = dict(failed.raw)
+    raw["destination"] = {
+        **raw["destination"],
+        "wallet": {
+            "id": None,
+            "blockchainAddress": failed.destination.wallet.blockchain_address,
+            "externalAccountId": "cpBcAddr_01saved",
+        },
+        "externalAccountId": "cpBcAddr_01saved",
+    }
+    saved = models.parse_transaction(raw)
+    hub.learn_account("cpBcAddr_01saved", "Mum's cold wallet")
+    assert hub.counterparty(saved).startswith("Mum's cold wallet (0x0000…")
+    cash, _cell = rows[("fiatToCrypto", "cash", "completed")]
+    ci = run(qtbot, window.api.get_cash_in(cash.cash_in_id))
+    hub.publish_cash_in(ci)
+    store = ci.location.get("name") or ci.deposit_instructions.location_name
+    assert store and hub.counterparty(cash) == f"Cash at {store}"
+
+
+def test_csv_names_the_bank(qtbot, window, tmp_path):
+    view, rows = _jane_rows(qtbot, window)
+    path = tmp_path / "t.csv"
+    done = []
+    view.export_csv(str(path), on_done=done.append)
+    qtbot.waitUntil(lambda: bool(done), timeout=15000)
+    with path.open(newline="", encoding="utf-8") as f:
+        lines = list(csv.DictReader(f))
+    withdraw, _cell = rows[("cryptoToFiat", "polygon", "completed")]
+    row = next(r for r in lines if r["id"] == withdraw.id)
+    assert row["counterparty"].endswith(
+        f"••••{withdraw.destination.bank_details['accountNumber'][-4:]}"
+    )
+    assert not any(p in r["counterparty"] for r in lines for p in RAW_IDS)
