@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from desktop.display import EMPTY
@@ -43,12 +44,24 @@ PLAIN_ERRORS: dict[str, str] = {
 }
 
 
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def _restates(message: str, plain: str) -> bool:
+    """The server's message says nothing the plain sentence does not: its words appear in
+    the plain sentence, in the same order ("The network rejected the transfer to this
+    address" inside "The blockchain network rejected the transfer to this address, …")."""
+    rest = iter(_words(plain))
+    return all(w in rest for w in _words(message))
+
+
 def explain_error(exc: BaseException | Any) -> str:
     code = getattr(exc, "code", None)
     plain = PLAIN_ERRORS.get(code or "")
     message = str(exc) if isinstance(exc, BaseException) else (getattr(exc, "message", "") or "")
     if isinstance(exc, errors.NetworkError):
         return f"Could not reach the payments service: {message}"
-    if plain and message and message.rstrip(".") not in plain:
+    if plain and message and not _restates(message, plain):
         return f"{plain} ({message.rstrip('.')}.)"
     return plain or message or "Something went wrong."

@@ -83,3 +83,17 @@ def test_csv_names_the_bank(qtbot, window, tmp_path):
         f"••••{withdraw.destination.bank_details['accountNumber'][-4:]}"
     )
     assert not any(p in r["counterparty"] for r in lines for p in RAW_IDS)
+
+
+def test_failed_send_says_why_once(qtbot, window):
+    view, rows = _jane_rows(qtbot, window)
+    failed, _cell = rows[("cryptoToCrypto", "polygon", "failed")]
+    assert view.select(failed.id)
+    pane = view.detail
+    qtbot.waitUntil(lambda: pane.txn is not None and pane.txn.id == failed.id)
+    why = dict(pane.story.outcome)["Why it failed"]
+    text = pane.outcome.text()
+    assert why in text and "refunded" in text
+    # one sentence, once: the server's message restating it is not repeated in brackets
+    assert why.lower().count("rejected the transfer") == 1, why
+    assert text.lower().count("rejected the transfer") == 1
