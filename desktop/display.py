@@ -32,6 +32,7 @@ __all__ = [
     "rate",
     "remaining",
     "status_words",
+    "transaction_status_texts",
     "when",
 ]
 
@@ -203,6 +204,20 @@ def status_words(status: Any, sub_status: Any = None) -> str:
     if not sub:
         return head
     return f"{head} — {_SUB_STATUS_WORDS.get(sub, sub)}"
+
+
+#: The sub-statuses a transaction can show under each status (a table sizes its Status
+#: column from the longest of these words, so no status is ever cut off).
+TRANSACTION_STEPS = {
+    "processing": ("", "fundsPulled", "broadcast", "bankSubmitted", "fundsReceived"),
+    "completed": ("", "settled"),
+    "failed": ("", "rejected", "returned", "reversed"),
+}
+
+
+def transaction_status_texts() -> list[str]:
+    """Every status text a transaction row can show (``"Failed — returned by the bank"``)."""
+    return [status_words(st, sub) for st, subs in TRANSACTION_STEPS.items() for sub in subs]
 
 
 def when(dt: Any) -> str:

@@ -21,6 +21,7 @@ from typing import Any
 
 from PySide6.QtCore import (
     QDate,
+    QEvent,
     QItemSelectionModel,
     QModelIndex,
     QPersistentModelIndex,
@@ -48,7 +49,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.display import KIND_NAMES, kind_name, money, plural, status_words
+from desktop.display import (
+    KIND_NAMES,
+    kind_name,
+    money,
+    plural,
+    status_words,
+    transaction_status_texts,
+)
 from desktop.flows.explain import explain_error
 from desktop.flows.story import counterparty as story_counterparty
 from desktop.oms import errors
@@ -64,7 +72,40 @@ from desktop.ui.widgets.txn_story import StoryPane
 PAGE_SIZE = 100
 
 COLUMNS = ("Created", "Type", "Status", "Sent", "Received", "Counterparty", "Completed", "Id")
-COLUMN_WIDTHS = (145, 75, 175, 125, 125, 210, 145, 250)
+#: What each column must show whole: the width of the widest of these (plus the style's
+#: text margins) sizes the column. Type and Status from every name they can show.
+COLUMN_SAMPLES: tuple[tuple[str, ...], ...] = (
+    ("2026-12-31 23:59:59",),
+    (*KIND_NAMES.values(), "Other"),
+    tuple(transaction_status_texts()),
+    ("99,999.999999 USDC",),
+    ("99,999.999999 USDC",),
+    ("Ada Lovelace <ada@example.com>",),
+    ("2026-12-31 23:59:59",),
+    ("txn_01m8ngamn3cejqn9mxz0zhwzw5",),
+)
+
+
+def column_widths(view: QTableView) -> list[int]:
+    """Each column's width from its content (and its header label), in the view's fonts."""
+    style = view.style()
+    margin = 2 * (style.pixelMetric(style.PixelMetric.PM_FocusFrameHMargin, None, view) + 1)
+    fm = view.fontMetrics()
+    head = view.horizontalHeader()
+    hfm = head.fontMetrics()
+    # the header's own margins and its sort arrow
+    head_extra = 2 * style.pixelMetric(style.PixelMetric.PM_HeaderMargin, None, head) + (
+        style.pixelMetric(style.PixelMetric.PM_HeaderMarkSize, None, head)
+    )
+    return [
+        max(
+            max(fm.horizontalAdvance(s) for s in samples) + margin + 4,
+            hfm.horizontalAdvance(title) + head_extra,
+        )
+        for title, samples in zip(COLUMNS, COLUMN_SAMPLES, strict=True)
+    ]
+
+
 STATUS_KINDS = {"completed": "success", "failed": "error", "processing": "info"}
 
 
@@ -424,9 +465,7 @@ class TransactionsView(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setWordWrap(False)
         self.table.setMinimumWidth(320)
-        header = self.table.horizontalHeader()
-        for col, width in enumerate(COLUMN_WIDTHS):
-            header.resizeSection(col, width)
+        self.fit_columns()
         split.addWidget(self.table)
         self.detail = StoryPane(session)
         self.detail.setMinimumWidth(280)
@@ -543,6 +582,17 @@ class TransactionsView(QWidget):
             return
         self.table.selectionModel().clear()
         self.detail.show_related(rel, None, viewer=self.customer_id)
+
+    def fit_columns(self) -> None:
+        """Size the columns from their content: nothing a row can show is cut off."""
+        header = self.table.horizontalHeader()
+        for col, width in enumerate(column_widths(self.table)):
+            header.resizeSection(col, width)
+
+    def changeEvent(self, event: Any) -> None:
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self.fit_columns()  # a new font or theme: the same text needs new widths
+        super().changeEvent(event)
 
     def _retry(self) -> None:
         self.banners.remove("error")

@@ -28,7 +28,7 @@ def _jane_rows(qtbot, window):
 
 
 def test_counterparty_names_every_kind(qtbot, window):
-    view, rows = _jane_rows(qtbot, window)
+    _view, rows = _jane_rows(qtbot, window)
     hub = window.session.hub
     withdraw, cell = rows[("cryptoToFiat", "polygon", "completed")]
     bank = withdraw.destination.bank_details
@@ -36,7 +36,7 @@ def test_counterparty_names_every_kind(qtbot, window):
     assert csv_row(withdraw, hub)[-6] == cell  # the CSV says the same
     deposit, cell = rows[("fiatToCrypto", "ach", "completed")]
     assert cell.startswith("ACH from ") and deposit.source.virtual_account_id not in cell
-    cash, cell = rows[("fiatToCrypto", "cash", "completed")]
+    _cash, cell = rows[("fiatToCrypto", "cash", "completed")]
     assert cell.startswith("Cash at ")
     failed, cell = rows[("cryptoToCrypto", "polygon", "failed")]
     addr = failed.destination.wallet.blockchain_address

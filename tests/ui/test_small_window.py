@@ -6,8 +6,10 @@ and Withdraw stay reachable."""
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QRect, Qt
-from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QToolBar, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QStyle, QToolBar, QWidget
 
+from desktop.display import KIND_NAMES
+from desktop.ui.transactions import COLUMNS
 from desktop.ui.wizards.fund import FundWizard
 from desktop.ui.wizards.send import SendWizard
 from desktop.ui.wizards.withdraw import WithdrawWizard
@@ -99,3 +101,35 @@ def test_each_wizard_at_1024x700(qtbot, window):
             assert clipped(wiz) == [], cls.__name__
         finally:
             wiz.reject()
+
+
+def _unclipped(table, col: int, text: str) -> bool:
+    """A cell of ``col`` shows ``text`` whole: the section holds the text plus the style's
+    text margins (the item delegate elides anything wider)."""
+    margin = table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, table) + 1
+    return table.horizontalHeader().sectionSize(col) >= (
+        table.fontMetrics().horizontalAdvance(text) + 2 * margin
+    )
+
+
+def test_transactions_type_and_status_unclipped(qtbot, window):
+    """The Type column shows its longest name ("Withdraw to bank") whole, and every loaded
+    Type and Status cell fits, at 1600×1000 and at 1024×700."""
+    view = window.transactions_view
+    window.tabs.setCurrentWidget(view)
+    qtbot.waitUntil(lambda: view.model.rowCount() > 0, timeout=10000)
+    table = view.table
+    type_col, status_col = COLUMNS.index("Type"), COLUMNS.index("Status")
+    longest = max(KIND_NAMES.values(), key=table.fontMetrics().horizontalAdvance)
+    for size in ((1600, 1000), SMALL):
+        window.resize(*size)
+        settle(qtbot)
+        assert _unclipped(table, type_col, longest), (size, longest)
+        for r in range(view.proxy.rowCount()):
+            for col in (type_col, status_col):
+                text = view.proxy.index(r, col).data()
+                assert _unclipped(table, col, text), (size, text)
+        # the Type column lies inside the table's viewport, not scrolled out of sight
+        x = table.columnViewportPosition(type_col)
+        assert x >= 0 and x + table.columnWidth(type_col) <= table.viewport().width()
+        assert clipped(window) == []
