@@ -202,7 +202,20 @@ def counterparty(
     return who(t.recipient)
 
 
-def _side_where(side: Any) -> str:
+def _side_where(
+    side: Any,
+    *,
+    wallets: Lookup | None = None,
+    accounts: Lookup | None = None,
+    store: str = "",
+) -> str:
+    """Where one leg's money was, in words: a wallet by its short address (the id only
+    when the desk does not know the address), a bank by name and masked account, a saved
+    address or bank deposit account by its label, a cash store by name."""
+
+    def ask(fn: Lookup | None, key: str | None) -> str:
+        return (fn(key) or "") if fn is not None and key else ""
+
     w = getattr(side, "wallet", None)
     parts = []
     wid = (getattr(w, "id", None) if w is not None else None) or getattr(side, "wallet_id", None)
@@ -213,30 +226,24 @@ def _side_where(side: Any) -> str:
     acc = (getattr(w, "external_account_id", None) if w is not None else None) or getattr(
         side, "external_account_id", None
     )
-    if wid:
-        parts.append(f"wallet {wid}")
-    if addr:
-        parts.append(f"address {addr}")
+    if wid:  # an OMS wallet
+        known = addr or ask(wallets, wid)
+        parts.append(f"wallet {short_address(known)}" if known else f"wallet {wid}")
+    elif addr:  # an outside address: whole (it may be compared), a saved one by label
+        label = ask(accounts, acc) if not bank else ""
+        parts.append(f"“{label}” {addr}" if label else f"address {addr}")
     if bank:
-        parts.append(
-            " ".join(
-                x
-                for x in (
-                    bank.get("bankName") or "",
-                    mask_account(bank.get("accountNumber")),
-                )
-                if x
-            )
-        )
-    elif acc:
-        parts.append(f"bank account {acc}")
-    if getattr(side, "virtual_account_id", None):
-        parts.append(f"bank deposit account {side.virtual_account_id}")
+        parts.append(bank_words(bank))
+    elif acc and not addr:
+        parts.append(ask(accounts, acc) or f"bank account {acc}")
+    va = getattr(side, "virtual_account_id", None)
+    if va:
+        parts.append(f"bank deposit account {ask(accounts, va) or va}")
     if getattr(side, "deposit_address_id", None):
         parts.append(f"deposit address {side.deposit_address_id}")
     cash = getattr(side, "cash", None)
     if cash is not None and getattr(cash, "location_id", None):
-        parts.append(f"cash at store {cash.location_id}")
+        parts.append(f"cash at {store}" if store else "cash at a store")
     return " · ".join(parts)
 
 
@@ -264,6 +271,9 @@ def tell(
     names: Callable[[str], tuple[str, str] | None] | None = None,
     seen: Sequence[Seen] = (),
     real_network: bool = False,
+    wallets: Lookup | None = None,
+    accounts: Lookup | None = None,
+    stores: Lookup | None = None,
 ) -> Story:
     """The story of ``txn`` as ``viewer`` (a customer id, or ``None``) would tell it."""
     s, d = txn.source, txn.destination
@@ -281,9 +291,14 @@ def tell(
             found = names(cid)
             if found:
                 nm, em = found
-        return Party(role, cid, nm or (cid or ""), em, _side_where(side))
+        store = (stores(txn.cash_in_id) or "") if stores is not None and txn.cash_in_id else ""
+        where = _side_where(side, wallets=wallets, accounts=accounts, store=store)
+        return Party(role, cid, nm or (cid or ""), em, where)
 
     story.parties = [party("From", txn.sender, s), party("To", txn.recipient, d)]
+
+    def ask_wallet(wid: str | None) -> str:
+        return (wallets(wid) or "") if wallets is not None and wid else ""
 
     story.amounts = [
         ("Sent (gross)", money(s.amount_gross or s.amount, s.asset)),
@@ -359,7 +374,8 @@ def tell(
         story.outcome.append(("Why it failed", story.failure))
         if key in ("send", "receive", "withdraw"):
             refund = money(s.amount_gross or s.amount, s.asset)
-            to = f" to wallet {s.wallet_id}" if s.wallet_id else ""
+            back = short_address(ask_wallet(s.wallet_id)) or s.wallet_id
+            to = f" to wallet {back}" if s.wallet_id else ""
             story.refund = f"{refund} refunded{to}"
             story.outcome.append(("Refund", story.refund))
         else:

@@ -97,3 +97,24 @@ def test_failed_send_says_why_once(qtbot, window):
     # one sentence, once: the server's message restating it is not repeated in brackets
     assert why.lower().count("rejected the transfer") == 1, why
     assert text.lower().count("rejected the transfer") == 1
+
+
+def test_story_names_wallets_and_banks(qtbot, window):
+    view, rows = _jane_rows(qtbot, window)
+    failed, _cell = rows[("cryptoToCrypto", "polygon", "failed")]
+    window.select_customer(run(qtbot, window.api.get_customer(failed.sender)))
+    d = window.detail
+    qtbot.waitUntil(lambda: not d.loading and bool(d.cards), timeout=10000)  # wallets known
+    window.tabs.setCurrentWidget(view)
+    for key in (
+        ("cryptoToCrypto", "polygon", "failed"),
+        ("cryptoToFiat", "polygon", "completed"),
+        ("fiatToCrypto", "cash", "completed"),
+    ):
+        t, _cell = rows[key]
+        assert view.select(t.id)
+        qtbot.waitUntil(lambda t=t: view.detail.txn is not None and view.detail.txn.id == t.id)
+        text = view.detail.story.text()
+        assert not any(p in text for p in ("wlt_", "cpUsBank_", "loc_")), text
+        if t is failed:
+            assert "refunded to wallet 0x" in dict(view.detail.story.outcome)["Refund"]
