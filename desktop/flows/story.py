@@ -151,20 +151,25 @@ def counterparty(
     wallets: Lookup | None = None,
     accounts: Lookup | None = None,
     stores: Lookup | None = None,
+    short: bool = True,
 ) -> str:
     """Who or what is on the other side of ``t``, by name, never by a bare id when the
     desk knows more (issue 14, item 2): a customer by name and email (and the wallet's
     short address), a bank by name and masked account, a cash store by name, a saved
     address by its label, an outside address short. The lookups (all optional) are the
     desk's caches: customer id → (name, email), wallet id → its address, external account
-    or virtual account id → its label, cash-in id → its store."""
+    or virtual account id → its label, cash-in id → its store. ``short=False`` writes
+    addresses whole (the CSV)."""
+
+    def brief(address: str | None) -> str:
+        return short_address(address) if short else str(address or "")
 
     def ask(fn: Lookup | None, key: str | None) -> str:
         return (fn(key) or "") if fn is not None and key else ""
 
     def who(cid: str | None, wallet_id: str | None = None) -> str:
         found = names(cid) if names is not None and cid else None
-        addr = short_address(ask(wallets, wallet_id))
+        addr = brief(ask(wallets, wallet_id))
         if found and (found[0] or found[1]):
             name, email = found
             person = f"{name} <{email}>" if name and email else (name or email)
@@ -176,7 +181,7 @@ def counterparty(
     key = kind_key(t, viewer)
     if getattr(t, "deposit_address_id", None) or getattr(s, "deposit_address_id", None):
         sender = getattr(s, "blockchain_address", None)  # an inbound USDC transfer (D22)
-        return short_address(sender) if sender else "an outside address"
+        return brief(sender) if sender else "an outside address"
     if key == "bank_deposit":
         raw = getattr(s, "raw", None) or {}
         sent_by = raw.get("sender") if isinstance(raw.get("sender"), dict) else {}
@@ -195,8 +200,8 @@ def counterparty(
     acc = (w.external_account_id if w is not None else None) or d.external_account_id
     if w is not None and w.blockchain_address:
         label = ask(accounts, acc)  # a saved address: its label
-        short = short_address(w.blockchain_address)
-        return f"{label} ({short})" if label else short
+        where = brief(w.blockchain_address)
+        return f"{label} ({where})" if label else where
     if acc:
         return bank_words(d.bank_details) or ask(accounts, acc) or acc
     return who(t.recipient)

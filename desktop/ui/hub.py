@@ -205,11 +205,12 @@ class ChangeHub(QObject):
         loc = getattr(ci, "location", None) or {}
         return loc.get("name") or getattr(di, "location_name", None) or ""
 
-    def counterparty(self, txn: Any, viewer: str | None = None) -> str:
+    def counterparty(self, txn: Any, viewer: str | None = None, *, short: bool = True) -> str:
         """Who is on the other side of ``txn``, by name (story.counterparty with the caches)."""
         return counterparty(
             txn,
             viewer,
+            short=short,
             names=self.name_of,
             wallets=lambda wid: self.wallet_owners.get(wid, ("", ""))[1],
             accounts=self.account_labels.get,

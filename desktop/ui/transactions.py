@@ -86,6 +86,10 @@ COLUMN_SAMPLES: tuple[tuple[str, ...], ...] = (
 )
 
 
+#: The Counterparty column grows to the longest loaded name up to this (a tooltip shows more).
+COUNTERPARTY_MAX = 560
+
+
 def column_widths(view: QTableView) -> list[int]:
     """Each column's width from its content (and its header label), in the view's fonts."""
     style = view.style()
@@ -119,9 +123,12 @@ def _when(dt: datetime | None) -> str:
     return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if dt else ""
 
 
-def counterparty(t: Any, hub: Any = None, viewer: str | None = None) -> str:
-    """Who is on the other side, by name (the hub's caches); see ``story.counterparty``."""
-    return hub.counterparty(t, viewer) if hub is not None else story_counterparty(t, viewer)
+def counterparty(t: Any, hub: Any = None, viewer: str | None = None, *, short: bool = True) -> str:
+    """Who is on the other side, by name (the hub's caches); see ``story.counterparty``.
+    ``short=False`` (the CSV) writes addresses whole."""
+    if hub is not None:
+        return hub.counterparty(t, viewer, short=short)
+    return story_counterparty(t, viewer, short=short)
 
 
 def _money(amount: Any, asset: str | None) -> str:
@@ -494,6 +501,10 @@ class TransactionsView(QWidget):
         self.model.rowsInserted.connect(self._count)
         self.model.page_loaded.connect(self._count)  # has_more is known only by then
         self.model.dataChanged.connect(self._refresh_detail)
+        self.model.rowsInserted.connect(lambda _p, first, last: self._fit_rows(first, last))
+        self.model.dataChanged.connect(
+            lambda top, bottom, *_: self._fit_rows(top.row(), bottom.row())
+        )
         self.hub.transactionChanged.connect(self.model.queue_update)
         self.hub.changed.connect(self._on_changes)
         self.apply_filters()
@@ -588,9 +599,34 @@ class TransactionsView(QWidget):
         header = self.table.horizontalHeader()
         for col, width in enumerate(column_widths(self.table)):
             header.resizeSection(col, width)
+        self._fit_rows(0, self.model.rowCount() - 1)
+
+    def _fit_rows(self, first: int, last: int) -> None:
+        """Widen the Counterparty column to the longest name (and email) these rows show:
+        names differ in length, so it grows from what is loaded (never shrinks, capped)."""
+        col = COLUMNS.index("Counterparty")
+        fm = self.table.fontMetrics()
+        style = self.table.style()
+        margin = 2 * (
+            style.pixelMetric(style.PixelMetric.PM_FocusFrameHMargin, None, self.table) + 1
+        )
+        header = self.table.horizontalHeader()
+        widest = max(
+            (
+                fm.horizontalAdvance(self.model.index(r, col).data() or "")
+                for r in range(max(0, first), min(last, self.model.rowCount() - 1) + 1)
+            ),
+            default=0,
+        )
+        width = min(COUNTERPARTY_MAX, widest + margin + 4)
+        if width > header.sectionSize(col):
+            header.resizeSection(col, width)
 
     def changeEvent(self, event: Any) -> None:
-        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+        if hasattr(self, "table") and event.type() in (
+            QEvent.Type.FontChange,
+            QEvent.Type.StyleChange,
+        ):
             self.fit_columns()  # a new font or theme: the same text needs new widths
         super().changeEvent(event)
 
@@ -896,7 +932,7 @@ def csv_row(t: Any, hub: Any = None, viewer: str | None = None) -> list[str]:
             d.network,
             d.amount_gross,
             d.amount_net,
-            counterparty(t, hub, viewer),
+            counterparty(t, hub, viewer, short=False),
             d.tx_hash,
             t.quote_id,
             t.cash_in_id,

@@ -114,19 +114,21 @@ def _unclipped(table, col: int, text: str) -> bool:
 
 def test_transactions_type_and_status_unclipped(qtbot, window):
     """The Type column shows its longest name ("Withdraw to bank") whole, and every loaded
-    Type and Status cell fits, at 1600×1000 and at 1024×700."""
+    Type, Status and Counterparty cell fits, at 1600×1000 and at 1024×700 (the table
+    scrolls sideways rather than cutting a name)."""
     view = window.transactions_view
     window.tabs.setCurrentWidget(view)
     qtbot.waitUntil(lambda: view.model.rowCount() > 0, timeout=10000)
     table = view.table
     type_col, status_col = COLUMNS.index("Type"), COLUMNS.index("Status")
+    who_col = COLUMNS.index("Counterparty")
     longest = max(KIND_NAMES.values(), key=table.fontMetrics().horizontalAdvance)
     for size in ((1600, 1000), SMALL):
         window.resize(*size)
         settle(qtbot)
         assert _unclipped(table, type_col, longest), (size, longest)
         for r in range(view.proxy.rowCount()):
-            for col in (type_col, status_col):
+            for col in (type_col, status_col, who_col):  # names with emails too
                 text = view.proxy.index(r, col).data()
                 assert _unclipped(table, col, text), (size, text)
         # the Type column lies inside the table's viewport, not scrolled out of sight
