@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from desktop.display import when
 from desktop.flows.inbound import SavedAddress, early_access_text
-from desktop.flows.story import bank_words
+from desktop.flows.story import bank_words, short_address
 from desktop.oms import errors
 from desktop.tasks import TaskScope
 from desktop.ui import theme
@@ -91,11 +91,13 @@ class CustomerAccounts(QWidget):
         if self.session is not None:
             try:
                 self.session.hub.accountsChanged.disconnect(self._on_accounts_changed)
+                self.session.hub.changed.disconnect(self._on_hub_changed)
             except (RuntimeError, TypeError):
                 pass
         self.session = session
         if session is not None:
             session.hub.accountsChanged.connect(self._on_accounts_changed)
+            session.hub.changed.connect(self._on_hub_changed)
         self.clear()
 
     def clear(self) -> None:
@@ -150,6 +152,21 @@ class CustomerAccounts(QWidget):
     def _on_accounts_changed(self, customer_id: str) -> None:
         if customer_id == self.customer_id:
             self.reload()
+
+    def _on_hub_changed(self, changes: Any) -> None:
+        """A wallet became known: its funding accounts and deposit addresses name it."""
+        shown = {v.wallet_id for v in self.virtual_accounts} | {
+            d.wallet_id for d in self.deposit_addresses
+        }
+        if shown & set(getattr(changes, "wallets", {}) or {}):
+            self._render_vas()
+            self._render_das()
+
+    def wallet_words(self, wallet_id: str | None) -> str:
+        """``"wallet 0x0483…e46C"``: an OMS wallet by its short address, not its id."""
+        hub = self.session.hub if self.session is not None else None
+        address = hub.wallet_owners.get(wallet_id or "", ("", ""))[1] if hub is not None else ""
+        return f"wallet {short_address(address) or wallet_id or '—'}"
 
     def _failed(self, cid: str, feature: str, exc: BaseException) -> None:
         if cid != self.customer_id:
@@ -213,7 +230,7 @@ class CustomerAccounts(QWidget):
             text = QLabel(
                 f"<b>{di.bank_name or 'Bank'}</b> · routing {di.routing_number or '—'} · "
                 f"account {di.account_number or '—'}<br>"
-                f"into wallet {va.wallet_id or '—'} · added {when(va.created_at)}"
+                f"into {self.wallet_words(va.wallet_id)} · added {when(va.created_at)}"
             )
             text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             text.setWordWrap(True)  # a narrow pane wraps it instead of clipping the row
@@ -246,7 +263,7 @@ class CustomerAccounts(QWidget):
                 f"<b>{_esc(da.label or 'Deposit address')}</b> · "
                 f"{_esc((da.deposit_instructions.asset or 'usdc').upper())} on "
                 f"{_esc((da.deposit_instructions.network or 'polygon').capitalize())}<br>"
-                f"into wallet {_esc(da.wallet_id or '—')} · added {when(da.created_at)}"
+                f"into {_esc(self.wallet_words(da.wallet_id))} · added {when(da.created_at)}"
             )
             head.setTextFormat(Qt.TextFormat.RichText)
             head.setWordWrap(True)

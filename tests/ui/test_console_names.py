@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import csv
 
+from PySide6.QtWidgets import QLabel
+
 from desktop.oms import models
 from desktop.ui.transactions import COLUMNS, csv_row
 from tests.support.qt import run
@@ -118,3 +120,20 @@ def test_story_names_wallets_and_banks(qtbot, window):
         assert not any(p in text for p in ("wlt_", "cpUsBank_", "loc_")), text
         if t is failed:
             assert "refunded to wallet 0x" in dict(view.detail.story.outcome)["Refund"]
+
+
+def test_funding_accounts_name_their_wallet(qtbot, window):
+    """The customer pane's bank funding account says which wallet by its short address."""
+    _view, rows = _jane_rows(qtbot, window)
+    deposit, _cell = rows[("fiatToCrypto", "ach", "completed")]
+    window.tabs.setCurrentWidget(window.customers_page)
+    window.select_customer(run(qtbot, window.api.get_customer(deposit.recipient)))
+    acc = window.detail.accounts
+    qtbot.waitUntil(lambda: acc.va_state == "found" and bool(window.detail.cards), timeout=10000)
+
+    def named() -> bool:  # whichever arrived first, the wallet is named once both are in
+        texts = [w.text() for w in acc.findChildren(QLabel) if w.isVisibleTo(acc)]
+        texts = [t for t in texts if "into wallet" in t]
+        return bool(texts) and all("wlt_" not in t and "into wallet 0x" in t for t in texts)
+
+    qtbot.waitUntil(named, timeout=5000)
