@@ -16,7 +16,7 @@ instead of being expanded to a hundred million characters, and NaN/infinity read
 from __future__ import annotations
 
 import math
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "MAX_DIGITS",
     "delta",
     "dollars",
+    "estimate",
     "kind_name",
     "money",
     "parse",
@@ -80,6 +81,18 @@ def money(amount: Any, asset: str | None = "", *, grouping: bool = True) -> str:
         return EMPTY
     text = _digits(value, grouping=grouping)
     return f"{text} {asset.upper()}" if asset else text
+
+
+def estimate(amount: Any, currency: str | None = "usd") -> str:
+    """An estimate in a national currency, to the cent: ``"≈ 596.12 USD"`` (a USDC balance
+    of 596.115 valued in dollars). Only estimates are rounded (half up); figures the server
+    states exactly go through :func:`money`."""
+    value = parse(amount)
+    if value is None:
+        return EMPTY
+    if value.adjusted() < MAX_DIGITS:
+        value = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return f"≈ {money(value, currency or 'usd')}"
 
 
 def dollars(amount: Any) -> str:

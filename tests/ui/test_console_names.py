@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QLabel
 
 from desktop.oms import models
 from desktop.ui.transactions import COLUMNS, csv_row
+from desktop.ui.wallets import WalletCard
 from tests.support.qt import run
 
 COUNTERPARTY = COLUMNS.index("Counterparty")
@@ -137,3 +138,22 @@ def test_funding_accounts_name_their_wallet(qtbot, window):
         return bool(texts) and all("wlt_" not in t and "into wallet 0x" in t for t in texts)
 
     qtbot.waitUntil(named, timeout=5000)
+
+
+def test_wallet_estimate_in_cents(qtbot):
+    """usd reads with 2 places: the wallet card's "≈ … USD" estimate is in cents."""
+    card = WalletCard(models.parse_wallet({"id": "wlt_1", "asset": "usdc", "chain": "polygon"}))
+    qtbot.addWidget(card)
+    card.set_balance(
+        models.parse_balance(
+            {
+                "walletId": "wlt_1",
+                "asset": "usdc",
+                "balance": "596.115",
+                "estimatedBalance": "596.115",
+                "estimatedBalanceCurrencyCode": "usd",
+            }
+        )
+    )
+    assert card.balance.text() == "596.115 USDC"  # the wallet's own figure, exact
+    assert card.estimate.text() == "≈ 596.12 USD"
