@@ -23,10 +23,12 @@ __all__ = [
     "EMPTY",
     "KIND_NAMES",
     "MAX_DIGITS",
+    "bank_words",
     "delta",
     "dollars",
     "estimate",
     "kind_name",
+    "mask_account",
     "money",
     "parse",
     "plural",
@@ -231,6 +233,24 @@ TRANSACTION_STEPS = {
 def transaction_status_texts() -> list[str]:
     """Every status text a transaction row can show (``"Failed — returned by the bank"``)."""
     return [status_words(st, sub) for st, subs in TRANSACTION_STEPS.items() for sub in subs]
+
+
+def mask_account(number: Any) -> str:
+    """``"******4242"`` stays; an unmasked number shows only its last 4 digits."""
+    text = str(number or "")
+    if not text:
+        return ""
+    if "*" in text or "•" in text:
+        return "••••" + text.lstrip("*•")[-4:]
+    return "••••" + text[-4:]
+
+
+def bank_words(bank: Any) -> str:
+    """``"Chase ••••4415"``: the bank of a withdrawal by name and masked account."""
+    bank = bank or {}
+    return " ".join(
+        x for x in (bank.get("bankName") or "", mask_account(bank.get("accountNumber"))) if x
+    )
 
 
 def when(dt: Any) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from desktop.display import EMPTY
+from desktop.display import EMPTY, bank_words
 from desktop.oms import errors
 
 __all__ = ["PLAIN_ERRORS", "describe_destination", "explain_error"]
@@ -18,10 +18,8 @@ def describe_destination(d: Any) -> str:
     if w is not None and w.blockchain_address:
         return w.blockchain_address
     acc = (w.external_account_id if w is not None else None) or d.external_account_id
-    if acc:
-        bank = d.bank_details or {}
-        masked = bank.get("accountNumber") or ""
-        return f"Bank account {acc} {masked}".strip()
+    if acc:  # by the bank's name and masked number; the id only when nothing else is known
+        return f"Bank account {bank_words(d.bank_details) or acc}"
     return EMPTY
 
 

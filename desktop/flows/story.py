@@ -13,7 +13,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from desktop.display import EMPTY, KIND_NAMES, kind_key, kind_name, money, rate, status_words, when
+from desktop.display import (
+    EMPTY,
+    KIND_NAMES,
+    bank_words,
+    kind_key,
+    kind_name,
+    mask_account,
+    money,
+    rate,
+    status_words,
+    when,
+)
 from desktop.flows.explain import explain_error
 
 __all__ = [
@@ -116,28 +127,10 @@ def explorer_url(network: str | None, tx_hash: str | None, *, real: bool) -> str
     return pattern.format(tx_hash)
 
 
-def mask_account(number: Any) -> str:
-    """``"******4242"`` stays; an unmasked number shows only its last 4 digits."""
-    text = str(number or "")
-    if not text:
-        return ""
-    if "*" in text or "•" in text:
-        return "••••" + text.lstrip("*•")[-4:]
-    return "••••" + text[-4:]
-
-
 def short_address(address: str | None) -> str:
     """``"0xabC1…f456"``: an outside address, short enough for a table cell."""
     text = str(address or "")
     return f"{text[:6]}…{text[-4:]}" if len(text) > 14 else text
-
-
-def bank_words(bank: Any) -> str:
-    """``"Chase ••••4415"``: the bank of a withdrawal by name and masked account."""
-    bank = bank or {}
-    return " ".join(
-        x for x in (bank.get("bankName") or "", mask_account(bank.get("accountNumber"))) if x
-    )
 
 
 Lookup = Callable[[str], str | None]

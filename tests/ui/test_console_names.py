@@ -9,6 +9,7 @@ import csv
 
 from PySide6.QtWidgets import QLabel
 
+from desktop.flows.explain import describe_destination
 from desktop.oms import models
 from desktop.ui.transactions import COLUMNS, csv_row
 from desktop.ui.wallets import WalletCard
@@ -157,3 +158,18 @@ def test_wallet_estimate_in_cents(qtbot):
     )
     assert card.balance.text() == "596.115 USDC"  # the wallet's own figure, exact
     assert card.estimate.text() == "≈ 596.12 USD"
+
+
+def test_withdraw_quote_names_the_bank():
+    """The withdraw wizard's quote and status pages say "To: Bank account Sandbox Bank
+    ••••6789", not the cpUsBank_ id."""
+    d = models.parse_side(
+        {
+            "wallet": {"externalAccountId": "cpUsBank_01x"},
+            "externalAccountId": "cpUsBank_01x",
+            "bankDetails": {"bankName": "Sandbox Bank", "accountNumber": "******6789"},
+        }
+    )
+    assert describe_destination(d) == "Bank account Sandbox Bank ••••6789"
+    bare = models.parse_side({"externalAccountId": "cpUsBank_01x"})
+    assert describe_destination(bare) == "Bank account cpUsBank_01x"  # nothing better known
