@@ -71,6 +71,7 @@ from desktop.ui.transactions import TransactionsView
 from desktop.ui.widgets import mnemonics
 from desktop.ui.widgets.badge import EnvironmentBadge
 from desktop.ui.widgets.banner import BannerArea
+from desktop.ui.widgets.placeholder import fit_placeholder
 
 if TYPE_CHECKING:  # the dialogs and wizards are imported when first opened (start-up)
     from desktop.ui.dialogs import CustomerFormDialog, NewWalletDialog, ResourceDialog
@@ -231,7 +232,8 @@ class MainWindow(QMainWindow):
         theme.set_icon(
             self.search_box.addAction(QIcon(), QLineEdit.ActionPosition.LeadingPosition), "search"
         )
-        self.search_box.setPlaceholderText("Search customers  (Ctrl+F)")
+        fit_placeholder(self.search_box, "Search customers  (Ctrl+F)", "Search customers")
+        self.search_box.setToolTip("Search customers (Ctrl+F)")
         self.search_box.setMinimumWidth(240)
         self.search_box.setAccessibleName("Search customers")
         self.search_box.textChanged.connect(self._on_search_text)
@@ -753,10 +755,14 @@ class MainWindow(QMainWindow):
         self._search_mode = mode
         if mode == "Name":
             self.set_name_filter(self.search_box.text())
-            self.search_box.setPlaceholderText("Filter loaded customers by name  (Ctrl+F)")
+            fit_placeholder(
+                self.search_box, "Filter loaded customers by name  (Ctrl+F)", "Filter by name"
+            )
         else:
             self.set_name_filter("")
-            self.search_box.setPlaceholderText(f"Search by {mode.lower()}  (Ctrl+F)")
+            fit_placeholder(
+                self.search_box, f"Search by {mode.lower()}  (Ctrl+F)", f"Search by {mode.lower()}"
+            )
         self._update_count()
 
     def _on_search_text(self, text: str) -> None:

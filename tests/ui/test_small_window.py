@@ -135,3 +135,18 @@ def test_transactions_type_and_status_unclipped(qtbot, window):
         x = table.columnViewportPosition(type_col)
         assert x >= 0 and x + table.columnWidth(type_col) <= table.viewport().width()
         assert clipped(window) == []
+
+
+def test_toolbar_placeholders_never_cut(qtbot, window):
+    """The search and go-to boxes show their whole placeholder: with the shortcut where it
+    fits (1600 px), without it at 1024 px (the tooltip still names it)."""
+    from desktop.ui.widgets.placeholder import text_room
+
+    for size, with_keys in (((1600, 1000), True), (SMALL, False)):
+        window.resize(*size)
+        settle(qtbot)
+        for box in (window.search_box, window.goto_box):
+            text = box.placeholderText()
+            assert box.fontMetrics().horizontalAdvance(text) <= text_room(box), (size, text)
+            assert ("(Ctrl+" in text) == with_keys, (size, text)
+    assert "Ctrl+F" in window.search_box.toolTip() and "Ctrl+L" in window.goto_box.toolTip()
