@@ -13,11 +13,15 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import (
+    QEvent,
+    QObject,
+    QRect,
     QRegularExpression,
     QSortFilterProxyModel,
     Qt,
 )
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QPainter, QPalette
+from PySide6.QtWidgets import QTableView, QWidget
 
 from desktop.oms import errors, models
 from desktop.tasks import TaskScope
@@ -269,3 +273,82 @@ def customers_fetch(client, mode: str = "", text: str = "", page_size: int = PAG
         return await client.list_customers(limit=page_size, starting_after=cursor, **kwargs)
 
     return page
+
+
+class LoadingRows(QWidget):
+    """Skeleton rows over the customers table while its first page is on its way.
+
+    The window shows at once at start-up (issue 15): until the first customers arrive, the
+    empty table shows a few grey placeholder rows, the first saying "Loading customers…",
+    as one accessible element named so. They show while a profile connects
+    (``set_connecting``) or the model loads with no row yet, and go with the first row, an
+    error (the banner with Retry says it) or an empty result. The model is untouched: row
+    counts, selection and the first-paint probe see only real rows.
+    """
+
+    ROWS = 6
+    TEXT = "Loading customers…"
+
+    def __init__(self, table: QTableView, model: PagedModel) -> None:
+        super().__init__(table.viewport())
+        self.setObjectName("customersLoading")
+        self.setAccessibleName(self.TEXT)
+        self.setAccessibleDescription("Placeholder rows until the first customers arrive")
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self._table = table
+        self._model = model
+        self._connecting = False
+        for sig in (model.loading_changed, model.error_changed):
+            sig.connect(self._update)
+        for sig in (model.modelReset, model.rowsInserted, model.rowsRemoved):
+            sig.connect(self._update)
+        table.viewport().installEventFilter(self)
+        self._update()
+
+    def set_connecting(self, on: bool) -> None:
+        """A profile is being opened: no model fetch yet, but rows are coming."""
+        self._connecting = on
+        self._update()
+
+    def wanted(self) -> bool:
+        m = self._model
+        return m.rowCount() == 0 and m.error is None and (self._connecting or m.loading)
+
+    def _update(self, *_args) -> None:
+        on = self.wanted()
+        if on:
+            self.setGeometry(self._table.viewport().rect())
+            self.raise_()
+        self.setVisible(on)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize and self.isVisible():
+            self.setGeometry(self._table.viewport().rect())
+        return False
+
+    def paintEvent(self, _event) -> None:
+        t = self._table
+        pal = self.palette()
+        h = t.verticalHeader().defaultSectionSize()
+        bar = QColor(pal.color(QPalette.ColorRole.Mid))
+        bar.setAlpha(90)
+        p = QPainter(self)
+        try:
+            for r in range(self.ROWS):
+                y = r * h
+                role = QPalette.ColorRole.AlternateBase if r % 2 else QPalette.ColorRole.Base
+                p.fillRect(QRect(0, y, self.width(), h), pal.color(role))
+                for c in range(t.model().columnCount() if t.model() else 0):
+                    x, w = t.columnViewportPosition(c), t.columnWidth(c)
+                    if r == 0 and c == 0:
+                        p.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
+                        p.drawText(
+                            QRect(x + 6, y, max(w, 160), h),
+                            int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft),
+                            self.TEXT,
+                        )
+                        continue
+                    bw = max(8, int(w * (0.55 + 0.3 * ((r + c) % 3) / 2)) - 12)
+                    p.fillRect(QRect(x + 6, y + h // 2 - 4, min(bw, w - 12), 8), bar)
+        finally:
+            p.end()

@@ -58,6 +58,7 @@ from desktop.ui.customers import (
     ROLE_OBJECT,
     SEARCH_MODES,
     CustomersModel,
+    LoadingRows,
     NameFilterProxy,
     customers_fetch,
     detect_search_mode,
@@ -323,6 +324,7 @@ class MainWindow(QMainWindow):
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row)
         self.table.doubleClicked.connect(lambda _ix: self.edit_customer())
         self.splitter.addWidget(self.table)
+        self.loading_rows = LoadingRows(self.table, self.model)  # until the first page
 
         self.detail = CustomerDetail()
         self.detail.setObjectName("customerDetail")
