@@ -181,7 +181,8 @@ def counterparty(
         rail = {"ach": "ACH", "wire": "Wire"}.get(str(s.network or "").lower(), "Bank transfer")
         va = getattr(t, "virtual_account_id", None) or getattr(s, "virtual_account_id", None)
         into = ask(accounts, va)
-        text = f"{rail} from {sent_by.get('name') or 'the customer’s bank'}"
+        who = sent_by.get("name") or "the customer's bank"
+        text = f"{rail} from {who}"
         return f"{text} to {into}" if into else text
     if key == "fund_cash":
         store = ask(stores, getattr(t, "cash_in_id", None))
