@@ -15,7 +15,7 @@ from __future__ import annotations
 from html import escape as _esc
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
@@ -56,6 +56,9 @@ def _clear(grid: QGridLayout) -> None:
 
 class CustomerAccounts(QWidget):
     """Three boxes: "Bank funding accounts", "Deposit addresses" and "Saved addresses"."""
+
+    #: new buttons were drawn (Pause, Resume …): the owner gives them their mnemonics
+    buttonsChanged = Signal()
 
     def __init__(self, scope: TaskScope | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -159,8 +162,11 @@ class CustomerAccounts(QWidget):
             d.wallet_id for d in self.deposit_addresses
         }
         if shown & set(getattr(changes, "wallets", {}) or {}):
-            self._render_vas()
-            self._render_das()
+            # the text only: a redraw would make new buttons without their mnemonics
+            for label, va in getattr(self, "_va_lines", []):
+                label.setText(self._va_text(va))
+            for label, da in getattr(self, "_da_lines", []):
+                label.setText(self._da_text(da))
 
     def wallet_words(self, wallet_id: str | None) -> str:
         """``"wallet 0x0483…e46C"``: an OMS wallet by its short address, not its id."""
@@ -198,6 +204,7 @@ class CustomerAccounts(QWidget):
             words = bank_words({"bankName": di.bank_name, "accountNumber": di.account_number})
             self.session.hub.learn_account(va.id, words)
         self._render_vas()
+        self.buttonsChanged.emit()
 
     def _das_loaded(self, cid: str, items: list[Any]) -> None:
         if cid != self.customer_id:
@@ -205,6 +212,7 @@ class CustomerAccounts(QWidget):
         self.da_state = "found"
         self.deposit_addresses = items
         self._render_das()
+        self.buttonsChanged.emit()
 
     def _saved_loaded(self, cid: str, items: list[Any]) -> None:
         if cid != self.customer_id:
@@ -214,11 +222,29 @@ class CustomerAccounts(QWidget):
         for a in self.saved:  # a send to a saved address names it by its label
             self.session.hub.learn_account(a.id, a.label)
         self._render_saved()
+        self.buttonsChanged.emit()
 
     # ---- rendering -------------------------------------------------------------------
+    def _va_text(self, va: Any) -> str:
+        di = va.deposit_instructions
+        return (
+            f"<b>{di.bank_name or 'Bank'}</b> · routing {di.routing_number or '—'} · "
+            f"account {di.account_number or '—'}<br>"
+            f"into {self.wallet_words(va.wallet_id)} · added {when(va.created_at)}"
+        )
+
+    def _da_text(self, da: Any) -> str:
+        return (
+            f"<b>{_esc(da.label or 'Deposit address')}</b> · "
+            f"{_esc((da.deposit_instructions.asset or 'usdc').upper())} on "
+            f"{_esc((da.deposit_instructions.network or 'polygon').capitalize())}<br>"
+            f"into {_esc(self.wallet_words(da.wallet_id))} · added {when(da.created_at)}"
+        )
+
     def _render_vas(self) -> None:
         grid = self.va_grid
         _clear(grid)
+        self._va_lines: list[tuple[QLabel, Any]] = []
         self.pause_buttons = {}
         if not self.virtual_accounts:
             grid.addWidget(
@@ -226,12 +252,8 @@ class CustomerAccounts(QWidget):
             )
             return
         for row, va in enumerate(self.virtual_accounts):
-            di = va.deposit_instructions
-            text = QLabel(
-                f"<b>{di.bank_name or 'Bank'}</b> · routing {di.routing_number or '—'} · "
-                f"account {di.account_number or '—'}<br>"
-                f"into {self.wallet_words(va.wallet_id)} · added {when(va.created_at)}"
-            )
+            text = QLabel(self._va_text(va))
+            self._va_lines.append((text, va))
             text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             text.setWordWrap(True)  # a narrow pane wraps it instead of clipping the row
             grid.addWidget(text, row, 0)
@@ -253,18 +275,15 @@ class CustomerAccounts(QWidget):
     def _render_das(self) -> None:
         grid = self.da_grid
         _clear(grid)
+        self._da_lines: list[tuple[QLabel, Any]] = []
         if not self.deposit_addresses:
             grid.addWidget(
                 _muted("None yet. “Receive” on a wallet card creates one for that wallet."), 0, 0
             )
             return
         for row, da in enumerate(self.deposit_addresses):
-            head = QLabel(
-                f"<b>{_esc(da.label or 'Deposit address')}</b> · "
-                f"{_esc((da.deposit_instructions.asset or 'usdc').upper())} on "
-                f"{_esc((da.deposit_instructions.network or 'polygon').capitalize())}<br>"
-                f"into {_esc(self.wallet_words(da.wallet_id))} · added {when(da.created_at)}"
-            )
+            head = QLabel(self._da_text(da))
+            self._da_lines.append((head, da))
             head.setTextFormat(Qt.TextFormat.RichText)
             head.setWordWrap(True)
             grid.addWidget(head, row, 0)
@@ -315,6 +334,7 @@ class CustomerAccounts(QWidget):
                 fresh if v.id == fresh.id else v for v in self.virtual_accounts
             ]
             self._render_vas()
+            self.buttonsChanged.emit()
             self.session.hub.accountsChanged.emit(self.customer_id)
 
         op = Op(self.scope, run, name="pause virtual account").success(done)
