@@ -196,6 +196,13 @@ class ChangeHub(QObject):
         if account_id and label:
             self.account_labels[account_id] = label
 
+    def saved_address_added(self, customer_id: str, account_id: str, label: str) -> None:
+        """A saved address the desk just created (the send wizard's "Save address"): its
+        label is known at once — a send to it reads the label in every view, with no
+        customer pane having loaded it — and the customer's panes reload their lists."""
+        self.learn_account(account_id, label)
+        self.accountsChanged.emit(customer_id)
+
     def store_of(self, cash_in_id: str | None) -> str:
         """The store of a cash-in the desk has seen (``""`` when not known)."""
         ci = self.cash_ins.get(cash_in_id or "")
