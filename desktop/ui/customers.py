@@ -208,6 +208,43 @@ class CustomersModel(PagedTableModel):
         return None
 
 
+#: The widest an Endorsements cell grows the column (a pathological summary is elided).
+ENDORSEMENTS_MAX = 420
+
+
+class ColumnFitter(QObject):
+    """Keeps one column of ``table`` as wide as the longest text ``model`` shows in it
+    (issue 14: nothing is clipped), like the Transactions table's Counterparty column:
+    rows arriving page by page or updated in place widen it, it never shrinks, and it is
+    capped at ``cap``. Each distinct text is measured once (summaries repeat)."""
+
+    def __init__(self, table: QTableView, model: Any, col: int, cap: int) -> None:
+        super().__init__(table)
+        self.table, self.model, self.col, self.cap = table, model, col, cap
+        self._measured: set[str] = set()
+        model.rowsInserted.connect(lambda _p, first, last: self.fit(first, last))
+        model.dataChanged.connect(lambda top, bottom, *_: self.fit(top.row(), bottom.row()))
+        model.modelReset.connect(self._measured.clear)
+        self.fit(0, model.rowCount() - 1)
+
+    def fit(self, first: int, last: int) -> None:
+        fm = self.table.fontMetrics()
+        style = self.table.style()
+        margin = 2 * (
+            style.pixelMetric(style.PixelMetric.PM_FocusFrameHMargin, None, self.table) + 1
+        )
+        widest = 0
+        for r in range(max(0, first), min(last, self.model.rowCount() - 1) + 1):
+            text = self.model.index(r, self.col).data() or ""
+            if text not in self._measured:
+                self._measured.add(text)
+                widest = max(widest, fm.horizontalAdvance(text))
+        header = self.table.horizontalHeader()
+        width = min(self.cap, widest + margin + 4)
+        if width > header.sectionSize(self.col):
+            header.resizeSection(self.col, width)
+
+
 class NameFilterProxy(QSortFilterProxyModel):
     """Filters the loaded rows by name (column 0), case-insensitively, as typed.
 

@@ -55,8 +55,10 @@ from desktop.ui import theme
 from desktop.ui.connectivity import ConnectionMonitor
 from desktop.ui.customer_detail import CustomerDetail
 from desktop.ui.customers import (
+    ENDORSEMENTS_MAX,
     ROLE_OBJECT,
     SEARCH_MODES,
+    ColumnFitter,
     CustomersModel,
     LoadingRows,
     NameFilterProxy,
@@ -321,6 +323,9 @@ class MainWindow(QMainWindow):
         hh.setStretchLastSection(True)
         for col, w in enumerate((140, 205, 85, 60, 105, 125)):
             self.table.setColumnWidth(col, w)
+        # The Endorsements summary ("1 active, 1 pending, 1 revoked issues") is never cut.
+        col = self.model.columns.index("Endorsements")
+        self.endorsements_fit = ColumnFitter(self.table, self.model, col, ENDORSEMENTS_MAX)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row)
         self.table.doubleClicked.connect(lambda _ix: self.edit_customer())
         self.splitter.addWidget(self.table)

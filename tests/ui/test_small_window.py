@@ -9,6 +9,8 @@ from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QStyle, QToolBar, QWidget
 
 from desktop.display import KIND_NAMES
+from desktop.oms import models
+from desktop.ui.customers import ROLE_ID, endorsement_summary
 from desktop.ui.transactions import COLUMNS
 from desktop.ui.wizards.fund import FundWizard
 from desktop.ui.wizards.send import SendWizard
@@ -134,6 +136,34 @@ def test_transactions_type_and_status_unclipped(qtbot, window):
         # the Type column lies inside the table's viewport, not scrolled out of sight
         x = table.columnViewportPosition(type_col)
         assert x >= 0 and x + table.columnWidth(type_col) <= table.viewport().width()
+        assert clipped(window) == []
+
+
+def test_customers_endorsements_unclipped(qtbot, window):
+    """The customers list's Endorsements column is sized from what its rows show: every
+    loaded summary fits whole — a long mixed one ("1 active, 1 pending, 1 revoked issues")
+    arriving by a live update too — at 1600×1000 and at 1024×700 (the table scrolls
+    sideways rather than cutting the summary)."""
+    table, model = window.table, window.model
+    col = model.columns.index("Endorsements")
+    qtbot.waitUntil(lambda: model.rowCount() > 0, timeout=10000)
+    c = run(qtbot, window.api.get_customer(model.index(0, 0).data(ROLE_ID)))
+    mixed = [
+        {"name": name, "status": status}
+        for name, status in (("base", "ACTIVE"), ("sepa", "PENDING"), ("spei", "REVOKED_ISSUES"))
+    ]
+    changed = models.parse_customer({**c.raw, "endorsements": mixed})
+    window.session.hub.publish_customer(changed)
+    window.session.hub.flush()
+    long = endorsement_summary(changed)
+    assert long.count(",") == 2 and "revoked issues" in long
+    qtbot.waitUntil(lambda: model.index(0, col).data() == long, timeout=5000)
+    texts = {model.index(r, col).data() for r in range(model.rowCount())}
+    for size in ((1600, 1000), SMALL):
+        window.resize(*size)
+        settle(qtbot)
+        for text in texts:
+            assert _unclipped(table, col, text), (size, text)
         assert clipped(window) == []
 
 
