@@ -56,7 +56,8 @@ SEEN_BY_DESK = "seen"
 
 @dataclass(frozen=True)
 class Seen:
-    """A status the desk's tracker (or a page) saw, with the desk's own time."""
+    """A status the desk's tracker (or a page) saw, when it saw it, on the server's clock
+    where the server's Date header told it (else the desk's own)."""
 
     at: datetime
     status: str

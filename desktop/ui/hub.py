@@ -254,7 +254,12 @@ class ChangeHub(QObject):
         state = (str(txn.status), txn.sub_status)
         if history and (history[-1].status, history[-1].sub_status) == state:
             return
-        history.append(Seen(datetime.now(UTC), *state))
+        # On the server's clock (its Date header's offset), like the transaction's own
+        # times: a sandbox whose clock was advanced would otherwise show the desk seeing
+        # the end before it happened.
+        offset = getattr(getattr(self.session, "client", None), "server_time_offset", None)
+        now = datetime.now(UTC)
+        history.append(Seen(now + offset if offset is not None else now, *state))
 
     def publish_balance(self, balance: Any) -> None:
         self._put("balances", getattr(balance, "wallet_id", ""), balance)
