@@ -156,6 +156,12 @@ _SUB_STATUS_WORDS = {
     "rejected": "rejected by the network",
     "returned": "returned by the bank",
     "reversed": "deposit reversed",
+    # cash-ins (OMS_API "Cash-in" subStatus)
+    "order_reserved": "code issued, waiting for the cash",
+    "cash_deposit_expired": "the code expired before any cash was paid",
+    "cash_deposit_failed": "the cash deposit failed",
+    "provider_order_failed": "the store's provider refused the order",
+    "provider_order_template_error": "the store's provider could not issue the code",
 }
 
 _STATUS_WORDS = {
