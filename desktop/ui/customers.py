@@ -35,10 +35,24 @@ ROLE_ID = Qt.ItemDataRole.UserRole + 2
 
 
 _SEVERITY = ("REJECTED", "OFFBOARDED", "REVOKED_ISSUES", "ISSUES", "PENDING", "ACTIVE")
+#: An endorsement status in the words a support agent reads (never the wire's enum).
+_STATUS_WORDS = {
+    "REJECTED": "rejected",
+    "OFFBOARDED": "offboarded",
+    "REVOKED_ISSUES": "revoked",
+    "ISSUES": "with issues",
+    "PENDING": "pending",
+    "ACTIVE": "active",
+    "INACTIVE": "not requested",
+}
+
+
+def _words(status: str) -> str:
+    return _STATUS_WORDS.get(status, status.lower().replace("_", " "))
 
 
 def endorsement_summary(c: models.Customer) -> str:
-    """Compact: "3 active", "1 active, 2 pending", "none requested"."""
+    """Compact, the worst first: "3 active", "2 pending, 1 active", "none requested"."""
     counts: dict[str, int] = {}
     for e in c.endorsements:
         st = str(e.status)
@@ -47,8 +61,8 @@ def endorsement_summary(c: models.Customer) -> str:
         counts[st] = counts.get(st, 0) + 1
     if not counts:
         return "none requested"
-    order = sorted(counts, key=lambda s: -_SEVERITY.index(s) if s in _SEVERITY else 0)
-    text = ", ".join(f"{counts[s]} {s.lower().replace('_', ' ')}" for s in order)
+    order = sorted(counts, key=lambda s: _SEVERITY.index(s) if s in _SEVERITY else -1)
+    text = ", ".join(f"{counts[s]} {_words(s)}" for s in order)
     return ("✓ " if set(counts) == {"ACTIVE"} else "") + text
 
 
@@ -60,7 +74,7 @@ def endorsement_worst(c: models.Customer) -> str | None:
 def endorsement_tooltip(c: models.Customer) -> str:
     lines = []
     for e in c.endorsements:
-        line = f"{e.name}: {e.status}"
+        line = f"{e.name}: {_words(str(e.status))}"
         if e.requirements.missing:
             line += f" — missing {', '.join(e.requirements.missing)}"
         lines.append(line)

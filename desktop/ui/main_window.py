@@ -323,7 +323,7 @@ class MainWindow(QMainWindow):
         hh.setStretchLastSection(True)
         for col, w in enumerate((140, 205, 85, 60, 105, 125)):
             self.table.setColumnWidth(col, w)
-        # The Endorsements summary ("1 active, 1 pending, 1 revoked issues") is never cut.
+        # The Endorsements summary ("1 with issues, 1 pending, 1 active") is never cut.
         col = self.model.columns.index("Endorsements")
         self.endorsements_fit = ColumnFitter(self.table, self.model, col, ENDORSEMENTS_MAX)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row)

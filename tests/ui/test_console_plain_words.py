@@ -83,3 +83,31 @@ def test_saved_address_label_reaches_the_name_cache_at_once(money_env, qtbot):  
     assert st.txn.destination.wallet.external_account_id == saved_id
     cell = row_values(hub.transactions[st.txn.id], hub, customer.id)[5]
     assert cell == f"Cold wallet ({OUTSIDE[:6]}…{OUTSIDE[-4:]})", cell
+
+
+def test_endorsements_in_words_the_worst_first():
+    """The customers list's summary and tooltip: a support agent reads the problem first
+    and in words ("revoked", not the wire's REVOKED_ISSUES)."""
+    from desktop.oms import models
+    from desktop.ui.customers import endorsement_summary, endorsement_tooltip
+
+    def customer(*statuses):
+        return models.parse_customer(
+            {
+                "id": "cst_1",
+                "object": "customer",
+                "endorsements": [{"name": f"e{i}", "status": st} for i, st in enumerate(statuses)],
+            }
+        )
+
+    mixed = customer("ACTIVE", "ACTIVE", "PENDING", "REVOKED_ISSUES")
+    assert endorsement_summary(mixed) == "1 revoked, 1 pending, 2 active"
+    assert endorsement_tooltip(mixed).splitlines() == [
+        "e0: active",
+        "e1: active",
+        "e2: pending",
+        "e3: revoked",
+    ]
+    assert endorsement_summary(customer("ACTIVE", "ACTIVE")) == "✓ 2 active"
+    assert endorsement_summary(customer("INACTIVE")) == "none requested"
+    assert endorsement_summary(customer("REJECTED", "ISSUES")) == "1 rejected, 1 with issues"
