@@ -152,6 +152,15 @@ def test_retry_after_in_seconds(text, secs):
     assert e.parse_retry_after(text) == secs
 
 
+def test_an_endless_retry_after_is_ignored():
+    # "inf" and "1e400" parse as an infinite float: honouring one would stop a follower's
+    # polls for good. Not a number of seconds, so ignored like any other unreadable value.
+    for text in ("inf", "Infinity", "1e400", "+inf"):
+        assert e.parse_retry_after(text) is None, text
+    assert e.parse_retry_after("-inf") is None
+    assert e.parse_retry_after("1e3") == 1000.0
+
+
 def test_network_errors_may_have_been_sent_unless_tls_failed():
     # A dropped connection may have carried the request: assume it was sent (the outbox then
     # keeps a POST pending). A failed TLS handshake sent nothing.
