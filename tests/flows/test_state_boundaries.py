@@ -162,3 +162,49 @@ def test_a_typed_lookalike_of_a_saved_address_needs_confirming():
         ).errors()
         == []
     )
+
+
+def test_the_picked_saved_address_is_the_one_sent_to():
+    saved = (
+        SavedAddress("ea_1", "Treasury", ADDR),
+        SavedAddress("ea_2", "Payroll", OTHER),
+        SavedAddress("ea_0", "Old", "0x" + "1" * 40),
+    )
+    for pick, address in (("ea_2", OTHER), ("ea_1", ADDR), ("ea_0", "0x" + "1" * 40)):
+        s = _send(destination_kind="saved", destination_saved_id=_j(pick), saved=saved)
+        assert s.saved_destination() == next(x for x in saved if x.id == pick)
+        assert s.destination_check().value == address
+        assert s.quote_body()["destination"]["wallet"] == {"externalAccount": pick}
+    missing = _send(destination_kind="saved", destination_saved_id="ea_9", saved=saved)
+    assert missing.errors() == ["Pick a saved address."]
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "sub", "states"),
+    [
+        # A failure sub-status on a transaction that has not failed is just an unknown step.
+        (
+            TransactionType.CRYPTO_TO_CRYPTO,
+            "processing",
+            "rejected",
+            ["done", "current", "todo", "todo"],
+        ),
+        # Failed at a step of its own timeline: that step done, the next one failed.
+        (
+            TransactionType.CRYPTO_TO_CRYPTO,
+            "failed",
+            "fundsPulled",
+            ["done", "done", "failed", "todo"],
+        ),
+        (
+            TransactionType.CRYPTO_TO_CRYPTO,
+            "failed",
+            "rejected",
+            ["done", "done", "failed", "todo"],
+        ),
+        (TransactionType.CRYPTO_TO_FIAT, "failed", "returned", ["done", "done", "done", "failed"]),
+        (TransactionType.CRYPTO_TO_FIAT, "failed", None, ["done", "failed", "todo", "todo"]),
+    ],
+)
+def test_timeline_failure_placement(kind, status, sub, states):
+    assert [state for _, state in timeline_rows(kind, status, sub)] == states
