@@ -175,3 +175,10 @@ def test_rate_limited_keeps_its_wait():
     err = e.RateLimited("slow down", retry_after=3.5, status=429)
     assert err.retry_after == 3.5 and err.status == 429 and str(err) == "slow down"
     assert e.RateLimited().retry_after is None
+
+
+def test_an_exact_header_name_wins_over_another_spelling():
+    # A plain dict can hold two spellings of one header; the exact (lower-case) one is read.
+    headers = {"Retry-After": "9", "retry-after": "7", "Request-Id": "req_a", "request-id": "req_b"}
+    err = e.error_from_response(429, {"error": {"code": "rate_limited"}}, headers)
+    assert err.retry_after == 7.0 and err.request_id == "req_b"

@@ -16,22 +16,21 @@ from desktop.oms.tracker import Tracker
 
 
 class GatedClient:
-    """Answers ``processing/fundsPulled`` (or the queued errors) once the gate is open."""
+    """Answers ``processing/<sub>`` (or the queued errors) once the gate is open."""
 
     def __init__(self) -> None:
         self.gate = asyncio.Event()
         self.gate.set()
         self.calls = 0
         self.errors: list[Exception] = []
+        self.sub = "fundsPulled"
 
     async def get_transaction(self, id, retry=True):
         self.calls += 1
         await self.gate.wait()
         if self.errors:
             raise self.errors.pop(0)
-        return models.parse_transaction(
-            {"id": id, "status": "processing", "subStatus": "fundsPulled"}
-        )
+        return models.parse_transaction({"id": id, "status": "processing", "subStatus": self.sub})
 
     get_cash_in = get_transaction
 
@@ -168,3 +167,37 @@ async def test_a_poll_queued_behind_the_limit_is_dropped_when_an_event_overtakes
         assert (5, "broadcast") in seen and (5, "fundsPulled") not in seen
     finally:
         await t.aclose()
+
+
+async def test_cancelling_a_handle_twice_leaves_other_subscribers_alone():
+    # Two screens follow the same id with the same callable (a bound method, say).
+    t = Tracker(GatedClient(), jitter=0.0)
+    recording(t)
+    seen = []
+    first = t.watch("transaction", "txn_1", seen.append)
+    second = t.watch("transaction", "txn_1", seen.append)
+    first.cancel()
+    first.cancel()  # a second cancel of the same handle changes nothing
+    assert first.cancelled and not second.cancelled
+    assert t.active == 1
+    await t._poll(t._watches[("transaction", "txn_1")])
+    assert [x.sub_status for x in seen] == ["fundsPulled"]  # the second still gets it
+    second.cancel()
+    assert t.active == 0 and second.cancelled
+
+
+async def test_event_slowdown_scales_with_the_initial_delay():
+    # Events flowing: a poll's delay d becomes d × hint_initial / initial, at most hint_cap.
+    # With initial 2 s, hint_initial 30 s, hint_cap 60 s: 2 s → 30 s, 3 s → 45 s, 4.5 s → 60 s.
+    now = [0.0]
+    client = GatedClient()
+    t = Tracker(client, clock=lambda: now[0], initial=2.0, jitter=0.0)
+    delays = recording(t)
+    t.watch("transaction", "txn_1", lambda x: None)
+    w = t._watches[("transaction", "txn_1")]
+    t.attach_events(True)
+    assert t.apply_event(_event("txn_1", "broadcast", "2026-01-01T00:00:05Z")) is True
+    client.sub = "broadcast"  # the polls now see what the event said: nothing changes
+    await t._poll(w)
+    await t._poll(w)
+    assert delays[-3:] == [30.0, 45.0, 60.0]
