@@ -127,6 +127,12 @@ def test_value_objects_are_immutable_and_hashable():
     with pytest.raises(dataclasses.FrozenInstanceError):
         change.new = Decimal("0")  # type: ignore[misc]
     assert change.delta == Decimal("0.50")
+    # delta is new − old, signed: 4.00 → 10.50 is +6.50; 10.50 → 4.00 is −6.50; missing → None
+    up = FieldChange("x", "p", Decimal("4.00"), Decimal("10.50"))
+    assert up.delta == Decimal("6.50")
+    assert FieldChange("x", "p", Decimal("10.50"), Decimal("4.00")).delta == Decimal("-6.50")
+    assert FieldChange("x", "p", None, Decimal("4.00")).delta is None
+    assert FieldChange("x", "p", Decimal("4.00"), None).delta is None
     assert {change: "shown"}[
         FieldChange(change.label, change.path, change.old, change.new)
     ] == "shown"
@@ -145,23 +151,24 @@ def test_a_status_that_sorts_below_completed_is_not_completed():
     assert [state for _, state in done] == ["done"] * 4
 
 
-def test_a_typed_lookalike_of_a_saved_address_needs_confirming():
+@pytest.mark.parametrize("kind", ["address", _j("address")])
+def test_a_typed_lookalike_of_a_saved_address_needs_confirming(kind):
     # Address poisoning (D23): the same first and last hex characters as a saved address
-    # (6 each, beyond the 4 the rule compares), a different middle; the kind is read at run time.
+    # (6 each, beyond the 4 the rule compares), a different middle.
     saved = (SavedAddress("ea_1", "Treasury", ADDR),)
     fake = (ADDR[:8] + "0" * 28 + ADDR[-6:]).lower()
-    s = _send(destination_kind=_j("address"), destination_address_text=fake, saved=saved)
+    s = _send(destination_kind=kind, destination_address_text=fake, saved=saved)
     assert s.poisoning() == saved[0]
     assert s.errors() == ["Confirm this is not the saved address “Treasury”."]
-    assert (
-        _send(
-            destination_kind=_j("address"),
-            destination_address_text=fake,
-            saved=saved,
-            lookalike_confirmed=True,
-        ).errors()
-        == []
+    confirmed = _send(
+        destination_kind=kind, destination_address_text=fake, saved=saved, lookalike_confirmed=True
     )
+    assert confirmed.errors() == []
+    for other in ("wallet", "saved"):  # not typed: nothing to compare
+        assert (
+            _send(destination_kind=other, destination_address_text=fake, saved=saved).poisoning()
+            is None
+        )
 
 
 def test_the_picked_saved_address_is_the_one_sent_to():
