@@ -68,3 +68,25 @@ def test_typed_confirmation_must_equal_the_amount_not_exceed_it():
     for typed in ("12001", "120000", "11999.999999"):
         res = check_typed_confirmation(typed, amount)
         assert not res.ok and res.message == "Type 12,000.00 to confirm.", typed
+
+
+def test_thirty_day_window_counts_a_deposit_until_it_is_thirty_days_old():
+    # D11: $5,000 per 30 days. Nine $500 deposits 8–24 days ago ($4,500) and one of $480
+    # 30 days minus 10 minutes ago: $4,980 in the window, so $20 fits and $25 does not.
+    nine = [
+        CashInRecord(NOW - timedelta(days=d), Decimal("500.00"), "completed")
+        for d in (8, 10, 12, 14, 16, 18, 20, 22, 24)
+    ]
+    edge = CashInRecord(NOW - timedelta(days=30, minutes=-10), Decimal("480.00"), "completed")
+    assert check_cash_in_limits(Decimal("20.00"), [*nine, edge], NOW).ok
+    over = check_cash_in_limits(Decimal("25.00"), [*nine, edge], NOW)
+    assert not over.ok
+    assert over.message == "Over the 30 days limit of $5,000.00: $20.00 left in this window."
+    # Exactly 30 days old, it has left the window: $500 left.
+    gone = CashInRecord(NOW - timedelta(days=30), Decimal("480.00"), "completed")
+    assert check_cash_in_limits(Decimal("500.00"), [*nine, gone], NOW).ok
+    # Expired and failed cash-ins are not counted at all.
+    dead = [
+        CashInRecord(NOW - timedelta(days=9), Decimal("500.00"), s) for s in ("expired", "failed")
+    ]
+    assert check_cash_in_limits(Decimal("500.00"), [*nine, *dead], NOW).ok
