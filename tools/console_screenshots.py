@@ -2,7 +2,8 @@
 
 Runs the real app against a temporary embedded demo sandbox (offscreen works: every shot
 is ``QWidget.grab()``), and grabs the main window at 1024×700 and 1600×1000 with the first
-customer's transaction story open, then the Transactions tab with a failed send selected.
+customer's transaction story open, then the Transactions tab with a failed send selected,
+then the first customer's cash-in (its link followed: told above its transaction).
 """
 
 from __future__ import annotations
@@ -17,11 +18,9 @@ SIZES = ((1024, 700), (1600, 1000))
 
 
 async def _settle() -> None:
-    from PySide6.QtWidgets import QApplication
-
-    for _ in range(6):
-        QApplication.processEvents()
-        await asyncio.sleep(0.05)
+    # qasync runs Qt's events while we wait (never processEvents() inside a coroutine: a
+    # task re-entered that way is lost, and the request it held blocks the client's pool).
+    await asyncio.sleep(0.3)
 
 
 async def _shoot(desk, out: Path, mode: str) -> None:
@@ -51,6 +50,16 @@ async def _shoot(desk, out: Path, mode: str) -> None:
         view.select(view.model.transaction(failed).id)
         await _settle()
         w.grab().save(str(out / f"console-transactions-{width}x{height}-{mode}.png"))
+    # The Fund with cash of the first customer: its cash-in link followed (no dialog).
+    rows = (view.model.transaction(r) for r in range(view.model.rowCount()))
+    cash = next((t for t in rows if t.cash_in_id), None)
+    if cash is not None:
+        w.go_to(cash.cash_in_id)
+        await _until(lambda: view.detail.rel is not None, 10)
+        for width, height in SIZES:
+            w.resize(width, height)
+            await _settle()
+            w.grab().save(str(out / f"console-cash-in-{width}x{height}-{mode}.png"))
     desk.request_quit()
 
 

@@ -26,8 +26,6 @@ async def _until(pred, timeout: float = 30.0) -> None:
 
 
 async def _shoot(desk, out: Path, theme_mode: str) -> None:
-    from PySide6.QtWidgets import QApplication
-
     w = desk.window
     w.resize(1360, 860)
     await _until(lambda: w.model.rowCount() > 0)
@@ -44,9 +42,7 @@ async def _shoot(desk, out: Path, theme_mode: str) -> None:
         lambda: all(card.balance.text() not in ("—", "") for card in w.detail.cards.values()),
         10,
     )
-    for _ in range(5):
-        QApplication.processEvents()
-        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.3)  # qasync runs Qt's events meanwhile (no processEvents here)
     suffix = "" if theme_mode == "light" else f"-{theme_mode}"
     w.grab().save(str(out / f"main-window{suffix}.png"))
     dlg = w.new_customer()
@@ -60,9 +56,7 @@ async def _shoot(desk, out: Path, theme_mode: str) -> None:
     dlg.set_value("residentialAddress.line1", "12 St James's Square")
     dlg.set_value("residentialAddress.city", "London")
     dlg.set_value("residentialAddress.country", "GB")
-    for _ in range(5):
-        QApplication.processEvents()
-        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.3)  # qasync runs Qt's events meanwhile (no processEvents here)
     dlg.grab().save(str(out / f"new-customer{suffix}.png"))
     dlg.reject()
     desk.request_quit()

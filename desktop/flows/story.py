@@ -13,18 +13,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from desktop.display import EMPTY, kind_key, kind_name, money, rate, status_words, when
+from desktop.display import EMPTY, KIND_NAMES, kind_key, kind_name, money, rate, status_words, when
 from desktop.flows.explain import explain_error
 
 __all__ = [
     "EXPLORERS",
     "Party",
+    "Related",
     "Seen",
     "Step",
     "Story",
     "explorer_url",
     "mask_account",
     "tell",
+    "tell_related",
 ]
 
 #: Block explorers of real networks. A sandbox hash never gets a link (it exists nowhere).
@@ -290,3 +292,96 @@ def tell(
     if txn.cash_in_id:
         story.links.append(("Cash-in", txn.cash_in_id))
     return story
+
+
+@dataclass
+class Related:
+    """A quote or cash-in, told in the detail pane of the transaction it led to (a link to
+    it navigates there; no dialog). ``transaction_id`` is that transaction, if any yet."""
+
+    kind: str  # "quote" | "cashIn"
+    id: str
+    title: str
+    status: str
+    rows: list[tuple[str, str]] = field(default_factory=list)
+    transaction_id: str | None = None
+    customer_id: str | None = None
+
+    @property
+    def label(self) -> str:
+        return "Quote" if self.kind == "quote" else "Cash-in"
+
+    def text(self) -> str:
+        return "\n".join([self.title, self.status, *(f"{k}: {v}" for k, v in self.rows)])
+
+
+def tell_related(
+    obj: Any,
+    *,
+    transaction_id: str | None = None,
+    names: Callable[[str], tuple[str, str] | None] | None = None,
+) -> Related:
+    """A quote (``models.Quote``) or cash-in (``models.CashIn``) in plain words."""
+    is_cash_in = hasattr(obj, "deposit_instructions")
+    s, d = obj.source, obj.destination
+    cid = getattr(obj, "customer_id", None)
+    rows: list[tuple[str, str]] = []
+    if cid:
+        found = names(cid) if names is not None else None
+        who = (
+            " ".join(x for x in (found[0], f"<{found[1]}>" if found[1] else "") if x)
+            if found
+            else ""
+        )
+        rows.append(("Customer", who or cid))
+    if is_cash_in:
+        status = status_words(str(obj.status), obj.sub_status)
+        gross = s.amount_gross or getattr(s, "indicated_amount", None)
+        title = f"{KIND_NAMES['fund_cash']} of {money(gross, s.asset or 'usd')}"
+        di = obj.deposit_instructions
+        store = obj.location.get("name") or di.location_name or (obj.cash.location_id or "")
+        address = obj.location.get("address") or di.location_address or ""
+        if store:
+            rows.append(("Store", " · ".join(x for x in (store, address) if x)))
+        if di.code and str(obj.status) == "pending":
+            rows.append(("Deposit code", di.code))
+            rows.append(("Code expires", when(di.expires_at)))
+        handed_in = s.amount is not None  # before the deposit the figures are estimates
+        rows.append(
+            ("Cash handed in" if handed_in else "Expected cash", money(s.amount_gross, "usd"))
+        )
+        rows.extend(_fee_lines(s, ""))
+        credited = "Credited" if str(obj.status) == "completed" else "To be credited"
+        rows.append((credited, money(d.amount_net, d.asset or "usdc")))
+        if d.wallet_id or (d.wallet is not None and d.wallet.id):
+            rows.append(("To", _side_where(d)))
+        rows.append(("Reserved", when(obj.created_at)))
+        if obj.completed_at is not None:
+            rows.append(("Completed", when(obj.completed_at)))
+        if obj.error is not None:
+            rows.append(("Why it failed", explain_error(obj.error)))
+        transaction_id = transaction_id or obj.transaction_id
+    else:
+        status = status_words(str(obj.status))
+        title = f"Quote for {kind_name(obj)} of {money(s.amount_gross or s.amount, s.asset)}"
+        for label, side in (("From", s), ("To", d)):
+            where = _side_where(side)
+            if where:
+                rows.append((label, where))
+        rows.append(("Pays", money(s.amount_gross or s.amount, s.asset)))
+        rows.append(("Receives", money(d.amount_net or d.amount, d.asset)))
+        rows.extend(_fee_lines(s, " (source)"))
+        rows.extend(_fee_lines(d, " (destination)"))
+        if obj.rates.exchange_rate is not None:
+            rows.append(("Rate", rate(obj.rates.exchange_rate)))
+        rows.append(("Quoted", when(obj.created_at)))
+        rows.append(("Valid until", when(obj.expires_at)))
+    return Related(
+        kind="cashIn" if is_cash_in else "quote",
+        id=obj.id,
+        title=title,
+        status=status,
+        rows=rows,
+        transaction_id=transaction_id,
+        customer_id=cid,
+    )

@@ -284,6 +284,80 @@ def _str(value: Any, param: str, required: bool = True) -> str | None:
     return value
 
 
+def reserve_cash_in(
+    tx: Store,
+    account: str,
+    customer: dict,
+    wallet: dict,
+    location: Any,
+    indicated_cents: int,
+    metadata: dict,
+    now: int,
+) -> dict:
+    """Service: a pending cash-in with its deposit code (the request is already checked)."""
+    customer_id = customer["id"]
+    wallet_id = wallet["id"]
+    check_limits(tx, account, customer_id, indicated_cents, now)
+    ci_id = new_id("ci_", now)
+    code, expires = _issue_code(tx, account, ci_id, now)
+    loc_json = {"name": location.name, "address": location.full_address}
+    ci = {
+        "id": ci_id,
+        "object": "cashIn",
+        "type": "fiatToCrypto",
+        "status": "pending",
+        "subStatus": "order_reserved",
+        "customerId": customer_id,
+        "source": {
+            "asset": "usd",
+            "network": "cash",
+            "indicatedAmount": _usd(indicated_cents),
+            "email": None,
+        },
+        "destination": {
+            "wallet": {
+                "id": wallet_id,
+                "blockchainAddress": wallet.get("address"),
+                "externalAccountId": None,
+            },
+            "asset": "usdc",
+            "network": "polygon",
+        },
+        "cash": {"locationId": location.id, "locationReference": location.location_reference},
+        "location": loc_json,
+        "depositInstructions": {
+            "code": _display_code(code),
+            "expiresAt": iso_ms(expires),
+            "locationName": location.name,
+            "locationAddress": location.full_address,
+        },
+        "omsFeeSchedule": FEE_SCHEDULE,
+        "fixedAmountSide": "source",
+        "sponsorGas": True,
+        "sponsorGasCost": "0.00",
+        "developerFees": [],
+        "metadata": metadata,
+        "transactionId": None,
+        "error": None,
+        "createdAt": iso_ms(now),
+        "updatedAt": iso_ms(now),
+        "completedAt": None,
+    }
+    _priced(ci, indicated_cents, deposited=False)
+    tx.insert_resource(
+        id=ci_id,
+        account=account,
+        kind=KIND,
+        body=ci,
+        created_ms=now,
+        customer_id=customer_id,
+        status="pending",
+        type="fiatToCrypto",
+        extra={"limitCents": indicated_cents, "expiresMs": expires, "walletId": wallet_id},
+    )
+    return ci
+
+
 @router.post(
     "/cash-ins",
     status_code=201,
@@ -366,63 +440,8 @@ async def create_cash_in(body: CashInCreate, request: Request):
             "destination.wallet.id",
         )
     with store.tx() as tx:
-        check_limits(tx, account, customer_id, indicated_cents, now)
-        ci_id = new_id("ci_", now)
-        code, expires = _issue_code(tx, account, ci_id, now)
-        loc_json = {"name": location.name, "address": location.full_address}
-        ci = {
-            "id": ci_id,
-            "object": "cashIn",
-            "type": "fiatToCrypto",
-            "status": "pending",
-            "subStatus": "order_reserved",
-            "customerId": customer_id,
-            "source": {
-                "asset": "usd",
-                "network": "cash",
-                "indicatedAmount": _usd(indicated_cents),
-                "email": None,
-            },
-            "destination": {
-                "wallet": {
-                    "id": wallet_id,
-                    "blockchainAddress": wallet.get("address"),
-                    "externalAccountId": None,
-                },
-                "asset": "usdc",
-                "network": "polygon",
-            },
-            "cash": {"locationId": location.id, "locationReference": location.location_reference},
-            "location": loc_json,
-            "depositInstructions": {
-                "code": _display_code(code),
-                "expiresAt": iso_ms(expires),
-                "locationName": location.name,
-                "locationAddress": location.full_address,
-            },
-            "omsFeeSchedule": FEE_SCHEDULE,
-            "fixedAmountSide": "source",
-            "sponsorGas": True,
-            "sponsorGasCost": "0.00",
-            "developerFees": [],
-            "metadata": metadata,
-            "transactionId": None,
-            "error": None,
-            "createdAt": iso_ms(now),
-            "updatedAt": iso_ms(now),
-            "completedAt": None,
-        }
-        _priced(ci, indicated_cents, deposited=False)
-        tx.insert_resource(
-            id=ci_id,
-            account=account,
-            kind=KIND,
-            body=ci,
-            created_ms=now,
-            customer_id=customer_id,
-            status="pending",
-            type="fiatToCrypto",
-            extra={"limitCents": indicated_cents, "expiresMs": expires, "walletId": wallet_id},
+        ci = reserve_cash_in(
+            tx, account, customer, wallet, location, indicated_cents, metadata, now
         )
         return respond(request, ci, 201, tx)
 
@@ -567,6 +586,17 @@ def _auth_response(code: str, text: str, amount: str, confirmation: str) -> dict
     }
 
 
+def authorise(tx: Store, account: str, ci: dict, amount_cents: int, now: int) -> str:
+    """Service: record an approved barcode authorisation; returns its confirmation id."""
+    confirmation = _numeric_id()
+    tx.execute(
+        "INSERT INTO cashin_auths(confirmation_id, account, cash_in_id, amount_cents,"
+        " created_ms) VALUES(?,?,?,?,?)",
+        (confirmation, account, ci["id"], amount_cents, now),
+    )
+    return confirmation
+
+
 @router.post(
     "/cash-ins/simulate/barcode-auth",
     response_model=schemas.BarcodeAuthOut,
@@ -591,13 +621,8 @@ async def simulate_barcode_auth(body: BarcodeAuth, request: Request):
     elif not MIN_DEPOSIT_CENTS <= amount_cents <= MAX_DEPOSIT_CENTS:
         out = _auth_response("05", "Amount outside $20.00-$500.00", declined, _numeric_id())
     else:
-        confirmation = _numeric_id()
         with store.tx() as tx:
-            tx.execute(
-                "INSERT INTO cashin_auths(confirmation_id, account, cash_in_id, amount_cents,"
-                " created_ms) VALUES(?,?,?,?,?)",
-                (confirmation, account, ci["id"], amount_cents, now),
-            )
+            confirmation = authorise(tx, account, ci, amount_cents, now)
             out = _auth_response("00", "Approved", _usd(amount_cents), confirmation)
             out["cashInId"] = ci["id"]
             return respond(request, out, 200, tx)
@@ -666,6 +691,39 @@ def _fiat_to_crypto_txn(ci: dict, txn_id: str, amount_cents: int, now: int) -> d
     }
 
 
+def commit(
+    tx: Store, account: str, ci: dict, extra: dict, confirmation: str, amount_cents: int, now: int
+) -> str:
+    """Service: commit an authorisation (checked by the caller): the cash-in turns processing,
+    its fiatToCrypto transaction is created and settles SETTLE_AFTER_MS later."""
+    tx.execute(
+        "UPDATE cashin_auths SET committed_ms=? WHERE confirmation_id=?",
+        (now, confirmation),
+    )
+    tx.execute("UPDATE cashin_codes SET active=0 WHERE cash_in_id=?", (ci["id"],))
+    txn_id = new_id("txn_", now)
+    ci.update(status="processing", subStatus="cash_deposited", transactionId=txn_id)
+    _priced(ci, amount_cents, deposited=True)
+    extra["limitCents"] = amount_cents
+    _save(tx, ci, extra, now)
+    txn = _fiat_to_crypto_txn(ci, txn_id, amount_cents, now)
+    tx.insert_resource(
+        id=txn_id,
+        account=account,
+        kind=TXN_KIND,
+        body=txn,
+        created_ms=now,
+        customer_id=ci["customerId"],
+        customer2_id=ci["customerId"],
+        status="processing",
+        type="fiatToCrypto",
+    )
+    tx.schedule(now + SETTLE_AFTER_MS, "cashin.settle", ci["id"], account)
+    tx.emit(account, "cashIn.processing", ci, now)
+    tx.emit(account, "transaction.fiatToCrypto.processing", txn, now)
+    return txn_id
+
+
 @router.post(
     "/cash-ins/simulate/auth-commit",
     response_model=schemas.AuthCommitOut,
@@ -700,31 +758,7 @@ async def simulate_auth_commit(body: AuthCommit, request: Request):
             400, "invalid_request", "customerId is not the cash-in's customer", "customerId"
         )
     with store.tx() as tx:
-        tx.execute(
-            "UPDATE cashin_auths SET committed_ms=? WHERE confirmation_id=?",
-            (now, body.originalConfirmationId),
-        )
-        tx.execute("UPDATE cashin_codes SET active=0 WHERE cash_in_id=?", (ci["id"],))
-        txn_id = new_id("txn_", now)
-        ci.update(status="processing", subStatus="cash_deposited", transactionId=txn_id)
-        _priced(ci, amount_cents, deposited=True)
-        extra["limitCents"] = amount_cents
-        _save(tx, ci, extra, now)
-        txn = _fiat_to_crypto_txn(ci, txn_id, amount_cents, now)
-        tx.insert_resource(
-            id=txn_id,
-            account=account,
-            kind=TXN_KIND,
-            body=txn,
-            created_ms=now,
-            customer_id=ci["customerId"],
-            customer2_id=ci["customerId"],
-            status="processing",
-            type="fiatToCrypto",
-        )
-        tx.schedule(now + SETTLE_AFTER_MS, "cashin.settle", ci["id"], account)
-        tx.emit(account, "cashIn.processing", ci, now)
-        tx.emit(account, "transaction.fiatToCrypto.processing", txn, now)
+        txn_id = commit(tx, account, ci, extra, body.originalConfirmationId, amount_cents, now)
         out = _auth_response("00", "Approved", _usd(amount_cents), _numeric_id())
         out["cashInId"] = ci["id"]
         out["transactionId"] = txn_id

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 
-from . import settlement
+from . import cashins, locations_data, payouts, settlement, virtual_accounts
 from .clock import iso_ms
 from .customers import ENDORSEMENTS, IDENTITY_FIELDS, create_customer, set_status
 from .extras import deposit
@@ -201,13 +201,17 @@ def _send(store: Store, account: str, src: dict, dest: dict, amount: str, at: in
 
 
 def _story(store: Store, account: str, star: dict, wallets: list[dict], now: int) -> None:
-    """The customer the desk selects first: a wallet with a balance, money received from
-    another customer, completed sends, one that failed (refunded) and one still in flight
-    (it settles on screen within seconds of the first start)."""
+    """The customer the desk selects first: one completed transaction of each kind the desk
+    names (Fund with cash, Bank deposit, Receive, Send, Withdraw to bank), one send that failed
+    (refunded) and one still in flight (it settles on screen within seconds of the first
+    start). Each is made by the rail's own service functions on the sandbox clock, so fees,
+    ledger postings and events are those the API would have produced."""
     mine = next((w for w in wallets if w["customerId"] == star["id"]), None)
     others = [w for w in wallets if w["customerId"] != star["id"]]
     if mine is None or not others:
         return
+    _fund_with_cash(store, account, star, mine, "100.00", now - 6 * 3_600_000)
+    _bank_deposit(store, account, star, mine, "250.00", now - 5 * 3_600_000)
     friend = others[0]
     with store.tx() as tx:
         deposit(tx, account, friend, 200_000_000, now - 3 * 3_600_000)
@@ -222,9 +226,69 @@ def _story(store: Store, account: str, star: dict, wallets: list[dict], now: int
     )
     _send(store, account, mine, {"wallet": {"id": friend["id"]}}, "15.50", now - 1_800_000)
     _send(store, account, mine, {"wallet": {"blockchainAddress": DEAD}}, "22.00", now - 1_200_000)
+    _withdraw_to_bank(store, account, star, mine, "60.00", now - 900_000)
     settlement.run_due(store, now)
     # In flight at the first start: broadcast 2 s and settled 5 s later on the sandbox clock.
     _send(store, account, mine, {"wallet": {"blockchainAddress": EXTERNAL[0]}}, "10.00", now)
+
+
+def _fund_with_cash(store: Store, account: str, star: dict, wallet: dict, usd: str, at: int):
+    """A cash-in at the store nearest the customer's city: code reserved, the cashier's
+    barcode authorisation 5 minutes later, committed at once, settled 10 s after that."""
+    cents = parse_amount(usd, "usd", "amount")
+    store_near = locations_data.nearest(40.7506, -73.9935)[0][0]  # Manhattan
+    customer = star
+    with store.tx() as tx:
+        ci = cashins.reserve_cash_in(tx, account, customer, wallet, store_near, cents, {}, at)
+    paid = at + 300_000
+    with store.tx() as tx:
+        ci, extra = cashins._load(tx, account, ci["id"])
+        confirmation = cashins.authorise(tx, account, ci, cents, paid)
+        cashins.commit(tx, account, ci, extra, confirmation, cents, paid)
+    settlement.run_due(store, paid + cashins.SETTLE_AFTER_MS)
+
+
+def _bank_deposit(store: Store, account: str, star: dict, wallet: dict, usd: str, at: int):
+    """A virtual account (D22) opened for the wallet and an ACH deposit to it a minute later
+    from the customer's own bank; it settles on the ACH delay."""
+    customer = star
+    with store.tx() as tx:
+        va = virtual_accounts.open_virtual_account(
+            tx, account, customer, wallet, "Paycheck", None, at
+        )
+    sent = at + 60_000
+    sender = {
+        "name": f"{customer['firstName']} {customer['lastName']}",
+        "routingNumber": "021000021",
+    }
+    with store.tx() as tx:
+        virtual_accounts.simulate(
+            tx, account, va, "ach_in", parse_amount(usd, "usd", "amount"), sender, sent
+        )
+    settlement.run_due(store, sent + virtual_accounts.SETTLE_AFTER_MS["ach_in"])
+
+
+def _withdraw_to_bank(store: Store, account: str, star: dict, wallet: dict, usd: str, at: int):
+    """A checking account registered and a quoted ACH payout to it (D21), settled later by
+    the caller's run_due."""
+    customer = star
+    holder = f"{customer['firstName']} {customer['lastName']}"
+    with store.tx() as tx:
+        bank = payouts.register_bank_account(
+            tx, account, customer, "ach", "Chase", "021000021", "483920174415", holder, at
+        )
+    req = {
+        "customerId": customer["id"],
+        "source": {"walletId": wallet["id"], "asset": "usdc", "network": "polygon", "amount": usd},
+        "destination": {
+            "wallet": {"externalAccount": bank["id"]},
+            "asset": "usd",
+            "network": "ach",
+        },
+    }
+    with store.tx() as tx:
+        q = create_quote(tx, account, req, at + 60_000)
+        create_transaction(tx, account, {"quoteId": q["id"], "metadata": {}}, at + 60_000)
 
 
 def bulk_customers(store: Store, account: str, n: int, now: int) -> None:

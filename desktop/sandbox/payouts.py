@@ -76,6 +76,50 @@ def _text(value: Any, param: str, max_len: int = 140) -> str:
     return value.strip()
 
 
+def register_bank_account(
+    tx: Store,
+    account: str,
+    customer: dict,
+    network: str,
+    bank_name: str,
+    routing: str,
+    number: str,
+    holder: str,
+    now: int,
+) -> dict:
+    """Service: a verified usBank external account (details already checked); the full
+    account number stays in `extra`, the body carries it masked."""
+    eid = new_id("cpUsBank_", now)
+    out = {
+        "id": eid,
+        "object": "externalAccount",
+        "customerId": customer["id"],
+        "type": "usBank",
+        "status": "verified",
+        "network": network,
+        "bankDetails": {
+            "bankName": bank_name,
+            "routingNumber": routing,
+            "accountNumber": mask_account_number(number),
+            "accountHolderName": holder,
+        },
+        "createdAt": iso_ms(now),
+        "updatedAt": iso_ms(now),
+    }
+    tx.insert_resource(
+        id=eid,
+        account=account,
+        kind=KIND,
+        body=out,
+        created_ms=now,
+        customer_id=customer["id"],
+        status="verified",
+        type="usBank",  # bank-sbx: the ?type= filter (was the network)
+        extra={"accountNumber": number},
+    )
+    return out
+
+
 @router.post(
     "/customers/{customerId}/external-accounts",
     status_code=201,
@@ -114,34 +158,9 @@ async def create_external_account(customerId: str, body: ExternalAccountCreate, 
     holder = _text(details.get("accountHolderName"), "bankDetails.accountHolderName")
     customer = customer_or_404(store, account, customerId, "customerId")
     now = RT.now_ms()
-    eid = new_id("cpUsBank_", now)
-    out = {
-        "id": eid,
-        "object": "externalAccount",
-        "customerId": customer["id"],
-        "type": "usBank",
-        "status": "verified",
-        "network": body.network,
-        "bankDetails": {
-            "bankName": bank_name,
-            "routingNumber": routing,
-            "accountNumber": mask_account_number(number),
-            "accountHolderName": holder,
-        },
-        "createdAt": iso_ms(now),
-        "updatedAt": iso_ms(now),
-    }
     with store.tx() as tx:
-        tx.insert_resource(
-            id=eid,
-            account=account,
-            kind=KIND,
-            body=out,
-            created_ms=now,
-            customer_id=customer["id"],
-            status="verified",
-            type="usBank",  # bank-sbx: the ?type= filter (was the network)
-            extra={"accountNumber": number},
+        out = register_bank_account(
+            tx, account, customer, body.network, bank_name, routing, number, holder, now
         )
         return respond(request, out, 201, tx)
 

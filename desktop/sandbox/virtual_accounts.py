@@ -116,6 +116,58 @@ def _new_account_number(tx: Store) -> str:
             return number
 
 
+def open_virtual_account(
+    tx: Store,
+    account: str,
+    customer: dict,
+    wallet: dict,
+    label: str | None,
+    memo: str | None,
+    now: int,
+) -> dict:
+    """Service: a new active virtual account delivering to `wallet` (request already checked,
+    the wallet has none yet)."""
+    va_id = new_id("va_", now)
+    number = _new_account_number(tx)
+    tx.execute("INSERT INTO va_numbers(number, va_id) VALUES(?,?)", (number, va_id))
+    holder = (
+        " ".join(p for p in (customer.get("firstName"), customer.get("lastName")) if p)
+        or customer["id"]
+    )
+    out = {
+        "id": va_id,
+        "object": KIND,
+        "customerId": customer["id"],
+        "status": "active",
+        "source": {"asset": "usd", "network": "usBank"},
+        "destination": {
+            "wallet": inbound.wallet_target(wallet["id"]),
+            "asset": "usdc",
+            "network": "polygon",
+        },
+        "depositInstructions": {
+            "bankName": BANK_NAME,
+            "routingNumber": ROUTING_NUMBER,
+            "accountNumber": number,
+            "accountHolderName": holder,
+            "bankMemo": memo,
+        },
+        "label": label,
+        "createdAt": iso_ms(now),
+    }
+    tx.insert_resource(
+        id=va_id,
+        account=account,
+        kind=KIND,
+        body=out,
+        created_ms=now,
+        customer_id=customer["id"],
+        status="active",
+        extra={"walletId": wallet["id"]},
+    )
+    return out
+
+
 # -- routes -----------------------------------------------------------------------------------
 @router.post(
     "/customers/{customerId}/virtual-accounts",
@@ -151,44 +203,7 @@ async def create_virtual_account(customerId: str, body: VirtualAccountCreate, re
                 "This wallet already has a virtual account",
                 "destination.wallet.id",
             )
-        va_id = new_id("va_", now)
-        number = _new_account_number(tx)
-        tx.execute("INSERT INTO va_numbers(number, va_id) VALUES(?,?)", (number, va_id))
-        holder = (
-            " ".join(p for p in (customer.get("firstName"), customer.get("lastName")) if p)
-            or customer["id"]
-        )
-        out = {
-            "id": va_id,
-            "object": KIND,
-            "customerId": customer["id"],
-            "status": "active",
-            "source": {"asset": "usd", "network": "usBank"},
-            "destination": {
-                "wallet": inbound.wallet_target(wallet["id"]),
-                "asset": "usdc",
-                "network": "polygon",
-            },
-            "depositInstructions": {
-                "bankName": BANK_NAME,
-                "routingNumber": ROUTING_NUMBER,
-                "accountNumber": number,
-                "accountHolderName": holder,
-                "bankMemo": memo,
-            },
-            "label": label,
-            "createdAt": iso_ms(now),
-        }
-        tx.insert_resource(
-            id=va_id,
-            account=account,
-            kind=KIND,
-            body=out,
-            created_ms=now,
-            customer_id=customer["id"],
-            status="active",
-            extra={"walletId": wallet["id"]},
-        )
+        out = open_virtual_account(tx, account, customer, wallet, label, memo, now)
         return respond(request, out, 201, tx)
 
 
@@ -273,44 +288,56 @@ async def simulate_deposit(virtualAccountId: str, body: VirtualAccountSimulate, 
     if va["status"] != "active":
         raise ApiError(409, "invalid_state", "The virtual account is paused", "virtualAccountId")
     now = RT.now_ms()
-    network = RAILS[rail]
     with store.tx() as tx:
-        txn = inbound.inbound_transaction(
-            txn_id=new_id("txn_", now),
-            type="fiatToCrypto",
-            sub_status="fundsReceived",
-            customer_id=va["customerId"],
-            sender=va["customerId"],
-            source={
-                "walletId": None,
-                "asset": "usd",
-                "network": network,
-                "rail": network,
-                "virtualAccountId": va["id"],
-                "sender": sender,
-                "amountGross": format_amount(gross, "usd"),
-                "amountNet": format_amount(net, "usd"),
-                "feesDeducted": fees_block("usd", oms=oms, rail=fee_rail),
-                "txHash": None,
-            },
-            wallet_id=va["destination"]["wallet"]["id"],
-            net_minor_usdc=net * USDC_PER_CENT,
-            rates={
-                "exchangeRate": "1.0",
-                "effectiveRate": format_rate(Decimal(net) / Decimal(gross)),
-                "pair": "usd/usdc",
-            },
-            now=now,
-        )
-        extra = {
-            "virtualAccountId": va["id"],
-            "destWalletId": va["destination"]["wallet"]["id"],
-            "destNetMinor": net * USDC_PER_CENT,
-            "reversed": gross == REVERSED_CENTS,
-        }
-        raw = insert_transaction(tx, account, txn, extra, now)
-        tx.schedule(now + SETTLE_AFTER_MS[rail], "va.settle", txn["id"], account)
+        txn, raw = simulate(tx, account, va, rail, gross, sender, now)
         return respond(request, txn, 201, tx, raw_json=raw)
+
+
+def simulate(
+    tx: Store, account: str, va: dict, rail: str, gross: int, sender: dict | None, now: int
+) -> tuple[dict, str]:
+    """Service: an inbound ACH or wire deposit to an active VA (request already checked): a
+    processing fiatToCrypto transaction that settles SETTLE_AFTER_MS[rail] later."""
+    oms = oms_fee_cents(gross)
+    fee_rail = RAIL_FEE_CENTS[rail]
+    net = gross - oms - fee_rail
+    network = RAILS[rail]
+    txn = inbound.inbound_transaction(
+        txn_id=new_id("txn_", now),
+        type="fiatToCrypto",
+        sub_status="fundsReceived",
+        customer_id=va["customerId"],
+        sender=va["customerId"],
+        source={
+            "walletId": None,
+            "asset": "usd",
+            "network": network,
+            "rail": network,
+            "virtualAccountId": va["id"],
+            "sender": sender,
+            "amountGross": format_amount(gross, "usd"),
+            "amountNet": format_amount(net, "usd"),
+            "feesDeducted": fees_block("usd", oms=oms, rail=fee_rail),
+            "txHash": None,
+        },
+        wallet_id=va["destination"]["wallet"]["id"],
+        net_minor_usdc=net * USDC_PER_CENT,
+        rates={
+            "exchangeRate": "1.0",
+            "effectiveRate": format_rate(Decimal(net) / Decimal(gross)),
+            "pair": "usd/usdc",
+        },
+        now=now,
+    )
+    extra = {
+        "virtualAccountId": va["id"],
+        "destWalletId": va["destination"]["wallet"]["id"],
+        "destNetMinor": net * USDC_PER_CENT,
+        "reversed": gross == REVERSED_CENTS,
+    }
+    raw = insert_transaction(tx, account, txn, extra, now)
+    tx.schedule(now + SETTLE_AFTER_MS[rail], "va.settle", txn["id"], account)
+    return txn, raw
 
 
 def _sender(value: Any) -> dict | None:

@@ -1,6 +1,7 @@
 """The customer pane's inbound accounts (D22, D23): the customer's virtual accounts for
-bank funding, with their status and pause / resume, and the customer's saved addresses
-with their labels and the date each was added.
+bank funding, with their status and pause / resume, the deposit addresses that receive USDC
+into the customer's wallets, and the customer's saved addresses with their labels and the
+date each was added.
 
 Loaded through ``Op`` in the widget's own scope; a change made anywhere (a wizard created
 an account or saved an address) arrives as the hub's ``accountsChanged``. Showing a
@@ -11,6 +12,7 @@ resources (404) the pane says so and nothing else changes (D12).
 
 from __future__ import annotations
 
+from html import escape as _esc
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -52,7 +54,7 @@ def _clear(grid: QGridLayout) -> None:
 
 
 class CustomerAccounts(QWidget):
-    """Two boxes: "Bank funding accounts" and "Saved addresses"."""
+    """Three boxes: "Bank funding accounts", "Deposit addresses" and "Saved addresses"."""
 
     def __init__(self, scope: TaskScope | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -61,8 +63,9 @@ class CustomerAccounts(QWidget):
         self.scope = scope or TaskScope("customer-accounts")
         self.customer_id = ""
         self.virtual_accounts: list[Any] = []
+        self.deposit_addresses: list[Any] = []
         self.saved: list[SavedAddress] = []
-        self.va_state = self.saved_state = "unknown"  # found, unavailable, error
+        self.va_state = self.da_state = self.saved_state = "unknown"  # found, unavailable, error
         self.pause_buttons: dict[str, QPushButton] = {}
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -72,6 +75,10 @@ class CustomerAccounts(QWidget):
         self.va_box.setObjectName("virtualAccounts")
         self.va_grid = QGridLayout(self.va_box)
         lay.addWidget(self.va_box)
+        self.da_box = QGroupBox("Deposit addresses")
+        self.da_box.setObjectName("depositAddresses")
+        self.da_grid = QGridLayout(self.da_box)
+        lay.addWidget(self.da_box)
         self.saved_box = QGroupBox("Saved addresses")
         self.saved_box.setObjectName("savedAddresses")
         self.saved_grid = QGridLayout(self.saved_box)
@@ -94,9 +101,11 @@ class CustomerAccounts(QWidget):
         if self.session is not None and self.customer_id:
             self.session.hub.unwatch_deposits(self.customer_id)
         self.customer_id = ""  # the owner cancels the shared scope's work
-        self.virtual_accounts, self.saved = [], []
+        self.virtual_accounts, self.deposit_addresses, self.saved = [], [], []
+        self.va_state = self.da_state = self.saved_state = "unknown"
         self.banners.remove("error")
         _clear(self.va_grid)
+        _clear(self.da_grid)
         _clear(self.saved_grid)
 
     def show_customer(self, customer_id: str) -> None:
@@ -106,6 +115,7 @@ class CustomerAccounts(QWidget):
             self.clear()
             self.customer_id = customer_id
             self.va_grid.addWidget(_muted("Loading…"), 0, 0)
+            self.da_grid.addWidget(_muted("Loading…"), 0, 0)
             self.saved_grid.addWidget(_muted("Loading…"), 0, 0)
             self.session.hub.watch_deposits(customer_id)  # until another customer is shown
         self.reload()
@@ -119,12 +129,18 @@ class CustomerAccounts(QWidget):
         async def vas() -> list[Any]:
             return [v async for v in client.iter_virtual_accounts(cid)]
 
+        async def das() -> list[Any]:
+            return [d async for d in client.iter_deposit_addresses(cid)]
+
         async def saved() -> list[Any]:
             return [a async for a in client.iter_saved_addresses(cid)]
 
         Op(self.scope, vas, name="virtual accounts").success(
             lambda items: self._vas_loaded(cid, items)
         ).failure(lambda exc: self._failed(cid, "virtualAccounts", exc)).run()
+        Op(self.scope, das, name="deposit addresses").success(
+            lambda items: self._das_loaded(cid, items)
+        ).failure(lambda exc: self._failed(cid, "depositAddresses", exc)).run()
         Op(self.scope, saved, name="saved addresses").success(
             lambda items: self._saved_loaded(cid, items)
         ).failure(lambda exc: self._failed(cid, "savedAddresses", exc)).run()
@@ -137,7 +153,9 @@ class CustomerAccounts(QWidget):
     def _failed(self, cid: str, feature: str, exc: BaseException) -> None:
         if cid != self.customer_id:
             return
-        grid = self.va_grid if feature == "virtualAccounts" else self.saved_grid
+        grid = {"virtualAccounts": self.va_grid, "depositAddresses": self.da_grid}.get(
+            feature, self.saved_grid
+        )
         _clear(grid)
         if isinstance(exc, errors.NotFound):
             state = "unavailable"
@@ -147,6 +165,8 @@ class CustomerAccounts(QWidget):
             grid.addWidget(_muted(f"Could not load: {exc}"), 0, 0)
         if feature == "virtualAccounts":
             self.va_state = state
+        elif feature == "depositAddresses":
+            self.da_state = state
         else:
             self.saved_state = state
 
@@ -156,6 +176,13 @@ class CustomerAccounts(QWidget):
         self.va_state = "found"
         self.virtual_accounts = items
         self._render_vas()
+
+    def _das_loaded(self, cid: str, items: list[Any]) -> None:
+        if cid != self.customer_id:
+            return
+        self.da_state = "found"
+        self.deposit_addresses = items
+        self._render_das()
 
     def _saved_loaded(self, cid: str, items: list[Any]) -> None:
         if cid != self.customer_id:
@@ -182,6 +209,7 @@ class CustomerAccounts(QWidget):
                 f"into wallet {va.wallet_id or '—'} · added {when(va.created_at)}"
             )
             text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            text.setWordWrap(True)  # a narrow pane wraps it instead of clipping the row
             grid.addWidget(text, row, 0)
             active = va.is_active
             status = QLabel(str(va.status).upper())
@@ -197,6 +225,34 @@ class CustomerAccounts(QWidget):
             self.pause_buttons[va.id] = button
             grid.addWidget(button, row, 2)
         grid.setColumnStretch(0, 1)
+
+    def _render_das(self) -> None:
+        grid = self.da_grid
+        _clear(grid)
+        if not self.deposit_addresses:
+            grid.addWidget(
+                _muted("None yet. “Receive” on a wallet card creates one for that wallet."), 0, 0
+            )
+            return
+        for row, da in enumerate(self.deposit_addresses):
+            head = QLabel(
+                f"<b>{_esc(da.label or 'Deposit address')}</b> · "
+                f"{_esc((da.deposit_instructions.asset or 'usdc').upper())} on "
+                f"{_esc((da.deposit_instructions.network or 'polygon').capitalize())}<br>"
+                f"into wallet {_esc(da.wallet_id or '—')} · added {when(da.created_at)}"
+            )
+            head.setTextFormat(Qt.TextFormat.RichText)
+            head.setWordWrap(True)
+            grid.addWidget(head, row, 0)
+            address = CopyableValue(da.deposit_instructions.address or "")
+            address.setAccessibleName(f"deposit address {da.label or da.id}")
+            grid.addWidget(address, row, 1)
+            status = QLabel(str(da.status).upper())
+            active = str(da.status) == "active"
+            status.setStyleSheet(theme.text_style("success" if active else "warning", bold=True))
+            status.setAccessibleName(f"status of {da.id}")
+            grid.addWidget(status, row, 2)
+        grid.setColumnStretch(1, 1)
 
     def _render_saved(self) -> None:
         grid = self.saved_grid

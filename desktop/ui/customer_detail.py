@@ -16,7 +16,6 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     Qt,
-    QTimer,
     Signal,
 )
 from PySide6.QtGui import QColor
@@ -54,7 +53,6 @@ from desktop.ui.widgets.txn_story import StoryPane
 log = logging.getLogger(__name__)
 _Index = QModelIndex | QPersistentModelIndex
 
-BALANCE_REFRESH_MS = 10_000
 TRANSACTIONS_PAGE = 20
 
 _STATUS_COLORS = {
@@ -313,9 +311,8 @@ class CustomerDetail(QWidget):
         lay.addWidget(self.tx_box)
         lay.addStretch(1)
 
-        self.balance_timer = QTimer(self)
-        self.balance_timer.setInterval(BALANCE_REFRESH_MS)
-        self.balance_timer.timeout.connect(self.refresh_balances)
+        # No timer of its own (the tracker is the only poller): balances are read when the
+        # customer loads (F5 included) and again when one of their transactions moves.
         self._show_placeholder(True)
 
     # ---- public -----------------------------------------------------------------
@@ -368,14 +365,13 @@ class CustomerDetail(QWidget):
         self.tx_view.setVisible(self.tx_model.rowCount() > 0)
         # Money moved on one of these wallets: read their balances once (not a poll).
         if moved:
-            self.refresh_balances(force=True)
+            self.refresh_balances()
 
     def clear(self) -> None:
         self._generation += 1
         self.scope.cancel_all()
         self.customer = None
         self.accounts.clear()
-        self.balance_timer.stop()
         self._show_placeholder(True)
 
     @property
@@ -408,8 +404,9 @@ class CustomerDetail(QWidget):
         self.scope.spawn(self._load(self._generation, self.customer.id), name="detail.load")
         self.accounts.show_customer(self.customer.id)
 
-    def refresh_balances(self, *, force: bool = False) -> None:
-        if self.api is None or not self.cards or not (force or self.isVisible()):
+    def refresh_balances(self) -> None:
+        """Read each wallet's balance once (a transaction of this customer moved)."""
+        if self.api is None or not self.cards:
             return
         gen = self._generation
         for wid in list(self.cards):
@@ -475,7 +472,6 @@ class CustomerDetail(QWidget):
         await asyncio.gather(
             *(self._load_balance(gen, w.id) for w in wallets.data), return_exceptions=True
         )
-        self.balance_timer.start()
 
     async def _load_balance(self, gen: int, wallet_id: str) -> None:
         api = self.api
@@ -587,7 +583,8 @@ class CustomerDetail(QWidget):
             self.wallets_layout.addWidget(card)
             self.cards[w.id] = card
         self.no_wallets.setVisible(not wallets)
-        mnemonics.assign(self)  # every button, the new wallet cards' too
+        # every button, the new wallet cards' too, clear of the window's menus and tool bar
+        mnemonics.assign(self, used=mnemonics.window_letters(self))
 
 
 def _newer(known: models.Transaction | None, loaded: models.Transaction) -> models.Transaction:

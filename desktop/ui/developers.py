@@ -65,6 +65,7 @@ from desktop.tasks import TaskScope
 from desktop.ui import theme
 from desktop.ui.op import Op, error_text
 from desktop.ui.session import Session
+from desktop.ui.widgets import mnemonics
 from desktop.ui.widgets.banner import BannerArea
 from desktop.ui.widgets.copyable import CopyableValue
 
@@ -168,6 +169,7 @@ class EndpointDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         lay.addWidget(self.buttons)
         self.done_button: QPushButton | None = None
+        mnemonics.assign(self)  # every button (issue 14)
         self.resize(560, 420)
 
     def _add_filter(self, pattern: str) -> None:
@@ -219,7 +221,7 @@ class EndpointDialog(QDialog):
             f"Endpoint {hook.id} → {hook.url}\nEvents: {', '.join(hook.events) or 'every event'}"
         )
         self.stack.setCurrentIndex(1)
-        self.create_button.setText("Done")
+        self.create_button.setText("&Done")
         self.cancel_button.hide()
         self.created.emit(hook)
 
@@ -258,7 +260,7 @@ class EndpointsPane(QWidget):
         lay = QVBoxLayout(self)
         bar = QHBoxLayout()
         self.new_button = QPushButton("New endpoint…")
-        self.toggle_button = QPushButton("Disable")
+        self.toggle_button = QPushButton("Disa&ble")
         self.delete_button = QPushButton("Delete…")
         self.refresh_button = QPushButton("Refresh")
         theme.set_icon(self.refresh_button, "refresh")
@@ -267,6 +269,7 @@ class EndpointsPane(QWidget):
         bar.addStretch(1)
         lay.addLayout(bar)
         self.tree = QTreeWidget()
+        self.tree.setAccessibleName("Webhook endpoints")
         self.tree.setObjectName("endpointsTree")
         self.tree.setHeaderLabels(["URL", "Events", "State", "Created", "Id"])
         self.tree.setRootIsDecorated(False)
@@ -290,7 +293,7 @@ class EndpointsPane(QWidget):
         for b in (self.toggle_button, self.delete_button):
             b.setEnabled(hook is not None and not Op.is_busy(b))
         if hook is not None:
-            self.toggle_button.setText("Disable" if hook.enabled else "Enable")
+            self.toggle_button.setText("Disa&ble" if hook.enabled else "Ena&ble")
 
     def load(self) -> None:
         client = self.session.client
@@ -372,6 +375,7 @@ class EndpointsPane(QWidget):
         )
         delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        mnemonics.assign(box)
 
         def answered(_result: int) -> None:
             if box.clickedButton() is delete:
@@ -517,14 +521,16 @@ class ConsolePane(QWidget):
         self.state.setWordWrap(True)
         lay.addWidget(self.state)
         bar = QHBoxLayout()
-        self.listen_button = QPushButton("Start listening")
+        self.listen_button = QPushButton("Start &listening")
         self.type_filter = QComboBox()
         self.type_filter.addItem("Every type", "")
         for family in ("transaction.", "cashIn.", "customer.", "wallet."):
             self.type_filter.addItem(family + "*", family)
         for t in EVENT_TYPES:
             self.type_filter.addItem(t, t)
+        self.type_filter.setAccessibleName("Event type filter")
         self.object_filter = QLineEdit()
+        self.object_filter.setAccessibleName("Object id filter")
         self.object_filter.setPlaceholderText("Object id")
         self.object_filter.setClearButtonEnabled(True)
         self.pause = QCheckBox("Pause")
@@ -549,6 +555,7 @@ class ConsolePane(QWidget):
         self.proxy.setSourceModel(self.model)
         self.table = QTableView()
         self.table.setObjectName("eventsTable")
+        self.table.setAccessibleName("Live events")
         self.table.setModel(self.proxy)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -561,6 +568,7 @@ class ConsolePane(QWidget):
         self.detail.setReadOnly(True)
         self.detail.setFont(_fixed_font())
         self.detail.setObjectName("eventDetail")
+        self.detail.setAccessibleName("Event JSON")
         self.open_button = QPushButton("Open object")
         right = QWidget()
         rl = QVBoxLayout(right)
@@ -605,10 +613,10 @@ class ConsolePane(QWidget):
                 f"Listening on {wh.url} — every event, verified with its own secret. The "
                 "endpoint is removed when you stop, close the profile or quit."
             )
-            self.listen_button.setText("Stop listening")
+            self.listen_button.setText("Stop &listening")
         else:
             self.state.setText("Not listening. Start to receive this account's events here.")
-            self.listen_button.setText("Start listening")
+            self.listen_button.setText("Start &listening")
 
     def _update_count(self, *_: Any) -> None:
         self.count.setText(f"{self.proxy.rowCount()} of {self.model.rowCount()} events")
@@ -767,6 +775,7 @@ class DeliveryLogPane(QWidget):
         lay = QVBoxLayout(self)
         bar = QHBoxLayout()
         self.endpoint = QComboBox()
+        self.endpoint.setAccessibleName("Endpoint")
         self.endpoint.setMinimumWidth(380)
         self.refresh_button = QPushButton("Refresh")
         theme.set_icon(self.refresh_button, "refresh")
@@ -780,6 +789,7 @@ class DeliveryLogPane(QWidget):
         self.explain.setStyleSheet(theme.text_style("warning", bold=True))
         lay.addWidget(self.explain)
         self.tree = QTreeWidget()
+        self.tree.setAccessibleName("Delivery log")
         self.tree.setObjectName("deliveriesTree")
         self.tree.setHeaderLabels(
             ["Event", "Status", "Attempts", "Last code", "Created", "Next retry", "Event id"]
@@ -884,11 +894,13 @@ class VerifyPane(QWidget):
         lay.addWidget(intro)
         form = QFormLayout()
         self.headers = QPlainTextEdit()
+        self.headers.setAccessibleName("Headers")
         self.headers.setPlaceholderText(
             "webhook-id: evt_…\nwebhook-timestamp: 1700000000\nwebhook-signature: v1,…"
         )
         self.headers.setMaximumHeight(90)
         self.body = QPlainTextEdit()
+        self.body.setAccessibleName("Raw body")
         self.body.setPlaceholderText('{"id":"evt_…","object":"event",…}')
         self.body.setMaximumHeight(110)
         self.secret = QLineEdit()
@@ -896,6 +908,7 @@ class VerifyPane(QWidget):
         self.secret.setPlaceholderText("whsec_…")
         self.received_at = QCheckBox("Judge the timestamp by the time it was received:")
         self.received = QLineEdit()
+        self.received.setAccessibleName("Received at, unix seconds")
         self.received.setPlaceholderText("unix seconds (default: now)")
         row = QHBoxLayout()
         row.addWidget(self.received_at)
@@ -914,6 +927,7 @@ class VerifyPane(QWidget):
         self.result.setWordWrap(True)
         lay.addWidget(self.result)
         self.parsed = QPlainTextEdit()
+        self.parsed.setAccessibleName("Parsed delivery")
         self.parsed.setReadOnly(True)
         self.parsed.setFont(_fixed_font())
         lay.addWidget(self.parsed, 1)
@@ -980,6 +994,7 @@ class DevelopersView(QWidget):
         self.banners = BannerArea()
         self._lay.addWidget(self.banners)
         self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Developer tools")
         self._lay.addWidget(self.tabs, 1)
         self.endpoints = EndpointsPane(self)
         self.console = ConsolePane(self)
@@ -991,6 +1006,10 @@ class DevelopersView(QWidget):
         self.tabs.addTab(self.verify, "Verify a delivery")
         self.endpoints.endpoints_changed.connect(self.deliveries.set_endpoints)
         self.tabs.currentChanged.connect(self._on_tab)
+        # Every button a mnemonic, each pane its own page, clear of the window's menus.
+        taken = mnemonics.window_letters(self)
+        for pane in (self.endpoints, self.console, self.deliveries, self.verify):
+            mnemonics.assign(pane, used=taken)
         self.endpoints.load()
 
     def showEvent(self, event) -> None:

@@ -112,7 +112,11 @@ class ChangeHub(QObject):
         self._watches: dict[tuple[str, str], Any] = {}
         self._deposit_feeds: dict[str, Any] = {}  # customer id → feed handle (D22)
         self._deposit_refs: dict[str, int] = {}  # customer id → views watching
-        self._resumed: set[tuple[str, str]] = set()  # followed since a restart: result notice
+        # Work found in flight when the session started: its result gets a notice. Only what
+        # the outbox re-sent was interrupted by an earlier run of this desk; the rest was
+        # simply in flight on the server (a first start has no earlier run at all).
+        self._resumed: set[tuple[str, str]] = set()
+        self._interrupted: set[tuple[str, str]] = set()
         self.submissions: dict[str, asyncio.Task] = {}  # key → task
         #: cash-in id → (server Date, monotonic receipt) of the response that set its code (D18)
         self.code_stamps: dict[str, tuple[Any, float]] = {}
@@ -280,9 +284,16 @@ class ChangeHub(QObject):
             handle.cancel()
 
     def _deposit_seen(self, txn: Any) -> None:
+        known = self.transactions.get(getattr(txn, "id", ""))
         self.publish_transaction(txn)
-        if getattr(txn, "is_deposit", False) and not txn.is_terminal:
+        if not getattr(txn, "is_deposit", False):
+            return
+        if not txn.is_terminal:
             self.track_transaction(txn.id)  # followed beyond the feed's subscription
+        elif known is None:
+            # First seen already ended (a wire settles between two looks): the same notice
+            # as a deposit seen in flight, once.
+            self._deposit_landed(txn)
 
     def deposit_started(self, txn: Any, customer_id: str | None = None) -> None:
         """A deposit the desk simulated: published and followed at once (the feed need not
@@ -373,8 +384,13 @@ class ChangeHub(QObject):
         txns = sum(1 for k, _i in self._resumed if k == "transaction")
         return txns, len(self._resumed) - txns
 
-    def follow_resumed(self, kind: str, ident: str) -> None:
-        """Follow work found in flight at start; its result gets a notice when it lands."""
+    def follow_resumed(self, kind: str, ident: str, *, interrupted: bool = False) -> None:
+        """Follow work found in flight at start; its result gets a notice when it lands.
+
+        ``interrupted``: a submission of an earlier run that the outbox re-sent (only then
+        does the notice say "resumed after a restart")."""
+        if interrupted:
+            self._interrupted.add((kind, ident))
         known = self.transactions.get(ident) if kind == "transaction" else self.cash_ins.get(ident)
         if known is not None and getattr(known, "is_terminal", False):
             return
@@ -388,6 +404,12 @@ class ChangeHub(QObject):
     def _landed(self, kind: str, model: Any) -> None:
         resumed = (kind, model.id) in self._resumed
         self._resumed.discard((kind, model.id))
+        when = (
+            "resumed after a restart"
+            if (kind, model.id) in self._interrupted
+            else "found in flight at start"
+        )
+        self._interrupted.discard((kind, model.id))
         if kind == "transaction" and getattr(model, "is_deposit", False):
             pass  # a deposit's end is said by _deposit_landed (once, in its own words)
         elif kind == "transaction":
@@ -408,7 +430,7 @@ class ChangeHub(QObject):
                 self.notice.emit(
                     Notice(
                         f"done:{model.id}",
-                        f"Transaction of {what} resumed after a restart is {status}.",
+                        f"Transaction of {what} {when} is {status}.",
                         "success",
                         model.id,
                     )
@@ -417,7 +439,7 @@ class ChangeHub(QObject):
             self.notice.emit(
                 Notice(
                     f"done:{model.id}",
-                    f"Cash-in {model.id} resumed after a restart is {model.status}.",
+                    f"Cash-in {model.id} {when} is {model.status}.",
                     "info",
                     model.id,
                 )
@@ -437,6 +459,7 @@ class ChangeHub(QObject):
             except Exception:
                 pass
         self._watches.clear()
+        self._interrupted.clear()
         if self._resumed:
             self._resumed.clear()
             self.followingChanged.emit(0, 0)

@@ -68,6 +68,7 @@ from desktop.ui.hub import ChangeHub, Changes, Notice
 from desktop.ui.op import Op, error_text
 from desktop.ui.session import Session
 from desktop.ui.transactions import TransactionsView
+from desktop.ui.widgets import mnemonics
 from desktop.ui.widgets.badge import EnvironmentBadge
 from desktop.ui.widgets.banner import BannerArea
 
@@ -212,6 +213,9 @@ class MainWindow(QMainWindow):
         tb.setMovable(False)
         theme.style_widget(tb)
         tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        # A tool button shows the icon text, which drops the menu's "&": give it its own.
+        self.new_customer_action.setIconText("&New customer")
+        self.refresh_action.setIconText("&Refresh")
         tb.addAction(self.new_customer_action)
         tb.addAction(self.refresh_action)
         tb.addSeparator()
@@ -527,7 +531,7 @@ class MainWindow(QMainWindow):
             parts.append(plural(cash_ins, "cash-in"))
         self.banners.set(
             "following",
-            f"Following {' and '.join(parts)} still in flight since the last start.",
+            f"Following {' and '.join(parts)} found in flight at start.",
             "info",
             closable=False,
         )
@@ -563,6 +567,7 @@ class MainWindow(QMainWindow):
         switch = box.addButton("Switch to production", QMessageBox.ButtonRole.AcceptRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        mnemonics.assign(box)
         box.buttonClicked.connect(lambda b: proceed() if b is switch else None)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         box.open()
@@ -1036,18 +1041,61 @@ class MainWindow(QMainWindow):
                 self.show_transaction,
                 not_found=f"No transaction {v}.",
             )
-        getter = {
-            "transaction": ("get_transaction", "Transaction"),
-            "quote": ("get_quote", "Quote"),
-            "cashIn": ("get_cash_in", "Cash-in"),
-        }[target.kind]
+        if target.kind in ("quote", "cashIn"):
+            return self._go_to_related(target.kind, v)
         return self.run_op(
             "goto",
             f"Opening {v}",
-            lambda: getattr(api, getter[0])(v),
-            lambda obj: self.show_resource(f"{getter[1]} {v}", obj),
-            not_found=f"No {getter[1].lower()} {v}.",
+            lambda: api.get_transaction(v),
+            lambda obj: self.show_resource(f"Transaction {v}", obj),
+            not_found=f"No transaction {v}.",
         )
+
+    def _go_to_related(self, kind: str, ident: str) -> asyncio.Task | None:
+        """A quote or cash-in link: the Transactions tab, the transaction it led to
+        selected, the quote or cash-in told above its story (no dialog)."""
+        api, hub = self.api, self.session.hub if self.session else None
+        word = "quote" if kind == "quote" else "cash-in"
+
+        async def fetch():
+            if kind == "quote":
+                obj = await api.get_quote(ident)
+                known = hub.transactions.values() if hub is not None else ()
+                txn_id = next((t.id for t in known if t.quote_id == ident), None)
+            else:
+                obj = await api.get_cash_in(ident)
+                txn_id = obj.transaction_id
+            txn = hub.transactions.get(txn_id) if hub is not None and txn_id else None
+            if txn is None and txn_id:
+                txn = await api.get_transaction(txn_id)
+            return obj, txn
+
+        return self.run_op(
+            "goto",
+            f"Opening {ident}",
+            fetch,
+            lambda res: self.show_related(*res),
+            not_found=f"No {word} {ident}.",
+        )
+
+    def show_related(self, obj: Any, txn: Any = None, *, record: bool = True) -> None:
+        """Show a quote or cash-in where it belongs (see :meth:`_go_to_related`)."""
+        from desktop.flows.story import tell_related
+
+        view = self.transactions_view
+        hub = self.session.hub if self.session else None
+        rel = tell_related(
+            obj,
+            transaction_id=getattr(txn, "id", None),
+            names=hub.name_of if hub is not None else None,
+        )
+        if view is None:
+            self.show_resource(f"{rel.label} {rel.id}", obj)
+            return
+        self.tabs.setCurrentWidget(view)
+        view.reveal_related(rel, txn)
+        if record:
+            self.history.visit((rel.kind, rel.id))
 
     def _open_customer_transaction(self, txn: models.Transaction) -> None:
         """Double-click in the customer's recent transactions opens exactly one thing:

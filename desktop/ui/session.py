@@ -86,10 +86,10 @@ class Session:
                 model = entry.result
                 if isinstance(model, models.CashIn):
                     hub.publish_cash_in(model)
-                    hub.follow_resumed("cashIn", model.id)
+                    hub.follow_resumed("cashIn", model.id, interrupted=True)
                 elif isinstance(model, models.Transaction):
                     hub.publish_transaction(model)
-                    hub.follow_resumed("transaction", model.id)
+                    hub.follow_resumed("transaction", model.id, interrupted=True)
             if report.resent:
                 parts.append(f"{len(report.resent)} interrupted submission(s) were completed")
             if report.failed:

@@ -400,7 +400,7 @@ class TransactionsView(QWidget):
             de.setEnabled(False)
         self.use_dates.toggled.connect(self.date_from.setEnabled)
         self.use_dates.toggled.connect(self.date_to.setEnabled)
-        self.refresh_button = QPushButton("Re&fresh")
+        self.refresh_button = QPushButton("R&efresh")
         self.load_all_button = QPushButton("&Load all")
         self.load_all_button.setToolTip("Page through every remaining transaction (cancellable)")
         self.load_all_progress = QProgressBar()
@@ -538,6 +538,8 @@ class TransactionsView(QWidget):
     def reveal(self, txn: Any) -> None:
         """Show ``txn`` in list and detail alike: filters that hide it are cleared, its row
         is selected as soon as it is loaded, and the detail shows it at once."""
+        if self.detail.rel is not None:  # back from a quote / cash-in to the transaction
+            self.detail.show_related(None, self.detail.txn, viewer=self.customer_id)
         self.clear_hiding_filters(txn)
         self.hub.publish_transaction(txn, immediate=False)
         if self.select(txn.id):
@@ -552,6 +554,19 @@ class TransactionsView(QWidget):
                     pass
 
         self.model.rowsInserted.connect(pick)
+
+    def reveal_related(self, rel: Any, txn: Any = None) -> None:
+        """A quote or cash-in a link led to: its transaction's row selected (as
+        :meth:`reveal`) with the quote or cash-in told above the story; without a
+        transaction yet, no row is selected and the detail tells it alone."""
+        if txn is not None:
+            self.reveal(txn)
+            row = self.model.row_of(txn.id)
+            shown = self.model.transaction(row) if row >= 0 else txn
+            self.detail.show_related(rel, shown, viewer=self.customer_id)
+            return
+        self.table.selectionModel().clear()
+        self.detail.show_related(rel, None, viewer=self.customer_id)
 
     def _retry(self) -> None:
         self.banners.remove("error")

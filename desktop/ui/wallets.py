@@ -36,9 +36,14 @@ class WalletCard(QFrame):
             f"QFrame#walletCard {{ border: 1px solid {c.border}; border-radius: 6px;"
             f" background: {c.base}; }}"
         )
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(10, 10, 10, 10)
+        # QR and figures side by side, the four actions on their own row below (full width:
+        # the card fits the customer pane of a 1024-pixel window without scrolling sideways).
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(10, 10, 10, 10)
+        outer.setSpacing(8)
+        lay = QHBoxLayout()
         lay.setSpacing(12)
+        outer.addLayout(lay)
         self.qr = QrWidget(wallet.address or "", size=112)
         lay.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignTop)
 
@@ -75,10 +80,12 @@ class WalletCard(QFrame):
         right.addLayout(grid)
 
         buttons = QHBoxLayout()
-        self.fund_button = QPushButton("Fund")
-        self.send_button = QPushButton("Send")
-        self.withdraw_button = QPushButton("Withdraw")
-        self.receive_button = QPushButton("Receive")
+        # Letters clear of the window's menus (File, Customer, View, Help) and tool bar
+        # (New customer, Refresh) and of the pane's Edit and New wallet.
+        self.fund_button = QPushButton("F&und")
+        self.send_button = QPushButton("&Send")
+        self.withdraw_button = QPushButton("Wi&thdraw")
+        self.receive_button = QPushButton("Rece&ive")
         for b, name in (
             (self.fund_button, "fund"),
             (self.send_button, "send"),
@@ -96,9 +103,9 @@ class WalletCard(QFrame):
             b.clicked.connect(lambda _=False, s=sig: s.emit(self.wallet))
             buttons.addWidget(b)
         buttons.addStretch(1)
-        right.addLayout(buttons)
         right.addStretch(1)
         lay.addLayout(right, 1)
+        outer.addLayout(buttons)
 
     def set_balance(self, balance: models.Balance) -> None:
         self.balance.setText(money(balance.balance, balance.asset or self.wallet.asset))

@@ -39,7 +39,7 @@ def pick_store(wiz, qtbot, zip_code="10001", row=0):
 
 def get_code(wiz):
     button = wiz.button(wiz.WizardButton.CommitButton)
-    assert button.text().startswith("Get code at ")
+    assert button.text().replace("&", "").startswith("Get code at ")
     button.click()
 
 
@@ -205,7 +205,7 @@ def test_enter_in_the_zip_box_only_searches(money_env, qtbot):
     wiz.next()
     sp = wiz.store_page
     commit = wiz.button(wiz.WizardButton.CommitButton)
-    assert not commit.isEnabled() and commit.text() == "Choose a store"
+    assert not commit.isEnabled() and commit.text().replace("&", "") == "Choose a store"
     sp.zip_edit.setFocus()
     QTest.keyClicks(sp.zip_edit, "10002")
     QTest.keyClick(sp.zip_edit, Qt.Key.Key_Return)  # searches, nothing else
@@ -213,14 +213,14 @@ def test_enter_in_the_zip_box_only_searches(money_env, qtbot):
     assert "New York, NY" in sp.message.text() and wiz.currentPage() is sp
     sp.list.setCurrentRow(0)  # a New York store
     new_york = sp.flow.store_name
-    assert commit.isEnabled() and commit.text() == f"Get code at {new_york}"
+    assert commit.isEnabled() and commit.text().replace("&", "") == f"Get code at {new_york}"
 
     # The operator types Sacramento's ZIP over it and presses Enter.
     sp.zip_edit.setFocus()
     sp.zip_edit.selectAll()
     QTest.keyClicks(sp.zip_edit, "95814")
     assert sp.list.count() == 0 and not sp.isComplete()  # the New York store is forgotten
-    assert not commit.isEnabled() and commit.text() == "Choose a store"
+    assert not commit.isEnabled() and commit.text().replace("&", "") == "Choose a store"
     QTest.keyClick(sp.zip_edit, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: sp.list.count() > 0, timeout=10000)
     assert "Sacramento, CA" in sp.message.text()
@@ -237,7 +237,7 @@ def test_enter_in_the_zip_box_only_searches(money_env, qtbot):
     # Only the explicit button issues the code, at the store it names.
     sp.list.setCurrentRow(1)
     sacramento = sp.flow.store_name
-    assert commit.text() == f"Get code at {sacramento}"
+    assert commit.text().replace("&", "") == f"Get code at {sacramento}"
     commit.click()
     cp = wiz.code_page
     qtbot.waitUntil(lambda: cp.cash_in is not None, timeout=10000)

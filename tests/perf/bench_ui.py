@@ -273,7 +273,7 @@ def _run_child(*args: str, env_extra: dict | None = None) -> dict:
     env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
     env.update(env_extra or {})
     out = subprocess.run(
-        [sys.executable, __file__, *args],
+        [sys.executable, "-m", "tests.perf.bench_ui", *args],  # -m: the repo, not an install
         capture_output=True,
         text=True,
         env=env,

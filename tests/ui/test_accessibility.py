@@ -23,7 +23,8 @@ def unnamed(root: QWidget) -> list[str]:
     """Focusable widgets a screen reader would announce without a name."""
     out = []
     for w in [root, *root.findChildren(QWidget)]:
-        if not (w.focusPolicy() & Qt.FocusPolicy.TabFocus) or not w.isVisibleTo(root):
+        # Any focus at all (a selectable label takes a click): AT-SPI calls it focusable.
+        if w.focusPolicy() == Qt.FocusPolicy.NoFocus or not w.isVisibleTo(root):
             continue
         if isinstance(w.parentWidget(), QAbstractScrollArea) and w is w.parentWidget().viewport():
             continue
@@ -117,3 +118,44 @@ def test_every_button_has_a_mnemonic(qtbot, window):
                 assert without_mnemonic(wiz.page(pid)) == [], cls.__name__
         finally:
             wiz.reject()
+
+
+def test_settings_developers_and_other_windows_are_named(qtbot, window, tmp_path):
+    """The windows the first walk missed: Settings, every Developers pane, the Receive and
+    endpoint dialogs, the production confirmation and a customer's transactions window."""
+    from desktop.config import ProfileStore
+    from desktop.secrets import SecretStore
+    from desktop.ui.settings_dialog import SettingsDialog
+    from tests.support.qt import MemoryKeyring
+
+    c = _customer(qtbot, window)
+    dev = window.developers_view
+    window.tabs.setCurrentWidget(dev)
+    qtbot.waitUntil(lambda: dev.built and dev.endpoints.isVisible(), timeout=5000)
+    for j in range(dev.tabs.count()):
+        dev.tabs.setCurrentIndex(j)
+        qtbot.waitUntil(lambda p=dev.tabs.widget(j): p.isVisible(), timeout=5000)
+        assert unnamed(window) == [], dev.tabs.tabText(j)
+
+    async def tester(_p, _k):
+        return "ok"
+
+    settings = SettingsDialog(
+        ProfileStore(tmp_path / "profiles.json"),
+        SecretStore(backend=MemoryKeyring()),
+        tester,
+        parent=window,
+    )
+    for open_dialog in (
+        lambda: settings,
+        lambda: window.open_receive(c, window.detail.wallets[0]),
+        dev.endpoints.new_endpoint,
+        lambda: window.confirm_production("Live", lambda: None),
+        lambda: window.open_customer_transactions(c.id),
+    ):
+        dlg = open_dialog()
+        dlg.show()
+        try:
+            assert unnamed(dlg) == [], type(dlg).__name__
+        finally:
+            dlg.close()

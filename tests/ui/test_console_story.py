@@ -83,3 +83,73 @@ def test_money_shortcuts_in_menus_and_sheet(qtbot, window):
     qtbot.waitUntil(lambda: getattr(window, "last_wizard", None) is not None, timeout=5000)
     assert type(window.last_wizard).__name__ == "SendWizard"
     window.last_wizard.reject()
+
+
+def _visible_dialogs() -> int:
+    return len(
+        [w for w in QApplication.topLevelWidgets() if isinstance(w, QDialog) and w.isVisible()]
+    )
+
+
+def test_cash_in_and_quote_links_navigate_with_back_and_forward(qtbot, window):
+    """Issue 14 item 4: a cash-in or quote link switches to the Transactions tab, selects
+    the transaction it led to and tells it above that story; Back/Forward replay it."""
+    page = run(qtbot, window.api.list_transactions(type="fiatToCrypto", limit=50))
+    t = next(x for x in page.data if x.cash_in_id)  # the demo's Fund with cash
+    view = window.transactions_view
+    dialogs = _visible_dialogs()
+    window.go_to(t.id)
+    qtbot.waitUntil(lambda: view.detail.txn is not None and view.detail.txn.id == t.id)
+    assert f"href='{t.cash_in_id}'" in view.detail.links.text()
+    view.detail.links.linkActivated.emit(t.cash_in_id)  # the agent clicks "Cash-in ci_…"
+    qtbot.waitUntil(lambda: view.detail.rel is not None and view.detail.rel.id == t.cash_in_id)
+    rel = view.detail.related
+    assert window.tabs.currentWidget() is view and rel.isVisible()
+    assert "Fund with cash of 100.00 USD" in rel.text() and "Store" in rel.text()
+    assert view.detail.txn.id == t.id and not view.detail.title.text().startswith("No ")
+    qtbot.waitUntil(lambda: view.table.currentIndex().isValid(), timeout=10000)
+    assert view.proxy.mapToSource(view.table.currentIndex()).row() == view.model.row_of(t.id)
+    assert rel.accessibleName() == f"Cash-in {t.cash_in_id}"
+    # Back: the transaction alone; Forward: the cash-in again.
+    window.back_action.trigger()
+    assert view.detail.rel is None and not rel.isVisible() and view.detail.txn.id == t.id
+    window.forward_action.trigger()
+    qtbot.waitUntil(lambda: view.detail.rel is not None and view.detail.rel.id == t.cash_in_id)
+    assert view.detail.txn.id == t.id
+    # Another row: the cash-in no longer applies.
+    other = next(r for r in range(view.proxy.rowCount()) if r != view.table.currentIndex().row())
+    view.table.selectRow(other)
+    assert view.detail.rel is None and not rel.isVisible()
+
+    # A quote nobody accepted has no transaction: it is told alone, no row selected.
+    jane = next(x for x in page.data if x.cash_in_id).recipient
+    c = run(qtbot, window.api.get_customer(jane))
+    wallet = c.wallets[0]
+    q = run(
+        qtbot,
+        window.api.create_quote(
+            {
+                "customerId": c.id,
+                "source": {
+                    "walletId": wallet.id,
+                    "asset": "usdc",
+                    "network": "polygon",
+                    "amount": "1.00",
+                },
+                "destination": {
+                    "wallet": {"blockchainAddress": "0x7B3A9F2C4D1eA8bf6390cE5D2b7fA104c8e3D9B1"},
+                    "asset": "usdc",
+                    "network": "polygon",
+                },
+            }
+        ),
+    )
+    window.go_to(q.id)
+    qtbot.waitUntil(lambda: view.detail.rel is not None and view.detail.rel.id == q.id)
+    assert view.detail.txn is None and view.detail.title.text() == "No transaction yet"
+    assert not view.table.currentIndex().isValid()
+    assert "Quote for Send of 1.00 USDC" in view.detail.related.text()
+    assert "Jane Smith" in view.detail.related.text()
+    window.back_action.trigger()  # back to the cash-in and its transaction
+    qtbot.waitUntil(lambda: view.detail.rel is not None and view.detail.rel.id == t.cash_in_id)
+    assert _visible_dialogs() == dialogs and getattr(window, "last_resource_dialog", None) is None

@@ -173,7 +173,7 @@ def test_switching_into_production_asks_first_and_shows_a_strip(qtbot, desk):
 
     desk.switch_profile("Live")
     box = w.last_confirmation
-    go = next(b for b in box.buttons() if b.text() == "Switch to production")
+    go = next(b for b in box.buttons() if b.text().replace("&", "") == "Switch to production")
     go.click()
     qtbot.waitUntil(lambda: w.profile_name == "Live", timeout=10000)
     assert ProfileStore.load(desk.paths.profiles_file).active == "Live"

@@ -136,19 +136,19 @@ def test_goto_customer_wallet_address_and_transaction(qtbot, window):
     assert window.tabs.currentWidget() is window.customers_page
     assert window.detail.customer.id == t.sender
 
-    # Its quote opens a detail dialog (the demo transactions were made from quotes).
+    # Its quote (the demo transactions were made from quotes) is told above the same
+    # transaction's story, its row selected: a link navigates, it opens no dialog.
     window.go_to(t.quote_id)
-    qtbot.waitUntil(lambda: getattr(window, "last_resource_dialog", None) is not None)
-    qdlg = window.last_resource_dialog
-    assert qdlg.windowTitle() == f"Quote {t.quote_id}"
-    assert qdlg.field_value("id") == t.quote_id
-    qdlg.close()
+    qtbot.waitUntil(lambda: view.detail.rel is not None and view.detail.rel.id == t.quote_id)
+    assert window.tabs.currentWidget() is view and view.detail.txn.id == t.id
+    assert view.detail.related.isVisible()
+    assert view.detail.related.accessibleName() == f"Quote {t.quote_id}"
 
     # An unknown cash-in answers "not found" in a banner, not a dialog.
     window.go_to("ci_00000000000000000000000000")
     qtbot.waitUntil(lambda: window.banners.has("error"))
     assert "No cash-in ci_00000000000000000000000000" in window.banners.get("error").text
-    assert window.last_resource_dialog is qdlg
+    assert getattr(window, "last_resource_dialog", None) is None
 
 
 def test_search_runs_as_you_type_debounced(qtbot, window):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QAbstractButton, QToolButton, QWidget
 
-__all__ = ["assign", "mnemonic_of"]
+__all__ = ["assign", "mnemonic_of", "window_letters"]
 
 
 def mnemonic_of(text: str) -> str:
@@ -32,6 +32,20 @@ def _with_mnemonic(text: str, used: set[str]) -> str | None:
             used.add(text[i].lower())
             return text[:i] + "&" + text[i:]
     return None
+
+
+def window_letters(widget: QWidget) -> set[str]:
+    """Letters the window of ``widget`` already gives its menu bar titles and tool bars:
+    a pane inside it must not reuse them (Alt+F is the File menu, not a card's Fund)."""
+    from PySide6.QtWidgets import QMainWindow, QToolBar
+
+    win = widget.window()
+    letters: set[str] = set()
+    if isinstance(win, QMainWindow):
+        letters |= {mnemonic_of(a.text()) for a in win.menuBar().actions()}
+        for bar in win.findChildren(QToolBar):
+            letters |= {mnemonic_of(b.text()) for b in bar.findChildren(QAbstractButton)}
+    return letters - {""}
 
 
 def assign(root: QWidget, *, skip: tuple[QWidget, ...] = (), used: set[str] | None = None) -> int:

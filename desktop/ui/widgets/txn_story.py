@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.display import when
-from desktop.flows.story import Story, tell
+from desktop.flows.story import Related, Story, tell
 from desktop.ui import theme
 from desktop.ui.widgets.copyable import CopyableValue
 
@@ -78,6 +78,18 @@ class StoryPane(QScrollArea):
         lay.setContentsMargins(6, 4, 6, 6)
         lay.setSpacing(6)
 
+        # A quote or cash-in a link led to: told above the transaction it belongs to.
+        self.related = QLabel()
+        self.related.setObjectName("storyRelated")
+        self.related.setWordWrap(True)
+        self.related.setTextFormat(Qt.TextFormat.RichText)
+        self.related.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        self.related.setFrameShape(QFrame.Shape.StyledPanel)
+        self.related.setMargin(6)
+        self.related.linkActivated.connect(self._link)
+        self.related.setVisible(False)
+        lay.addWidget(self.related)
+
         self.title = QLabel("Select a transaction")
         self.title.setProperty("role", "heading")
         self.title.setWordWrap(True)
@@ -125,7 +137,7 @@ class StoryPane(QScrollArea):
         self.links.setAccessibleName("Related objects")
 
         self.raw_toggle = QToolButton()
-        self.raw_toggle.setText("&Raw JSON")
+        self.raw_toggle.setText("Raw &JSON")
         self.raw_toggle.setObjectName("rawJsonToggle")
         self.raw_toggle.setCheckable(True)
         self.raw_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -143,6 +155,7 @@ class StoryPane(QScrollArea):
         lay.addStretch(1)
 
         self.txn: Any = None
+        self.rel: Related | None = None
         self.viewer: str | None = None
         self.story: Story | None = None
         self.session: Any = None
@@ -172,15 +185,47 @@ class StoryPane(QScrollArea):
 
     # ---- rendering -----------------------------------------------------------------
     def show_transaction(self, t: Any, *, viewer: str | None = None) -> None:
+        if self.rel is not None and (t is None or t.id != self.rel.transaction_id):
+            self.rel = None  # another transaction: the quote / cash-in no longer applies
         self.txn = t
         self.viewer = viewer
         self._render()
 
+    def show_related(self, rel: Related | None, t: Any = None, *, viewer: str | None = None):
+        """A quote or cash-in (``None`` clears it) above the story of ``t``, its
+        transaction (``None`` when it has none yet: the quote or cash-in alone)."""
+        self.rel = rel
+        self.txn = t
+        self.viewer = viewer
+        self._render()
+
+    def _render_related(self) -> None:
+        rel = self.rel
+        self.related.setVisible(rel is not None)
+        if rel is None:
+            self.related.clear()
+            return
+        c = theme.colors()
+        self.related.setText(
+            f"<b>{_esc(rel.label)} {_wrappable(rel.id)}</b><br>{_esc(rel.title)}"
+            f"<br><span style='color:{c.muted}'>{_esc(rel.status)}</span>"
+            # Lines, not a table: long values (addresses, ids) wrap in a narrow pane.
+            + "".join(
+                f"<br><span style='color:{c.muted}'>{_esc(k)}</span>&nbsp; {_wrappable(v)}"
+                for k, v in rel.rows
+            )
+        )
+        self.related.setAccessibleName(f"{rel.label} {rel.id}")
+        self.related.setAccessibleDescription(rel.text())
+
     def _render(self) -> None:
+        self._render_related()
         t = self.txn
         if t is None:
             self.story = None
-            self.title.setText("Select a transaction")
+            self.title.setText(
+                "No transaction yet" if self.rel is not None else "Select a transaction"
+            )
             for w in (self.status, self.parties, self.figures, self.timeline, self.outcome):
                 w.clear()
             self.links.clear()

@@ -67,7 +67,7 @@ class BankPage(QWizardPage):
             "Every deposit becomes USDC in the wallet, with no quote and no code."
         )
         self.setFinalPage(True)
-        self.setButtonText(QWizard.WizardButton.FinishButton, "Close")
+        self.setButtonText(QWizard.WizardButton.FinishButton, "&Close")
         lay = QVBoxLayout(self)
         self.banner = Banner()
         lay.addWidget(self.banner)

@@ -69,6 +69,7 @@ class MoneyWizard(QWizard):
         self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
         self.resize(720, 620)
+        self.setButtonText(QWizard.WizardButton.CancelButton, "&Cancel")
         self.closed = False
         self._links: list[tuple[Any, Any]] = []
         # Keyboard (issue 14): each page gets mnemonics and focus on its first field.

@@ -262,7 +262,7 @@ class StorePage(QWizardPage):
         self.setSubTitle("GreenDot stores near a US ZIP code (or coordinates).")
         # The code button creates the cash-in: no way back to create a second one by accident.
         self.setCommitPage(True)
-        self.setButtonText(QWizard.WizardButton.CommitButton, "Choose a store")
+        self.setButtonText(QWizard.WizardButton.CommitButton, "Choose a &store")
         lay = QVBoxLayout(self)
         row = QHBoxLayout()
         self.zip_edit = SearchEdit()
@@ -271,7 +271,7 @@ class StorePage(QWizardPage):
         self.coords = SearchEdit()
         self.coords.setPlaceholderText("or latitude, longitude")
         self.coords.setAccessibleName("coordinates")
-        self.find_button = QPushButton("Find stores")
+        self.find_button = QPushButton("F&ind stores")
         self.find_button.setAutoDefault(False)
         self.find_button.clicked.connect(self.find)
         self.zip_edit.search.connect(self.find)
@@ -388,7 +388,7 @@ class StorePage(QWizardPage):
 
     def _searching(self, on: bool) -> None:
         # Shown, not blocking: a newer search may start; the flow ignores the older answer.
-        self.find_button.setText("Searching…" if on else "Find stores")
+        self.find_button.setText("Search&ing…" if on else "F&ind stores")
 
     def _picked(self, row: int) -> None:
         self.flow.choose_store(row)
@@ -398,7 +398,7 @@ class StorePage(QWizardPage):
         name = self.flow.store_name
         self.setButtonText(
             QWizard.WizardButton.CommitButton,
-            f"Get code at {name}" if name else "Choose a store",
+            f"&Get code at {name}" if name else "Choose a &store",
         )
         self.completeChanged.emit()
 
@@ -435,6 +435,7 @@ class CodePage(QWizardPage):
         self.store = QLabel()
         self.store.setWordWrap(True)
         self.store.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.store.setAccessibleName("Store and address")
         lay.addWidget(self.store)
         self.details = QLabel()
         self.details.setWordWrap(True)
@@ -611,7 +612,7 @@ class FundStatusPage(QWizardPage):
         self.flow = wiz.flow
         self.setTitle("Status")
         self.setFinalPage(True)
-        self.setButtonText(QWizard.WizardButton.FinishButton, "Close")
+        self.setButtonText(QWizard.WizardButton.FinishButton, "&Close")
         lay = QVBoxLayout(self)
         self.headline = QLabel("Cash received — converting to USDC…")
         f = self.headline.font()

@@ -66,7 +66,7 @@ class QuotePage(QWizardPage):
         font.setPointSize(font.pointSize() + 3)
         self.countdown.setFont(font)
         top.addWidget(self.countdown, 1)
-        self.new_quote_button = QPushButton("Get new quote")
+        self.new_quote_button = QPushButton("&Get new quote")
         self.new_quote_button.clicked.connect(self.request_new_quote)
         self.new_quote_button.hide()
         top.addWidget(self.new_quote_button)
@@ -222,7 +222,7 @@ class QuotePage(QWizardPage):
         ).success(arrived).failure(failed, catch=(Exception,)).run()
 
     def _on_error(self, exc: BaseException) -> None:
-        self.new_quote_button.setText("Try again")
+        self.new_quote_button.setText("&Try again")
         self.new_quote_button.show()
         self.banner.show_message(explain_error(exc), "error")
         self.completeChanged.emit()
@@ -242,7 +242,7 @@ class QuotePage(QWizardPage):
             self.banner.show_message(note, "warning")
         else:
             self.banner.clear_message()
-        self.new_quote_button.setText("Get new quote")
+        self.new_quote_button.setText("&Get new quote")
         self.new_quote_button.setVisible(flow.deadline is None)
         confirm = flow.confirmation()
         gross = confirm.amount
@@ -309,7 +309,7 @@ class QuotePage(QWizardPage):
         self.completeChanged.emit()
 
     def _on_expired(self) -> None:
-        self.new_quote_button.setText("Get new quote")
+        self.new_quote_button.setText("&Get new quote")
         self.new_quote_button.show()
         self.banner.show_message(
             "This quote has expired. Get a new quote to continue — nothing was sent.", "warning"

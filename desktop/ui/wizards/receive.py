@@ -36,6 +36,7 @@ from desktop.oms import errors, new_idempotency_key
 from desktop.tasks import TaskScope
 from desktop.ui import theme
 from desktop.ui.op import Op
+from desktop.ui.widgets import mnemonics
 from desktop.ui.widgets.copyable import CopyableValue
 from desktop.ui.widgets.money_field import MoneyField
 from desktop.ui.widgets.qr import QrWidget
@@ -142,6 +143,7 @@ class ReceiveDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)
+        mnemonics.assign(self)  # every button (issue 14)
 
         self.hub.transactionChanged.connect(self._on_txn)
         self.hub.watch_deposits(customer_id)

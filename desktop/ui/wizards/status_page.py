@@ -74,7 +74,7 @@ class StatusPage(QWizardPage):
         self.flow: MoneyFlow = wiz.flow
         self.setTitle("Status")
         self.setFinalPage(True)
-        self.setButtonText(QWizard.WizardButton.FinishButton, "Close")
+        self.setButtonText(QWizard.WizardButton.FinishButton, "&Close")
         self._started_for: str | None = None
 
         lay = QVBoxLayout(self)
