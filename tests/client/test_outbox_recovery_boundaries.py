@@ -194,3 +194,14 @@ def test_a_report_needs_attention_for_any_unresolved_entry():
 )  # fmt: skip
 def test_only_enospc_is_a_full_disk(code, full):
     assert _disk_full(OSError(code, os.strerror(code))) is full
+
+
+async def test_an_entry_names_its_quote(tmp_path):
+    box = Outbox(tmp_path / "o.sqlite3")
+    try:
+        async with answering_client() as c:
+            await box.submit_transaction(c, "qt_ok", key="k1", metadata={"ref": "inv-7"})
+        entry = box.get("k1")
+        assert entry.quote_id == "qt_ok" and entry.body["metadata"] == {"ref": "inv-7"}
+    finally:
+        box.close()

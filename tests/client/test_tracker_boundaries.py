@@ -201,3 +201,39 @@ async def test_event_slowdown_scales_with_the_initial_delay():
     await t._poll(w)
     await t._poll(w)
     assert delays[-3:] == [30.0, 45.0, 60.0]
+
+
+async def test_an_async_callback_is_run():
+    t = Tracker(GatedClient(), jitter=0.0)
+    recording(t)
+    seen = []
+
+    async def on_change(item):
+        seen.append(item.sub_status)
+
+    t.watch("transaction", "txn_1", on_change)
+    await t._poll(t._watches[("transaction", "txn_1")])
+    await settle()
+    assert seen == ["fundsPulled"]
+
+
+async def test_an_idle_tracker_sleeps_until_the_next_due_poll():
+    # After the first poll the next one is due in 1 s: the scheduler arms one timer and
+    # waits; it does not spin re-reading the clock while nothing is due.
+    now = [100.0]
+    reads = [0]
+
+    def clock():
+        reads[0] += 1
+        return now[0]
+
+    t = Tracker(GatedClient(), clock=clock, jitter=0.0)
+    try:
+        t.watch("transaction", "txn_1", lambda x: None)
+        await settle()
+        assert t.polls == 1 and t.scheduled == 1
+        before = reads[0]
+        await settle()
+        assert reads[0] == before  # 20 turns of the loop, no wake-up
+    finally:
+        await t.aclose()
