@@ -215,3 +215,20 @@ def test_the_picked_saved_address_is_the_one_sent_to():
 )
 def test_timeline_failure_placement(kind, status, sub, states):
     assert [state for _, state in timeline_rows(kind, status, sub)] == states
+
+
+def test_quote_figures_may_be_json_numbers():
+    # A server may send a figure as a JSON number: compared as a Decimal all the same.
+    old = json.loads('{"rates": {"exchangeRate": 1}, "source": {"amountGross": "10.00"}}')
+    new = json.loads('{"rates": {"exchangeRate": 1.5}, "source": {"amountGross": 10}}')
+    assert diff_quotes(old, new) == [
+        FieldChange("Exchange rate", "rates.exchangeRate", Decimal("1"), Decimal("1.5"))
+    ]
+    assert diff_quotes({"source": {"amountGross": ""}}, {"source": {}}) == []
+
+
+def test_a_send_needs_its_source_wallet():
+    for kw in ({"source_wallet_id": ""}, {"customer_id": ""}):
+        s = _send(destination_kind="wallet", destination_wallet_id="wal_dst", **kw)
+        assert s.errors() == ["Choose the wallet to send from."]
+        assert not s.source_check().ok
