@@ -6,8 +6,11 @@ validator itself.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+
+import pytest
 
 from desktop.flows.validators import (
     CashInRecord,
@@ -90,3 +93,11 @@ def test_thirty_day_window_counts_a_deposit_until_it_is_thirty_days_old():
         CashInRecord(NOW - timedelta(days=9), Decimal("500.00"), s) for s in ("expired", "failed")
     ]
     assert check_cash_in_limits(Decimal("500.00"), [*nine, *dead], NOW).ok
+
+
+def test_a_check_is_an_immutable_value():
+    check = check_amount("25.50", "usd")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        check.ok = False  # type: ignore[misc]
+    assert check.value == Decimal("25.50")
+    assert len({check_address(""), check_address("")}) == 1  # hashable: usable as a key
