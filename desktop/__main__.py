@@ -5,7 +5,9 @@ this process instead of the GUI; it is handled before Qt is imported.
 
 Start-up overlaps, it does not queue: when the profile to open is the embedded sandbox,
 its child process is launched here, before Qt and the UI modules are imported, and
-handed to the app (``desktop.app.run``), which adopts it, or stops it if unused.
+handed to the app (``desktop.app.run``), which adopts it, or stops it if unused. The
+thread that reads its ready line then sends the token exchange and the first customers
+page at once (``desktop.prefetch``), while the window is still being built.
 """
 
 from __future__ import annotations
@@ -70,7 +72,7 @@ def launch_sandbox_early(args: argparse.Namespace):
     from desktop.embedded import EmbeddedSandbox
 
     sb = EmbeddedSandbox(data_dir, demo=True, extra=tuple(args.sandbox_args or ()))
-    return sb, sb.start_in_background()
+    return sb, sb.start_in_background(prefetch=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -223,8 +223,16 @@ class DeskApp:
         await self.close_session(keep_sandbox_for=profile)
         w = self.window
         w.clear_session(f"Connecting to {profile.name}…")
+        w.loading_rows.set_connecting(True)  # placeholder rows until the first page
         w.profile_name, w.environment = profile.name, str(profile.environment)
         w._update_title()
+        try:
+            return await self._connect(profile)
+        finally:
+            w.loading_rows.set_connecting(False)
+
+    async def _connect(self, profile: Profile) -> Session | None:
+        w = self.window
         try:
             if profile.kind is ProfileKind.EMBEDDED:
                 data_dir = Path(profile.data_dir) if profile.data_dir else self.paths.sandbox_dir
@@ -254,6 +262,7 @@ class DeskApp:
                     info.api_secret,
                     locator=account_locator(profile, info.base_url, self.paths.sandbox_dir),
                     label=profile.name,
+                    **self._prefetched_transport(),
                 )
             else:
                 pair = await self.secrets.get(profile.name)
@@ -311,6 +320,22 @@ class DeskApp:
                 flush=True,
             )
         return session
+
+    def _prefetched_transport(self) -> dict[str, Any]:
+        """The embedded sandbox's first requests, already sent when its ready line came
+        (``desktop.prefetch``): the new client's transport answers them from there, once."""
+        pre, self.sandbox.prefetched = self.sandbox.prefetched, None
+        if pre is None:
+            return {}
+        from desktop import prefetch
+
+        def marks(_fut) -> None:  # start-up phases for the benchmark's marks
+            for name, t in (("prefetch_sent", pre.started_at), ("prefetch_done", pre.done_at)):
+                if t is not None:
+                    MARKS.setdefault(name, round(t - _T0, 3))
+
+        pre.first_page.add_done_callback(marks)
+        return {"transport": prefetch.transport(pre)}
 
     def _build_session(self, profile: Profile, client) -> Session:
         """The one session of this profile: client, tracker, outbox, scope and change hub."""
@@ -561,7 +586,7 @@ def _prestart_sandbox(paths: Paths, profile_name, sandbox_data, extra):
     sb = EmbeddedSandbox(
         Path(profile.data_dir) if profile.data_dir else paths.sandbox_dir, demo=True, extra=extra
     )
-    return sb, sb.start_in_background()
+    return sb, sb.start_in_background(prefetch=True)
 
 
 def _import_before_qt() -> None:
@@ -578,12 +603,22 @@ def _import_before_qt() -> None:
     finally:
         if sys.modules.get("httpx._main", False) is None:
             del sys.modules["httpx._main"]
+    # httpcore tries ``import trio`` (installed here for tests): the desk runs on asyncio
+    # only, and trio with its dependencies is ~60 modules on the first request's path.
+    sys.modules.setdefault("trio", None)  # type: ignore[arg-type]
+    # What the first request imports (httpx imports httpcore lazily), before Qt rather
+    # than on the first page's path: measured 137 modules imported after ``amain``.
+    import anyio._backends._asyncio  # noqa: F401
+    import httpcore
+    import httpcore._backends.anyio  # noqa: F401
+
     import desktop.display
     import desktop.flows.explain
     import desktop.oms.accounts
     import desktop.oms.client
     import desktop.oms.outbox
-    import desktop.oms.tracker  # noqa: F401
+    import desktop.oms.tracker
+    import desktop.receiver.desk  # noqa: F401
 
 
 def _install_excepthook() -> None:

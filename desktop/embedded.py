@@ -77,6 +77,8 @@ class EmbeddedSandbox:
         self.proc: subprocess.Popen[str] | None = None
         self.info: SandboxInfo | None = None
         self._stderr_file = None
+        #: the first requests, sent once the ready line came (``desktop.prefetch``)
+        self.prefetched = None
 
     # ---- start -------------------------------------------------------------------
 
@@ -89,9 +91,13 @@ class EmbeddedSandbox:
         self.launch()
         return self.wait_ready()
 
-    def start_in_background(self) -> concurrent.futures.Future[SandboxInfo]:
+    def start_in_background(
+        self, *, prefetch: bool = False
+    ) -> concurrent.futures.Future[SandboxInfo]:
         """Launch the child now and wait for its ready line in a thread: the returned
-        future holds the ``SandboxInfo`` or the ``SandboxStartError``."""
+        future holds the ``SandboxInfo`` or the ``SandboxStartError``. With ``prefetch``,
+        that thread then sends the session's first requests (``desktop.prefetch``) and
+        leaves them in ``self.prefetched`` (set before the future resolves)."""
         import concurrent.futures
 
         fut: concurrent.futures.Future[SandboxInfo] = concurrent.futures.Future()
@@ -100,12 +106,25 @@ class EmbeddedSandbox:
         except BaseException as e:  # e.g. OSError: the interpreter could not be run
             fut.set_exception(e)
             return fut
+        if prefetch:
+            # Imported here, in the calling thread, while the child starts: the worker
+            # thread must not import anything while the main thread imports Qt and the UI.
+            import encodings.idna  # noqa: F401 (socket.getaddrinfo's codec, used there)
+
+            from desktop.prefetch import Prefetch
 
         def work() -> None:
             try:
-                fut.set_result(self.wait_ready())
+                info = self.wait_ready()
             except BaseException as e:
                 fut.set_exception(e)
+                return
+            pre = None
+            if prefetch:
+                pre = self.prefetched = Prefetch(info.base_url, info.api_key, info.api_secret)
+            fut.set_result(info)
+            if pre is not None:
+                pre.run()
 
         threading.Thread(target=work, name="sandbox-ready", daemon=True).start()
         return fut

@@ -15,8 +15,6 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from Crypto.Hash import keccak
-
 from desktop import rules
 from desktop.display import dollars, money
 from desktop.oms.models import CashInStatus
@@ -180,7 +178,10 @@ def check_cash_in_limits(amount: Decimal, history: Iterable[CashInRecord], now: 
 
 
 def _keccak_hex(data: bytes) -> str:
-    # Keccak-256 as Ethereum uses it, NOT hashlib.sha3_256 (different padding).
+    # Keccak-256 as Ethereum uses it, NOT hashlib.sha3_256 (different padding). Imported on
+    # first use: pycryptodome loads cffi and pycparser (start-up time and memory).
+    from Crypto.Hash import keccak
+
     h = keccak.new(digest_bits=256)
     h.update(data)
     return h.hexdigest()

@@ -16,14 +16,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from desktop.oms import errors
 
 from .log import EventLog, Received
-from .server import Receiver
 from .verify import Verdict
+
+if TYPE_CHECKING:  # starlette and uvicorn come when a console starts listening (start-up)
+    from .server import Receiver
 
 __all__ = ["Listener", "remove_stale_endpoints"]
 
@@ -104,6 +106,8 @@ class Listener:
         self.account = await self.client.account_scope()
         await remove_stale_endpoints(self.client, self.log, self.account)
         token = await asyncio.to_thread(lambda: self.log.token)
+        from .server import Receiver
+
         receiver = Receiver(self.log, self._from_thread, path=f"/oms-desk/{token}")
         await asyncio.to_thread(receiver.start)
         self.receiver = receiver

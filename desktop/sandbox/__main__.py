@@ -16,6 +16,7 @@ from pathlib import Path
 
 EXIT_ALREADY_RUNNING = 3
 EXIT_START_FAILED = 4
+DEMO_SEEDED_META = "demo_seeded"  # demo.SEEDED_META (a test keeps them equal)
 
 
 def _positive(text: str) -> float:
@@ -257,15 +258,19 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def _skip_httpx_cli() -> None:
-    """Import httpx (the webhook sender's client) without its command-line client: click,
-    rich and pygments are never used here and cost start-up time (measured ~0.1–0.27 s)."""
-    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
-    try:
-        import httpx  # noqa: F401
-    finally:
-        if sys.modules.get("httpx._main", False) is None:
-            del sys.modules["httpx._main"]
+def _lean_imports() -> None:
+    """Keep out of the server process what it never uses (start-up time and memory, issue 15):
+
+    - trio: httpcore (the webhook sender's, imported on the first delivery) tries
+      ``import trio``; the server runs on asyncio (trio and its dependencies: ~60 modules);
+    - pydantic.v1: FastAPI imports it only to ask whether a route's model is a v1 one (ours
+      are all v2): ~0.1 s and several MB measured.
+
+    httpx itself (with httpcore and a TLS context) is imported by the webhook worker when a
+    delivery is first due (``webhook_delivery._httpx``), not at start.
+    """
+    sys.modules.setdefault("trio", None)  # type: ignore[arg-type]
+    sys.modules.setdefault("pydantic.v1", None)  # type: ignore[arg-type]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -296,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ALREADY_RUNNING
 
     try:  # every router is imported here (app.ROUTERS): a broken one stops the start
-        _skip_httpx_cli()
+        _lean_imports()
         from . import auth, settlement  # noqa: F401
         from .app import create_app
     except Exception as e:  # reported, then the process exits non-zero
@@ -391,7 +396,8 @@ def _first_start(args, store) -> None:
     bad = store.check_ledger()
     if bad:
         logging.getLogger("desktop.sandbox").error("ledger mismatch for wallets %s", bad)
-    if args.demo or args.demo_customers:
+    # The demo module is imported only while the database has not been seeded (first run).
+    if args.demo_customers or (args.demo and store.get_meta(DEMO_SEEDED_META) is None):
         from . import demo
 
         if args.demo:
@@ -446,7 +452,7 @@ def _ready_line(args, port: int, pid: int) -> str:
 def _worker_main(args, data_dir: Path) -> int:
     """A worker of `--workers N`: serve the shared database on the one port (SO_REUSEPORT);
     its first stdout line tells the supervisor it listens."""
-    _skip_httpx_cli()
+    _lean_imports()
     from .app import create_app
 
     store = _open_store(args, data_dir, migrate=False)

@@ -6,8 +6,6 @@ import functools
 import re
 import secrets
 
-from Crypto.Hash import keccak
-
 from .errors import ApiError
 
 _ADDR_RE = re.compile(r"0x[0-9a-fA-F]{40}")
@@ -16,6 +14,8 @@ _ADDR_RE = re.compile(r"0x[0-9a-fA-F]{40}")
 @functools.lru_cache(maxsize=4096)
 def to_checksum(address: str) -> str:
     hex_addr = address[2:].lower()  # cached per spelling: destinations repeat
+    from Crypto.Hash import keccak  # on first use: it loads cffi and pycparser (start-up)
+
     digest = keccak.new(digest_bits=256, data=hex_addr.encode()).hexdigest()
     return "0x" + "".join(
         c.upper() if c.isalpha() and int(digest[i], 16) >= 8 else c for i, c in enumerate(hex_addr)

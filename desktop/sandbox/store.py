@@ -13,6 +13,7 @@ import asyncio
 import json
 import sqlite3
 import threading
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -66,6 +67,9 @@ CREATE TABLE IF NOT EXISTS idem(
   PRIMARY KEY(account, method, path, key));
 CREATE INDEX IF NOT EXISTS idem_age ON idem(created_real_ms);
 """
+# A database keeps the checksum of the SCHEMA it was given in `PRAGMA user_version`: a start
+# on an existing database does no schema work (one pragma read); an edited SCHEMA runs again.
+SCHEMA_VERSION = zlib.crc32(SCHEMA.encode()) & 0x7FFFFFFF
 
 # Hooks other modules register (webhooks.py appends to event_listeners):
 # fn(store, event, body_json, created_ms); `event` carries "account" besides the event's own
@@ -109,7 +113,9 @@ class Store:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.jobs_scheduled = 0
         self._inflight: dict[tuple, str] = {}
-        self.conn.executescript(SCHEMA)
+        if self.conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            self.conn.executescript(SCHEMA)
+            self.conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         # Hashes of every idempotency scope (account, method, path, key) that may have a record:
         # a superset (added before commit, never removed), so a miss here skips the lookup.
         self._idem_seen: set[int] | None = {

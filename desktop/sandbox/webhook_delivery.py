@@ -25,12 +25,13 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import httpx
-
 from desktop.rules import is_loopback_host
+
+if TYPE_CHECKING:  # httpx is imported when the first delivery is due (start-up, memory)
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -203,6 +204,41 @@ def enqueue(
 
 
 # -- the worker ---------------------------------------------------------------------------
+def _httpx():
+    """httpx, imported on the first due delivery: a sandbox start does not pay for it
+    (with httpcore and its TLS context, ~0.1 s and several MB measured), nor does a
+    sandbox nobody subscribed to."""
+    import sys
+
+    if "httpx" not in sys.modules:  # without its command-line client (click, rich, …)
+        sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+        try:
+            import httpx
+        finally:
+            if sys.modules.get("httpx._main", False) is None:
+                del sys.modules["httpx._main"]
+    import httpx
+
+    return httpx
+
+
+class _LazyClient:
+    """The worker's ``httpx.Client``, made when the first delivery is sent."""
+
+    def __init__(self, make: Callable[[], httpx.Client]) -> None:
+        self._make = make
+        self._client: httpx.Client | None = None
+
+    def post(self, *args: Any, **kwargs: Any) -> httpx.Response:
+        if self._client is None:
+            self._client = self._make()
+        return self._client.post(*args, **kwargs)
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+
 class DeliveryWorker:
     """Background thread delivering due webhook deliveries, one at a time, oldest first.
 
@@ -242,8 +278,10 @@ class DeliveryWorker:
             self._thread = None
 
     def _run(self) -> None:
-        client = httpx.Client(
-            timeout=ATTEMPT_TIMEOUT_S, follow_redirects=False, transport=self._transport
+        client = _LazyClient(
+            lambda: _httpx().Client(
+                timeout=ATTEMPT_TIMEOUT_S, follow_redirects=False, transport=self._transport
+            )
         )
         try:
             while not self._stop.is_set():
@@ -292,6 +330,7 @@ class DeliveryWorker:
         headers = signed_headers(secret, event_id, body, wall_ts)
         code: int | None = None
         error: str | None = None
+        httpx = _httpx()
         t0 = time.monotonic()
         try:
             resp = client.post(url, content=body.encode(), headers=headers)

@@ -13,11 +13,15 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import (
+    QEvent,
+    QObject,
+    QRect,
     QRegularExpression,
     QSortFilterProxyModel,
     Qt,
 )
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QPainter, QPalette
+from PySide6.QtWidgets import QTableView, QWidget
 
 from desktop.oms import errors, models
 from desktop.tasks import TaskScope
@@ -204,6 +208,43 @@ class CustomersModel(PagedTableModel):
         return None
 
 
+#: The widest an Endorsements cell grows the column (a pathological summary is elided).
+ENDORSEMENTS_MAX = 420
+
+
+class ColumnFitter(QObject):
+    """Keeps one column of ``table`` as wide as the longest text ``model`` shows in it
+    (issue 14: nothing is clipped), like the Transactions table's Counterparty column:
+    rows arriving page by page or updated in place widen it, it never shrinks, and it is
+    capped at ``cap``. Each distinct text is measured once (summaries repeat)."""
+
+    def __init__(self, table: QTableView, model: Any, col: int, cap: int) -> None:
+        super().__init__(table)
+        self.table, self.model, self.col, self.cap = table, model, col, cap
+        self._measured: set[str] = set()
+        model.rowsInserted.connect(lambda _p, first, last: self.fit(first, last))
+        model.dataChanged.connect(lambda top, bottom, *_: self.fit(top.row(), bottom.row()))
+        model.modelReset.connect(self._measured.clear)
+        self.fit(0, model.rowCount() - 1)
+
+    def fit(self, first: int, last: int) -> None:
+        fm = self.table.fontMetrics()
+        style = self.table.style()
+        margin = 2 * (
+            style.pixelMetric(style.PixelMetric.PM_FocusFrameHMargin, None, self.table) + 1
+        )
+        widest = 0
+        for r in range(max(0, first), min(last, self.model.rowCount() - 1) + 1):
+            text = self.model.index(r, self.col).data() or ""
+            if text not in self._measured:
+                self._measured.add(text)
+                widest = max(widest, fm.horizontalAdvance(text))
+        header = self.table.horizontalHeader()
+        width = min(self.cap, widest + margin + 4)
+        if width > header.sectionSize(self.col):
+            header.resizeSection(self.col, width)
+
+
 class NameFilterProxy(QSortFilterProxyModel):
     """Filters the loaded rows by name (column 0), case-insensitively, as typed.
 
@@ -269,3 +310,82 @@ def customers_fetch(client, mode: str = "", text: str = "", page_size: int = PAG
         return await client.list_customers(limit=page_size, starting_after=cursor, **kwargs)
 
     return page
+
+
+class LoadingRows(QWidget):
+    """Skeleton rows over the customers table while its first page is on its way.
+
+    The window shows at once at start-up (issue 15): until the first customers arrive, the
+    empty table shows a few grey placeholder rows, the first saying "Loading customers…",
+    as one accessible element named so. They show while a profile connects
+    (``set_connecting``) or the model loads with no row yet, and go with the first row, an
+    error (the banner with Retry says it) or an empty result. The model is untouched: row
+    counts, selection and the first-paint probe see only real rows.
+    """
+
+    ROWS = 6
+    TEXT = "Loading customers…"
+
+    def __init__(self, table: QTableView, model: PagedModel) -> None:
+        super().__init__(table.viewport())
+        self.setObjectName("customersLoading")
+        self.setAccessibleName(self.TEXT)
+        self.setAccessibleDescription("Placeholder rows until the first customers arrive")
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self._table = table
+        self._model = model
+        self._connecting = False
+        for sig in (model.loading_changed, model.error_changed):
+            sig.connect(self._update)
+        for sig in (model.modelReset, model.rowsInserted, model.rowsRemoved):
+            sig.connect(self._update)
+        table.viewport().installEventFilter(self)
+        self._update()
+
+    def set_connecting(self, on: bool) -> None:
+        """A profile is being opened: no model fetch yet, but rows are coming."""
+        self._connecting = on
+        self._update()
+
+    def wanted(self) -> bool:
+        m = self._model
+        return m.rowCount() == 0 and m.error is None and (self._connecting or m.loading)
+
+    def _update(self, *_args) -> None:
+        on = self.wanted()
+        if on:
+            self.setGeometry(self._table.viewport().rect())
+            self.raise_()
+        self.setVisible(on)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize and self.isVisible():
+            self.setGeometry(self._table.viewport().rect())
+        return False
+
+    def paintEvent(self, _event) -> None:
+        t = self._table
+        pal = self.palette()
+        h = t.verticalHeader().defaultSectionSize()
+        bar = QColor(pal.color(QPalette.ColorRole.Mid))
+        bar.setAlpha(90)
+        p = QPainter(self)
+        try:
+            for r in range(self.ROWS):
+                y = r * h
+                role = QPalette.ColorRole.AlternateBase if r % 2 else QPalette.ColorRole.Base
+                p.fillRect(QRect(0, y, self.width(), h), pal.color(role))
+                for c in range(t.model().columnCount() if t.model() else 0):
+                    x, w = t.columnViewportPosition(c), t.columnWidth(c)
+                    if r == 0 and c == 0:
+                        p.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
+                        p.drawText(
+                            QRect(x + 6, y, max(w, 160), h),
+                            int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft),
+                            self.TEXT,
+                        )
+                        continue
+                    bw = max(8, int(w * (0.55 + 0.3 * ((r + c) % 3) / 2)) - 12)
+                    p.fillRect(QRect(x + 6, y + h // 2 - 4, min(bw, w - 12), 8), bar)
+        finally:
+            p.end()

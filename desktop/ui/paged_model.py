@@ -150,6 +150,9 @@ class PagedModel(RowsTableModel):
     async def _load(self, generation: int, cursor: str | None) -> None:
         try:
             page = await self._fetch(cursor)  # type: ignore[misc]
+            # Parsing the answer and inserting its rows are two loop passes, not one: a
+            # paint or a timer may run between them (worst stall while scrolling, issue 15).
+            await asyncio.sleep(0)
         except asyncio.CancelledError:
             if self._current(generation):
                 self._set_loading(False)

@@ -14,11 +14,18 @@ Times, in one run and alternating (round-robin, so machine load hits every varia
   as the first-paint line arrives);
 - the sandbox on its own: process start → ready line, existing and fresh data dir;
 
-each as a median and as a ratio to the floor of the same round, offscreen and under
-Xvfb (``Xvfb :99 -noreset``) when it is installed. Several ``--tree LABEL=PATH`` run
-the same variants against different checkouts (e.g. main and a branch) in the same
-rounds. Finally ``python -X importtime`` top 15 for the app and the sandbox child.
-Electrum is not installed here: compare with the floor and the peer figures in DESIGN.md.
+- the reference: Electrum (the Python Qt desktop wallet, ``apt-get install electrum``),
+  process start → its wallet window painted, on an offline testnet wallet made once
+  non-interactively (``electrum --testnet --offline create``), with its RSS then. The
+  probe is ``tests/perf/electrum_probe/sitecustomize.py`` on Electrum's PYTHONPATH: the
+  first Paint of the window's widgets, reported after that paint, as the desk's own probe;
+
+each as a median, as a ratio to the floor and to Electrum of the same round (the issue's
+aim: first rows in ≤ 0.5× Electrum's time to window, app RSS below Electrum's), offscreen
+and under Xvfb (``Xvfb :99 -noreset``) when it is installed, with the 1-minute load
+average while each variant ran. Several ``--tree LABEL=PATH`` run the same variants
+against different checkouts (e.g. main and a branch) in the same rounds. Finally
+``python -X importtime`` top 15 for the app and the sandbox child.
 """
 
 from __future__ import annotations
@@ -108,6 +115,48 @@ def run_floor(env: dict) -> dict:
     rss = _rss_mb(proc.pid)
     proc.stdin.close()
     proc.wait(30)
+    return {"s": lines[-1]["wall"] - t0, "app_mb": rss, "child_mb": None}
+
+
+ELECTRUM_PROBE = Path(__file__).resolve().parent / "electrum_probe"
+
+
+def setup_electrum(home: Path) -> Path | None:
+    """An offline testnet wallet, no password, no first-run questions; None if Electrum is
+    not installed. One warm-up start so every timed start finds the same files."""
+    exe = shutil.which("electrum")
+    if exe is None:
+        return None
+    base = [exe, "--testnet", "--offline", "-D", str(home)]
+    run = dict(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120, check=True)
+    subprocess.run([*base, "create", "-W", ""], **run)
+    subprocess.run([*base, "setconfig", "check_updates", "false"], **run)
+    subprocess.run([*base, "setconfig", "dont_show_testnet_warning", "true"], **run)
+    return home
+
+
+def run_electrum(home: Path, env: dict) -> dict | None:
+    env = dict(env, PYTHONPATH=str(ELECTRUM_PROBE))
+    t0 = time.time()
+    proc = subprocess.Popen(
+        [shutil.which("electrum") or "electrum", "--testnet", "--offline", "-D", str(home)],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    lines = _read_lines_until(proc, lambda d: d.get("event") == "windowPainted", 120)
+    rss = _rss_mb(proc.pid)
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
+    if not lines or lines[-1].get("event") != "windowPainted":
+        print("  (Electrum did not paint its window)", flush=True)
+        return None
     return {"s": lines[-1]["wall"] - t0, "app_mb": rss, "child_mb": None}
 
 
@@ -213,10 +262,12 @@ def importtime_top(cmd: list[str], tree: Path, env: dict, until: str, n: int = 1
         parts = line[len("import time:") :].split("|")
         name = parts[2].rstrip("\n")
         rows.append((int(parts[0]), int(parts[1]), name.strip(), len(name) - len(name.lstrip())))
+    # An import refused by a None in sys.modules (the desk and the sandbox keep trio and
+    # pydantic.v1 out that way) is listed at each attempt: count each name once.
     total = sum(r[0] for r in rows)
     by_self = sorted(rows, reverse=True)[:n]
     top_level = sorted((r for r in rows if r[3] <= 1), key=lambda r: -r[1])[:n]
-    out = [f"  imports: {len(rows)} modules, {total / 1e6:.3f} s self total"]
+    out = [f"  imports: {len({r[2] for r in rows})} modules, {total / 1e6:.3f} s self total"]
     out.append("  top by self time:            top-level by cumulative time:")
     for a, b in zip(by_self, top_level, strict=False):
         out.append(f"  {a[0] / 1000:7.1f} ms {a[2][:24]:24s}   {b[1] / 1000:7.1f} ms {b[2][:30]}")
@@ -247,19 +298,26 @@ def _fmt(vals: list[float]) -> str:
     return f"{statistics.median(vals):6.3f}"
 
 
+def _load() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--tree", action="append", default=[], help="LABEL=PATH (repeatable)")
     ap.add_argument("--platforms", default="offscreen,xvfb")
     ap.add_argument("--no-importtime", action="store_true")
+    ap.add_argument("--no-electrum", action="store_true")
     args = ap.parse_args()
     trees = [(t.split("=", 1)[0], Path(t.split("=", 1)[1]).resolve()) for t in args.tree] or [
         ("this", ROOT)
     ]
     load = os.getloadavg()
-    print(f"# OMS Desk start-up benchmark ({os.cpu_count()} CPUs, load {load[0]:.1f} at start)")
-    print("# Electrum is not installed here: the floor is a bare PySide6 window with a table.")
+    print(
+        f"# OMS Desk start-up benchmark ({os.cpu_count()} CPUs, load {load[0]:.2f} "
+        f"{load[1]:.2f} {load[2]:.2f} at start, {time.strftime('%H:%M UTC', time.gmtime())})"
+    )
     xvfb = None
     platforms = []
     for p in args.platforms.split(","):
@@ -274,6 +332,15 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench-startup-"))
     running = {}
     try:
+        electrum = None if args.no_electrum else setup_electrum(tmp / "electrum")
+        if electrum is None:
+            print("# Electrum not installed (apt-get install electrum): no reference column")
+        else:
+            version = subprocess.run(
+                ["electrum", "version", "--offline"], capture_output=True, text=True
+            ).stdout.strip()
+            print(f"# reference: Electrum {version}, offline testnet wallet, to window painted")
+            run_electrum(electrum, platforms[0][1] if platforms else dict(os.environ))  # warm-up
         for label, tree in trees:  # one long-running sandbox per tree, and a seeded data dir
             running[label] = start_running_sandbox(tree, tmp / f"running-{label}")
             run_sandbox_alone(tree, tmp / f"own-{label}")  # seed once
@@ -282,9 +349,16 @@ def main() -> None:
         for _round in range(args.runs):
             for plat, env in platforms:
                 floor = run_floor(env)
+                floor.update(ratio=1.0, load=_load())
                 results.setdefault((plat, "", "floor: bare PySide6 window + table"), []).append(
-                    dict(floor, ratio=1.0)
+                    floor
                 )
+                ref = run_electrum(electrum, env) if electrum is not None else None
+                if ref is not None:
+                    ref.update(ratio=ref["s"] / floor["s"], vs_ref=1.0, load=_load())
+                    results.setdefault((plat, "", "Electrum: to wallet window painted"), []).append(
+                        ref
+                    )
                 for label, tree in trees:
                     seq += 1
                     h = tmp / f"home{seq}"
@@ -299,6 +373,9 @@ def main() -> None:
                         if res is None:
                             continue
                         res["ratio"] = res["s"] / floor["s"]
+                        res["load"] = _load()
+                        if ref is not None:
+                            res["vs_ref"] = res["s"] / ref["s"]
                         results.setdefault((plat, label, name), []).append(res)
                         if os.environ.get("BENCH_VERBOSE"):
                             print(plat, label, name, round(res["s"], 3), res.get("marks"))
@@ -306,7 +383,9 @@ def main() -> None:
                 for label, tree in trees:
                     seq += 1
                     a = run_sandbox_alone(tree, tmp / f"own-{label}")
+                    a["load"] = _load()
                     b = run_sandbox_alone(tree, tmp / f"fresh-alone{seq}")
+                    b["load"] = _load()
                     results.setdefault(("-", label, "sandbox alone → ready, existing"), []).append(
                         a
                     )
@@ -314,23 +393,32 @@ def main() -> None:
                         b
                     )
         print(
-            f"\n{'platform':9s} {'tree':7s} {'variant':40s} {'median s':>8s} {'×floor':>7s} "
-            f"{'app MB':>7s} {'child MB':>8s}   (n={args.runs}, alternating)"
+            "\nTimes are process start → first customer rows painted (the desk), → window painted"
+            "\n(floor, Electrum), → ready line (sandbox alone). ×floor and ×Electrum are medians of"
+            "\nper-round ratios (aim: first rows ≤ 0.50 ×Electrum; app MB below Electrum's MB)."
         )
+        print(
+            f"\n{'platform':9s} {'tree':7s} {'variant':40s} {'median s':>8s} {'×floor':>7s} "
+            f"{'×Electr':>7s} {'app MB':>7s} {'child MB':>8s} {'load':>5s}   (n={args.runs})"
+        )
+
+        def med(rs: list[dict], key: str, fmt: str, width: int) -> str:
+            vals = [r[key] for r in rs if r.get(key) is not None]
+            return format(statistics.median(vals), fmt) if vals else " " * width
+
         for (plat, label, name), rs in results.items():
-            ratio = (
-                f"{statistics.median(r['ratio'] for r in rs):7.2f}" if "ratio" in rs[0] else " " * 7
-            )
-            app = [r["app_mb"] for r in rs if r.get("app_mb")]
-            child = [r["child_mb"] for r in rs if r.get("child_mb")]
             print(
-                f"{plat:9s} {label:7s} {name:40s} {_fmt([r['s'] for r in rs]):>8s} {ratio} "
-                f"{(f'{statistics.median(app):7.1f}' if app else ' ' * 7)} "
-                f"{(f'{statistics.median(child):8.1f}' if child else ' ' * 8)}"
+                f"{plat:9s} {label:7s} {name:40s} {_fmt([r['s'] for r in rs]):>8s} "
+                f"{med(rs, 'ratio', '7.2f', 7)} {med(rs, 'vs_ref', '7.2f', 7)} "
+                f"{med(rs, 'app_mb', '7.1f', 7)} {med(rs, 'child_mb', '8.1f', 8)} "
+                f"{med(rs, 'load', '5.2f', 5)}"
             )
             if any(r.get("reused") is False for r in rs) and "running" in name:
                 print("          (warning: the app did not reuse the running sandbox)")
-        print(f"load average at the end: {os.getloadavg()[0]:.1f}")
+        load = os.getloadavg()
+        print(f"load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+        if os.cpu_count() and load[0] > os.cpu_count() / 2:
+            print("(a busy machine: absolute times are noisy; compare the ratios of one round)")
         if not args.no_importtime:
             env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
             for label, tree in trees:

@@ -221,6 +221,9 @@ def child_scroll_bare() -> dict:
 def child_scroll_ours(base_url: str, key: str, secret: str) -> dict:
     import asyncio
 
+    from desktop.app import _import_before_qt
+
+    _import_before_qt()  # as the app's start does (what it imports, and keeps out, before Qt)
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
@@ -322,7 +325,7 @@ def main() -> None:
         res = child_scroll_bare() if sys.argv[2] == "bare" else child_scroll_ours(*sys.argv[3:6])
         print(json.dumps(res), flush=True)
         return
-    scroll_only = "--scroll" in sys.argv[1:]
+    scroll_only = any(a.startswith("--scroll") for a in sys.argv[1:])  # --scroll, --scroll-only
     platform = os.environ.get("QT_QPA_PLATFORM", "offscreen")
     print(f"# OMS Desk UI benchmarks (QT_QPA_PLATFORM={platform}, {os.cpu_count()} CPUs)")
     print("\n## Process start → first customer row painted (seconds; target ≤ 1.0 s)")

@@ -120,6 +120,17 @@ def test_every_button_has_a_mnemonic(qtbot, window):
             wiz.reject()
 
 
+def test_accounts_arriving_after_the_wallets_get_mnemonics(qtbot, window):
+    """The bank funding accounts load on their own: when they arrive after the wallet
+    cards (and the pane's mnemonic pass), their Pause buttons still get a mnemonic."""
+    c = _customer(qtbot, window)
+    acc = window.detail.accounts
+    qtbot.waitUntil(lambda: acc.va_state == "found" and bool(acc.pause_buttons), timeout=10000)
+    acc._vas_loaded(c.id, list(acc.virtual_accounts))  # the late arrival, drawn again
+    assert without_mnemonic(window) == []
+    assert all("&" in b.text() for b in acc.pause_buttons.values())
+
+
 def test_settings_developers_and_other_windows_are_named(qtbot, window, tmp_path):
     """The windows the first walk missed: Settings, every Developers pane, the Receive and
     endpoint dialogs, the production confirmation and a customer's transactions window."""

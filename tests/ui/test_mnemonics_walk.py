@@ -69,8 +69,9 @@ def page_texts(wiz: QWizard, pid: int) -> list[str]:
 
 
 def _customer(qtbot, window):
-    page = run(qtbot, window.api.list_customers(limit=1))  # Jane Smith, the demo's star
-    c = page.data[0]
+    # Jane Smith, the demo's star (by her transactions: other tests add newer customers)
+    txns = run(qtbot, window.api.list_transactions(limit=1, status="completed"))
+    c = run(qtbot, window.api.get_customer(txns.data[0].sender))
     window.select_customer(c)
     d = window.detail
     qtbot.waitUntil(lambda: not d.loading and bool(d.cards), timeout=10000)
