@@ -16,22 +16,26 @@ instead of being expanded to a hundred million characters, and NaN/infinity read
 from __future__ import annotations
 
 import math
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 __all__ = [
     "EMPTY",
     "KIND_NAMES",
     "MAX_DIGITS",
+    "bank_words",
     "delta",
     "dollars",
+    "estimate",
     "kind_name",
+    "mask_account",
     "money",
     "parse",
     "plural",
     "rate",
     "remaining",
     "status_words",
+    "transaction_status_texts",
     "when",
 ]
 
@@ -79,6 +83,18 @@ def money(amount: Any, asset: str | None = "", *, grouping: bool = True) -> str:
         return EMPTY
     text = _digits(value, grouping=grouping)
     return f"{text} {asset.upper()}" if asset else text
+
+
+def estimate(amount: Any, currency: str | None = "usd") -> str:
+    """An estimate in a national currency, to the cent: ``"≈ 596.12 USD"`` (a USDC balance
+    of 596.115 valued in dollars). Only estimates are rounded (half up); figures the server
+    states exactly go through :func:`money`."""
+    value = parse(amount)
+    if value is None:
+        return EMPTY
+    if value.adjusted() < MAX_DIGITS:
+        value = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return f"≈ {money(value, currency or 'usd')}"
 
 
 def dollars(amount: Any) -> str:
@@ -140,6 +156,12 @@ _SUB_STATUS_WORDS = {
     "rejected": "rejected by the network",
     "returned": "returned by the bank",
     "reversed": "deposit reversed",
+    # cash-ins (OMS_API "Cash-in" subStatus)
+    "order_reserved": "code issued, waiting for the cash",
+    "cash_deposit_expired": "the code expired before any cash was paid",
+    "cash_deposit_failed": "the cash deposit failed",
+    "provider_order_failed": "the store's provider refused the order",
+    "provider_order_template_error": "the store's provider could not issue the code",
 }
 
 _STATUS_WORDS = {
@@ -203,6 +225,38 @@ def status_words(status: Any, sub_status: Any = None) -> str:
     if not sub:
         return head
     return f"{head} — {_SUB_STATUS_WORDS.get(sub, sub)}"
+
+
+#: The sub-statuses a transaction can show under each status (a table sizes its Status
+#: column from the longest of these words, so no status is ever cut off).
+TRANSACTION_STEPS = {
+    "processing": ("", "fundsPulled", "broadcast", "bankSubmitted", "fundsReceived"),
+    "completed": ("", "settled"),
+    "failed": ("", "rejected", "returned", "reversed"),
+}
+
+
+def transaction_status_texts() -> list[str]:
+    """Every status text a transaction row can show (``"Failed — returned by the bank"``)."""
+    return [status_words(st, sub) for st, subs in TRANSACTION_STEPS.items() for sub in subs]
+
+
+def mask_account(number: Any) -> str:
+    """``"******4242"`` stays; an unmasked number shows only its last 4 digits."""
+    text = str(number or "")
+    if not text:
+        return ""
+    if "*" in text or "•" in text:
+        return "••••" + text.lstrip("*•")[-4:]
+    return "••••" + text[-4:]
+
+
+def bank_words(bank: Any) -> str:
+    """``"Chase ••••4415"``: the bank of a withdrawal by name and masked account."""
+    bank = bank or {}
+    return " ".join(
+        x for x in (bank.get("bankName") or "", mask_account(bank.get("accountNumber"))) if x
+    )
 
 
 def when(dt: Any) -> str:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from desktop.display import EMPTY
+from desktop.display import EMPTY, bank_words
 from desktop.oms import errors
 
 __all__ = ["PLAIN_ERRORS", "describe_destination", "explain_error"]
@@ -17,10 +18,8 @@ def describe_destination(d: Any) -> str:
     if w is not None and w.blockchain_address:
         return w.blockchain_address
     acc = (w.external_account_id if w is not None else None) or d.external_account_id
-    if acc:
-        bank = d.bank_details or {}
-        masked = bank.get("accountNumber") or ""
-        return f"Bank account {acc} {masked}".strip()
+    if acc:  # by the bank's name and masked number; the id only when nothing else is known
+        return f"Bank account {bank_words(d.bank_details) or acc}"
     return EMPTY
 
 
@@ -43,12 +42,24 @@ PLAIN_ERRORS: dict[str, str] = {
 }
 
 
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def _restates(message: str, plain: str) -> bool:
+    """The server's message says nothing the plain sentence does not: its words appear in
+    the plain sentence, in the same order ("The network rejected the transfer to this
+    address" inside "The blockchain network rejected the transfer to this address, …")."""
+    rest = iter(_words(plain))
+    return all(w in rest for w in _words(message))
+
+
 def explain_error(exc: BaseException | Any) -> str:
     code = getattr(exc, "code", None)
     plain = PLAIN_ERRORS.get(code or "")
     message = str(exc) if isinstance(exc, BaseException) else (getattr(exc, "message", "") or "")
     if isinstance(exc, errors.NetworkError):
         return f"Could not reach the payments service: {message}"
-    if plain and message and message.rstrip(".") not in plain:
+    if plain and message and not _restates(message, plain):
         return f"{plain} ({message.rstrip('.')}.)"
     return plain or message or "Something went wrong."

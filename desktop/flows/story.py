@@ -13,7 +13,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from desktop.display import EMPTY, KIND_NAMES, kind_key, kind_name, money, rate, status_words, when
+from desktop.display import (
+    EMPTY,
+    KIND_NAMES,
+    bank_words,
+    kind_key,
+    kind_name,
+    mask_account,
+    money,
+    rate,
+    status_words,
+    when,
+)
 from desktop.flows.explain import explain_error
 
 __all__ = [
@@ -23,8 +34,11 @@ __all__ = [
     "Seen",
     "Step",
     "Story",
+    "bank_words",
+    "counterparty",
     "explorer_url",
     "mask_account",
+    "short_address",
     "tell",
     "tell_related",
 ]
@@ -42,7 +56,8 @@ SEEN_BY_DESK = "seen"
 
 @dataclass(frozen=True)
 class Seen:
-    """A status the desk's tracker (or a page) saw, with the desk's own time."""
+    """A status the desk's tracker (or a page) saw, when it saw it, on the server's clock
+    where the server's Date header told it (else the desk's own)."""
 
     at: datetime
     status: str
@@ -113,17 +128,94 @@ def explorer_url(network: str | None, tx_hash: str | None, *, real: bool) -> str
     return pattern.format(tx_hash)
 
 
-def mask_account(number: Any) -> str:
-    """``"******4242"`` stays; an unmasked number shows only its last 4 digits."""
-    text = str(number or "")
-    if not text:
-        return ""
-    if "*" in text or "•" in text:
-        return "••••" + text.lstrip("*•")[-4:]
-    return "••••" + text[-4:]
+def short_address(address: str | None) -> str:
+    """``"0xabC1…f456"``: an outside address, short enough for a table cell."""
+    text = str(address or "")
+    return f"{text[:6]}…{text[-4:]}" if len(text) > 14 else text
 
 
-def _side_where(side: Any) -> str:
+Lookup = Callable[[str], str | None]
+
+
+def counterparty(
+    t: Any,
+    viewer: str | None = None,
+    *,
+    names: Callable[[str], tuple[str, str] | None] | None = None,
+    wallets: Lookup | None = None,
+    accounts: Lookup | None = None,
+    stores: Lookup | None = None,
+    short: bool = True,
+) -> str:
+    """Who or what is on the other side of ``t``, by name, never by a bare id when the
+    desk knows more (issue 14, item 2): a customer by name and email (and the wallet's
+    short address), a bank by name and masked account, a cash store by name, a saved
+    address by its label, an outside address short. The lookups (all optional) are the
+    desk's caches: customer id → (name, email), wallet id → its address, external account
+    or virtual account id → its label, cash-in id → its store. ``short=False`` writes
+    addresses whole (the CSV)."""
+
+    def brief(address: str | None) -> str:
+        return short_address(address) if short else str(address or "")
+
+    def ask(fn: Lookup | None, key: str | None) -> str:
+        return (fn(key) or "") if fn is not None and key else ""
+
+    def who(cid: str | None, wallet_id: str | None = None) -> str:
+        found = names(cid) if names is not None and cid else None
+        addr = brief(ask(wallets, wallet_id))
+        if found and (found[0] or found[1]):
+            name, email = found
+            person = f"{name} <{email}>" if name and email else (name or email)
+            return " · ".join(x for x in (person, addr) if x)
+        return addr or wallet_id or cid or ""
+
+    s, d = t.source, t.destination
+    w = d.wallet
+    key = kind_key(t, viewer)
+    if getattr(t, "deposit_address_id", None) or getattr(s, "deposit_address_id", None):
+        sender = getattr(s, "blockchain_address", None)  # an inbound USDC transfer (D22)
+        return brief(sender) if sender else "an outside address"
+    if key == "bank_deposit":
+        raw = getattr(s, "raw", None) or {}
+        sent_by = raw.get("sender") if isinstance(raw.get("sender"), dict) else {}
+        rail = {"ach": "ACH", "wire": "Wire"}.get(str(s.network or "").lower(), "Bank transfer")
+        va = getattr(t, "virtual_account_id", None) or getattr(s, "virtual_account_id", None)
+        into = ask(accounts, va)
+        who = sent_by.get("name") or "the customer's bank"
+        text = f"{rail} from {who}"
+        return f"{text} to {into}" if into else text
+    if key == "fund_cash":
+        store = ask(stores, getattr(t, "cash_in_id", None))
+        return f"Cash at {store}" if store else "Cash at a store"
+    if key == "receive" and t.sender:
+        return who(t.sender, s.wallet_id)  # a Receive: the other side is the sender
+    if w is not None and w.id:  # an OMS wallet: the other customer, else the wallet
+        return who(t.recipient, w.id)
+    acc = (w.external_account_id if w is not None else None) or d.external_account_id
+    if w is not None and w.blockchain_address:
+        label = ask(accounts, acc)  # a saved address: its label
+        where = brief(w.blockchain_address)
+        return f"{label} ({where})" if label else where
+    if acc:
+        return bank_words(d.bank_details) or ask(accounts, acc) or acc
+    return who(t.recipient)
+
+
+def _side_where(
+    side: Any,
+    *,
+    wallets: Lookup | None = None,
+    accounts: Lookup | None = None,
+    store: str = "",
+) -> str:
+    """Where one leg's money was, in words: a wallet by its short address (the id only
+    when the desk does not know the address), a bank by name and masked account, a saved
+    address or bank deposit account by its label, a cash store by name."""
+
+    def ask(fn: Lookup | None, key: str | None) -> str:
+        return (fn(key) or "") if fn is not None and key else ""
+
     w = getattr(side, "wallet", None)
     parts = []
     wid = (getattr(w, "id", None) if w is not None else None) or getattr(side, "wallet_id", None)
@@ -134,30 +226,24 @@ def _side_where(side: Any) -> str:
     acc = (getattr(w, "external_account_id", None) if w is not None else None) or getattr(
         side, "external_account_id", None
     )
-    if wid:
-        parts.append(f"wallet {wid}")
-    if addr:
-        parts.append(f"address {addr}")
+    if wid:  # an OMS wallet
+        known = addr or ask(wallets, wid)
+        parts.append(f"wallet {short_address(known)}" if known else f"wallet {wid}")
+    elif addr:  # an outside address: whole (it may be compared), a saved one by label
+        label = ask(accounts, acc) if not bank else ""
+        parts.append(f"“{label}” {addr}" if label else f"address {addr}")
     if bank:
-        parts.append(
-            " ".join(
-                x
-                for x in (
-                    bank.get("bankName") or "",
-                    mask_account(bank.get("accountNumber")),
-                )
-                if x
-            )
-        )
-    elif acc:
-        parts.append(f"bank account {acc}")
-    if getattr(side, "virtual_account_id", None):
-        parts.append(f"bank deposit account {side.virtual_account_id}")
+        parts.append(bank_words(bank))
+    elif acc and not addr:
+        parts.append(ask(accounts, acc) or f"bank account {acc}")
+    va = getattr(side, "virtual_account_id", None)
+    if va:
+        parts.append(f"bank deposit account {ask(accounts, va) or va}")
     if getattr(side, "deposit_address_id", None):
         parts.append(f"deposit address {side.deposit_address_id}")
     cash = getattr(side, "cash", None)
     if cash is not None and getattr(cash, "location_id", None):
-        parts.append(f"cash at store {cash.location_id}")
+        parts.append(f"cash at {store}" if store else "cash at a store")
     return " · ".join(parts)
 
 
@@ -185,6 +271,9 @@ def tell(
     names: Callable[[str], tuple[str, str] | None] | None = None,
     seen: Sequence[Seen] = (),
     real_network: bool = False,
+    wallets: Lookup | None = None,
+    accounts: Lookup | None = None,
+    stores: Lookup | None = None,
 ) -> Story:
     """The story of ``txn`` as ``viewer`` (a customer id, or ``None``) would tell it."""
     s, d = txn.source, txn.destination
@@ -202,9 +291,14 @@ def tell(
             found = names(cid)
             if found:
                 nm, em = found
-        return Party(role, cid, nm or (cid or ""), em, _side_where(side))
+        store = (stores(txn.cash_in_id) or "") if stores is not None and txn.cash_in_id else ""
+        where = _side_where(side, wallets=wallets, accounts=accounts, store=store)
+        return Party(role, cid, nm or (cid or ""), em, where)
 
     story.parties = [party("From", txn.sender, s), party("To", txn.recipient, d)]
+
+    def ask_wallet(wid: str | None) -> str:
+        return (wallets(wid) or "") if wallets is not None and wid else ""
 
     story.amounts = [
         ("Sent (gross)", money(s.amount_gross or s.amount, s.asset)),
@@ -280,7 +374,8 @@ def tell(
         story.outcome.append(("Why it failed", story.failure))
         if key in ("send", "receive", "withdraw"):
             refund = money(s.amount_gross or s.amount, s.asset)
-            to = f" to wallet {s.wallet_id}" if s.wallet_id else ""
+            back = short_address(ask_wallet(s.wallet_id)) or s.wallet_id
+            to = f" to wallet {back}" if s.wallet_id else ""
             story.refund = f"{refund} refunded{to}"
             story.outcome.append(("Refund", story.refund))
         else:

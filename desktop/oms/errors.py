@@ -6,6 +6,7 @@ Classify by ``error.code`` first and by HTTP status only when the code is unknow
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -257,7 +258,7 @@ def parse_retry_after(value: str | None) -> float | None:
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
         secs = (when - datetime.now(UTC)).total_seconds()
-    if secs != secs:  # NaN
+    if not math.isfinite(secs):  # NaN, or "inf" / "1e400": no wait is forever
         return None
     return max(0.0, secs)
 

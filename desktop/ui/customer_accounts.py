@@ -15,7 +15,7 @@ from __future__ import annotations
 from html import escape as _esc
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from desktop.display import when
 from desktop.flows.inbound import SavedAddress, early_access_text
+from desktop.flows.story import bank_words, short_address
 from desktop.oms import errors
 from desktop.tasks import TaskScope
 from desktop.ui import theme
@@ -55,6 +56,9 @@ def _clear(grid: QGridLayout) -> None:
 
 class CustomerAccounts(QWidget):
     """Three boxes: "Bank funding accounts", "Deposit addresses" and "Saved addresses"."""
+
+    #: new buttons were drawn (Pause, Resume …): the owner gives them their mnemonics
+    buttonsChanged = Signal()
 
     def __init__(self, scope: TaskScope | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -90,11 +94,13 @@ class CustomerAccounts(QWidget):
         if self.session is not None:
             try:
                 self.session.hub.accountsChanged.disconnect(self._on_accounts_changed)
+                self.session.hub.changed.disconnect(self._on_hub_changed)
             except (RuntimeError, TypeError):
                 pass
         self.session = session
         if session is not None:
             session.hub.accountsChanged.connect(self._on_accounts_changed)
+            session.hub.changed.connect(self._on_hub_changed)
         self.clear()
 
     def clear(self) -> None:
@@ -150,6 +156,24 @@ class CustomerAccounts(QWidget):
         if customer_id == self.customer_id:
             self.reload()
 
+    def _on_hub_changed(self, changes: Any) -> None:
+        """A wallet became known: its funding accounts and deposit addresses name it."""
+        shown = {v.wallet_id for v in self.virtual_accounts} | {
+            d.wallet_id for d in self.deposit_addresses
+        }
+        if shown & set(getattr(changes, "wallets", {}) or {}):
+            # the text only: a redraw would make new buttons without their mnemonics
+            for label, va in getattr(self, "_va_lines", []):
+                label.setText(self._va_text(va))
+            for label, da in getattr(self, "_da_lines", []):
+                label.setText(self._da_text(da))
+
+    def wallet_words(self, wallet_id: str | None) -> str:
+        """``"wallet 0x0483…e46C"``: an OMS wallet by its short address, not its id."""
+        hub = self.session.hub if self.session is not None else None
+        address = hub.wallet_owners.get(wallet_id or "", ("", ""))[1] if hub is not None else ""
+        return f"wallet {short_address(address) or wallet_id or '—'}"
+
     def _failed(self, cid: str, feature: str, exc: BaseException) -> None:
         if cid != self.customer_id:
             return
@@ -175,7 +199,12 @@ class CustomerAccounts(QWidget):
             return
         self.va_state = "found"
         self.virtual_accounts = items
+        for va in items:  # names, not ids: a deposit's counterparty names its account
+            di = va.deposit_instructions
+            words = bank_words({"bankName": di.bank_name, "accountNumber": di.account_number})
+            self.session.hub.learn_account(va.id, words)
         self._render_vas()
+        self.buttonsChanged.emit()
 
     def _das_loaded(self, cid: str, items: list[Any]) -> None:
         if cid != self.customer_id:
@@ -183,18 +212,39 @@ class CustomerAccounts(QWidget):
         self.da_state = "found"
         self.deposit_addresses = items
         self._render_das()
+        self.buttonsChanged.emit()
 
     def _saved_loaded(self, cid: str, items: list[Any]) -> None:
         if cid != self.customer_id:
             return
         self.saved_state = "found"
         self.saved = [SavedAddress.of(a) for a in items]
+        for a in self.saved:  # a send to a saved address names it by its label
+            self.session.hub.learn_account(a.id, a.label)
         self._render_saved()
+        self.buttonsChanged.emit()
 
     # ---- rendering -------------------------------------------------------------------
+    def _va_text(self, va: Any) -> str:
+        di = va.deposit_instructions
+        return (
+            f"<b>{di.bank_name or 'Bank'}</b> · routing {di.routing_number or '—'} · "
+            f"account {di.account_number or '—'}<br>"
+            f"into {self.wallet_words(va.wallet_id)} · added {when(va.created_at)}"
+        )
+
+    def _da_text(self, da: Any) -> str:
+        return (
+            f"<b>{_esc(da.label or 'Deposit address')}</b> · "
+            f"{_esc((da.deposit_instructions.asset or 'usdc').upper())} on "
+            f"{_esc((da.deposit_instructions.network or 'polygon').capitalize())}<br>"
+            f"into {_esc(self.wallet_words(da.wallet_id))} · added {when(da.created_at)}"
+        )
+
     def _render_vas(self) -> None:
         grid = self.va_grid
         _clear(grid)
+        self._va_lines: list[tuple[QLabel, Any]] = []
         self.pause_buttons = {}
         if not self.virtual_accounts:
             grid.addWidget(
@@ -202,12 +252,8 @@ class CustomerAccounts(QWidget):
             )
             return
         for row, va in enumerate(self.virtual_accounts):
-            di = va.deposit_instructions
-            text = QLabel(
-                f"<b>{di.bank_name or 'Bank'}</b> · routing {di.routing_number or '—'} · "
-                f"account {di.account_number or '—'}<br>"
-                f"into wallet {va.wallet_id or '—'} · added {when(va.created_at)}"
-            )
+            text = QLabel(self._va_text(va))
+            self._va_lines.append((text, va))
             text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             text.setWordWrap(True)  # a narrow pane wraps it instead of clipping the row
             grid.addWidget(text, row, 0)
@@ -229,18 +275,15 @@ class CustomerAccounts(QWidget):
     def _render_das(self) -> None:
         grid = self.da_grid
         _clear(grid)
+        self._da_lines: list[tuple[QLabel, Any]] = []
         if not self.deposit_addresses:
             grid.addWidget(
                 _muted("None yet. “Receive” on a wallet card creates one for that wallet."), 0, 0
             )
             return
         for row, da in enumerate(self.deposit_addresses):
-            head = QLabel(
-                f"<b>{_esc(da.label or 'Deposit address')}</b> · "
-                f"{_esc((da.deposit_instructions.asset or 'usdc').upper())} on "
-                f"{_esc((da.deposit_instructions.network or 'polygon').capitalize())}<br>"
-                f"into wallet {_esc(da.wallet_id or '—')} · added {when(da.created_at)}"
-            )
+            head = QLabel(self._da_text(da))
+            self._da_lines.append((head, da))
             head.setTextFormat(Qt.TextFormat.RichText)
             head.setWordWrap(True)
             grid.addWidget(head, row, 0)
@@ -291,6 +334,7 @@ class CustomerAccounts(QWidget):
                 fresh if v.id == fresh.id else v for v in self.virtual_accounts
             ]
             self._render_vas()
+            self.buttonsChanged.emit()
             self.session.hub.accountsChanged.emit(self.customer_id)
 
         op = Op(self.scope, run, name="pause virtual account").success(done)

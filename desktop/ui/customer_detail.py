@@ -275,6 +275,10 @@ class CustomerDetail(QWidget):
         lay.addWidget(self.wallets_box)
         self.accounts = CustomerAccounts(self.scope)  # bank funding, saved addresses (D22/D23)
         lay.addWidget(self.accounts)
+        # accounts may arrive after the wallet cards: their buttons get mnemonics too
+        self.accounts.buttonsChanged.connect(
+            lambda: mnemonics.assign(self, used=mnemonics.window_letters(self))
+        )
 
         # transactions
         self.tx_box = QGroupBox("Recent transactions")

@@ -35,10 +35,24 @@ ROLE_ID = Qt.ItemDataRole.UserRole + 2
 
 
 _SEVERITY = ("REJECTED", "OFFBOARDED", "REVOKED_ISSUES", "ISSUES", "PENDING", "ACTIVE")
+#: An endorsement status in the words a support agent reads (never the wire's enum).
+_STATUS_WORDS = {
+    "REJECTED": "rejected",
+    "OFFBOARDED": "offboarded",
+    "REVOKED_ISSUES": "revoked",
+    "ISSUES": "with issues",
+    "PENDING": "pending",
+    "ACTIVE": "active",
+    "INACTIVE": "not requested",
+}
+
+
+def _words(status: str) -> str:
+    return _STATUS_WORDS.get(status, status.lower().replace("_", " "))
 
 
 def endorsement_summary(c: models.Customer) -> str:
-    """Compact: "3 active", "1 active, 2 pending", "none requested"."""
+    """Compact, the worst first: "3 active", "2 pending, 1 active", "none requested"."""
     counts: dict[str, int] = {}
     for e in c.endorsements:
         st = str(e.status)
@@ -47,8 +61,8 @@ def endorsement_summary(c: models.Customer) -> str:
         counts[st] = counts.get(st, 0) + 1
     if not counts:
         return "none requested"
-    order = sorted(counts, key=lambda s: -_SEVERITY.index(s) if s in _SEVERITY else 0)
-    text = ", ".join(f"{counts[s]} {s.lower().replace('_', ' ')}" for s in order)
+    order = sorted(counts, key=lambda s: _SEVERITY.index(s) if s in _SEVERITY else -1)
+    text = ", ".join(f"{counts[s]} {_words(s)}" for s in order)
     return ("✓ " if set(counts) == {"ACTIVE"} else "") + text
 
 
@@ -60,7 +74,7 @@ def endorsement_worst(c: models.Customer) -> str | None:
 def endorsement_tooltip(c: models.Customer) -> str:
     lines = []
     for e in c.endorsements:
-        line = f"{e.name}: {e.status}"
+        line = f"{e.name}: {_words(str(e.status))}"
         if e.requirements.missing:
             line += f" — missing {', '.join(e.requirements.missing)}"
         lines.append(line)
@@ -206,6 +220,43 @@ class CustomersModel(PagedTableModel):
                     return QColor(theme.colors().warning[1])
             return None
         return None
+
+
+#: The widest an Endorsements cell grows the column (a pathological summary is elided).
+ENDORSEMENTS_MAX = 420
+
+
+class ColumnFitter(QObject):
+    """Keeps one column of ``table`` as wide as the longest text ``model`` shows in it
+    (issue 14: nothing is clipped), like the Transactions table's Counterparty column:
+    rows arriving page by page or updated in place widen it, it never shrinks, and it is
+    capped at ``cap``. Each distinct text is measured once (summaries repeat)."""
+
+    def __init__(self, table: QTableView, model: Any, col: int, cap: int) -> None:
+        super().__init__(table)
+        self.table, self.model, self.col, self.cap = table, model, col, cap
+        self._measured: set[str] = set()
+        model.rowsInserted.connect(lambda _p, first, last: self.fit(first, last))
+        model.dataChanged.connect(lambda top, bottom, *_: self.fit(top.row(), bottom.row()))
+        model.modelReset.connect(self._measured.clear)
+        self.fit(0, model.rowCount() - 1)
+
+    def fit(self, first: int, last: int) -> None:
+        fm = self.table.fontMetrics()
+        style = self.table.style()
+        margin = 2 * (
+            style.pixelMetric(style.PixelMetric.PM_FocusFrameHMargin, None, self.table) + 1
+        )
+        widest = 0
+        for r in range(max(0, first), min(last, self.model.rowCount() - 1) + 1):
+            text = self.model.index(r, self.col).data() or ""
+            if text not in self._measured:
+                self._measured.add(text)
+                widest = max(widest, fm.horizontalAdvance(text))
+        header = self.table.horizontalHeader()
+        width = min(self.cap, widest + margin + 4)
+        if width > header.sectionSize(self.col):
+            header.resizeSection(self.col, width)
 
 
 class NameFilterProxy(QSortFilterProxyModel):

@@ -14,6 +14,7 @@ from PySide6.QtGui import QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import QLineEdit, QWidget
 
 from desktop.ui import theme
+from desktop.ui.widgets.placeholder import fit_placeholder
 
 PREFIXES = {
     "cst_": "customer",
@@ -57,7 +58,8 @@ class GoToBox(QLineEdit):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("gotoBox")
-        self.setPlaceholderText("Go to id or 0x address  (Ctrl+L)")
+        fit_placeholder(self, "Go to id or 0x address  (Ctrl+L)", "Go to id or address")
+        self.setToolTip("Go to an id or 0x address (Ctrl+L)")
         self.setClearButtonEnabled(True)
         theme.set_icon(self.addAction(QIcon(), QLineEdit.ActionPosition.LeadingPosition), "goto")
         self.setMinimumWidth(260)

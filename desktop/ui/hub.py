@@ -29,7 +29,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop.display import money
 from desktop.flows.inbound import deposit_notice
-from desktop.flows.story import Seen
+from desktop.flows.story import Seen, counterparty
 from desktop.oms import errors, models
 
 if TYPE_CHECKING:
@@ -106,6 +106,8 @@ class ChangeHub(QObject):
         #: customers and by every customer published; wallet id → (owner id, address)
         self.names: dict[str, tuple[str, str]] = {}
         self.wallet_owners: dict[str, tuple[str, str]] = {}
+        #: external account / virtual account id → its label (a saved address's label)
+        self.account_labels: dict[str, str] = {}
         #: transaction id → the statuses the desk saw, with the desk's time (timeline)
         self.seen: dict[str, list[Seen]] = {}
         self._asked: set[str] = set()  # customer ids already looked up for their name
@@ -189,6 +191,39 @@ class ChangeHub(QObject):
         short = f"{addr[:6]}…{addr[-4:]}" if len(addr) > 12 else addr
         return " · ".join(x for x in (self.label(cid, email=False), short) if x)
 
+    def learn_account(self, account_id: str, label: str) -> None:
+        """A saved address's (or bank account's) label, seen in a customer's pane."""
+        if account_id and label:
+            self.account_labels[account_id] = label
+
+    def saved_address_added(self, customer_id: str, account_id: str, label: str) -> None:
+        """A saved address the desk just created (the send wizard's "Save address"): its
+        label is known at once — a send to it reads the label in every view, with no
+        customer pane having loaded it — and the customer's panes reload their lists."""
+        self.learn_account(account_id, label)
+        self.accountsChanged.emit(customer_id)
+
+    def store_of(self, cash_in_id: str | None) -> str:
+        """The store of a cash-in the desk has seen (``""`` when not known)."""
+        ci = self.cash_ins.get(cash_in_id or "")
+        if ci is None:
+            return ""
+        di = getattr(ci, "deposit_instructions", None)
+        loc = getattr(ci, "location", None) or {}
+        return loc.get("name") or getattr(di, "location_name", None) or ""
+
+    def counterparty(self, txn: Any, viewer: str | None = None, *, short: bool = True) -> str:
+        """Who is on the other side of ``txn``, by name (story.counterparty with the caches)."""
+        return counterparty(
+            txn,
+            viewer,
+            short=short,
+            names=self.name_of,
+            wallets=lambda wid: self.wallet_owners.get(wid, ("", ""))[1],
+            accounts=self.account_labels.get,
+            stores=self.store_of,
+        )
+
     def resolve_names(self, customer_ids: Any) -> None:
         """Look up, once each, the customers a view shows by id only; each answer is
         published (the name cache learns it, views redraw through ``changed``)."""
@@ -219,7 +254,12 @@ class ChangeHub(QObject):
         state = (str(txn.status), txn.sub_status)
         if history and (history[-1].status, history[-1].sub_status) == state:
             return
-        history.append(Seen(datetime.now(UTC), *state))
+        # On the server's clock (its Date header's offset), like the transaction's own
+        # times: a sandbox whose clock was advanced would otherwise show the desk seeing
+        # the end before it happened.
+        offset = getattr(getattr(self.session, "client", None), "server_time_offset", None)
+        now = datetime.now(UTC)
+        history.append(Seen(now + offset if offset is not None else now, *state))
 
     def publish_balance(self, balance: Any) -> None:
         self._put("balances", getattr(balance, "wallet_id", ""), balance)

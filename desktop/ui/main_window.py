@@ -55,8 +55,10 @@ from desktop.ui import theme
 from desktop.ui.connectivity import ConnectionMonitor
 from desktop.ui.customer_detail import CustomerDetail
 from desktop.ui.customers import (
+    ENDORSEMENTS_MAX,
     ROLE_OBJECT,
     SEARCH_MODES,
+    ColumnFitter,
     CustomersModel,
     LoadingRows,
     NameFilterProxy,
@@ -72,6 +74,7 @@ from desktop.ui.transactions import TransactionsView
 from desktop.ui.widgets import mnemonics
 from desktop.ui.widgets.badge import EnvironmentBadge
 from desktop.ui.widgets.banner import BannerArea
+from desktop.ui.widgets.placeholder import fit_placeholder
 
 if TYPE_CHECKING:  # the dialogs and wizards are imported when first opened (start-up)
     from desktop.ui.dialogs import CustomerFormDialog, NewWalletDialog, ResourceDialog
@@ -232,7 +235,8 @@ class MainWindow(QMainWindow):
         theme.set_icon(
             self.search_box.addAction(QIcon(), QLineEdit.ActionPosition.LeadingPosition), "search"
         )
-        self.search_box.setPlaceholderText("Search customers  (Ctrl+F)")
+        fit_placeholder(self.search_box, "Search customers  (Ctrl+F)", "Search customers")
+        self.search_box.setToolTip("Search customers (Ctrl+F)")
         self.search_box.setMinimumWidth(240)
         self.search_box.setAccessibleName("Search customers")
         self.search_box.textChanged.connect(self._on_search_text)
@@ -319,6 +323,9 @@ class MainWindow(QMainWindow):
         hh.setStretchLastSection(True)
         for col, w in enumerate((140, 205, 85, 60, 105, 125)):
             self.table.setColumnWidth(col, w)
+        # The Endorsements summary ("1 with issues, 1 pending, 1 active") is never cut.
+        col = self.model.columns.index("Endorsements")
+        self.endorsements_fit = ColumnFitter(self.table, self.model, col, ENDORSEMENTS_MAX)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row)
         self.table.doubleClicked.connect(lambda _ix: self.edit_customer())
         self.splitter.addWidget(self.table)
@@ -755,10 +762,14 @@ class MainWindow(QMainWindow):
         self._search_mode = mode
         if mode == "Name":
             self.set_name_filter(self.search_box.text())
-            self.search_box.setPlaceholderText("Filter loaded customers by name  (Ctrl+F)")
+            fit_placeholder(
+                self.search_box, "Filter loaded customers by name  (Ctrl+F)", "Filter by name"
+            )
         else:
             self.set_name_filter("")
-            self.search_box.setPlaceholderText(f"Search by {mode.lower()}  (Ctrl+F)")
+            fit_placeholder(
+                self.search_box, f"Search by {mode.lower()}  (Ctrl+F)", f"Search by {mode.lower()}"
+            )
         self._update_count()
 
     def _on_search_text(self, text: str) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 
 from PySide6.QtCore import (
     QDate,
+    QEvent,
     QItemSelectionModel,
     QModelIndex,
     QPersistentModelIndex,
@@ -48,9 +49,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.display import KIND_NAMES, kind_name, money, plural, status_words
+from desktop.display import (
+    KIND_NAMES,
+    kind_name,
+    money,
+    plural,
+    status_words,
+    transaction_status_texts,
+)
 from desktop.flows.explain import explain_error
-from desktop.flows.inbound import deposit_counterparty
+from desktop.flows.story import counterparty as story_counterparty
 from desktop.oms import errors
 from desktop.tasks import TaskScope
 from desktop.ui import theme
@@ -64,7 +72,44 @@ from desktop.ui.widgets.txn_story import StoryPane
 PAGE_SIZE = 100
 
 COLUMNS = ("Created", "Type", "Status", "Sent", "Received", "Counterparty", "Completed", "Id")
-COLUMN_WIDTHS = (145, 75, 175, 125, 125, 210, 145, 250)
+#: What each column must show whole: the width of the widest of these (plus the style's
+#: text margins) sizes the column. Type and Status from every name they can show.
+COLUMN_SAMPLES: tuple[tuple[str, ...], ...] = (
+    ("2026-12-31 23:59:59",),
+    (*KIND_NAMES.values(), "Other"),
+    tuple(transaction_status_texts()),
+    ("99,999.999999 USDC",),
+    ("99,999.999999 USDC",),
+    ("Ada Lovelace <ada@example.com>",),
+    ("2026-12-31 23:59:59",),
+    ("txn_01m8ngamn3cejqn9mxz0zhwzw5",),
+)
+
+
+#: The Counterparty column grows to the longest loaded name up to this (a tooltip shows more).
+COUNTERPARTY_MAX = 560
+
+
+def column_widths(view: QTableView) -> list[int]:
+    """Each column's width from its content (and its header label), in the view's fonts."""
+    style = view.style()
+    margin = 2 * (style.pixelMetric(style.PixelMetric.PM_FocusFrameHMargin, None, view) + 1)
+    fm = view.fontMetrics()
+    head = view.horizontalHeader()
+    hfm = head.fontMetrics()
+    # the header's own margins and its sort arrow
+    head_extra = 2 * style.pixelMetric(style.PixelMetric.PM_HeaderMargin, None, head) + (
+        style.pixelMetric(style.PixelMetric.PM_HeaderMarkSize, None, head)
+    )
+    return [
+        max(
+            max(fm.horizontalAdvance(s) for s in samples) + margin + 4,
+            hfm.horizontalAdvance(title) + head_extra,
+        )
+        for title, samples in zip(COLUMNS, COLUMN_SAMPLES, strict=True)
+    ]
+
+
 STATUS_KINDS = {"completed": "success", "failed": "error", "processing": "info"}
 
 
@@ -78,33 +123,12 @@ def _when(dt: datetime | None) -> str:
     return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if dt else ""
 
 
-def counterparty(t: Any, hub: Any = None, viewer: str | None = None) -> str:
-    """Who is on the other side, by name and email beside the id (the hub's name cache)."""
-
-    def who(cid: str | None, extra: str = "") -> str:
-        named = hub.label(cid) if hub is not None else (cid or "")
-        if named and named != cid and cid:
-            return f"{named} · {extra or cid}"
-        return extra or cid or ""
-
-    inbound = deposit_counterparty(t)  # a deposit (D22): who sent it
-    if inbound:
-        return inbound
-    d = t.destination
-    w = d.wallet
-    if viewer and viewer == t.recipient and t.sender and t.sender != viewer:
-        return who(t.sender)  # a Receive: the other side is the sender
-    if w is not None and w.id:  # an OMS wallet: name the other customer, else the wallet
-        if t.recipient and t.recipient != t.sender:
-            return who(t.recipient, w.id)
-        return hub.wallet_label(w.id) if hub is not None else w.id
-    if w is not None and w.blockchain_address:
-        return w.blockchain_address
-    acc = (w.external_account_id if w is not None else None) or d.external_account_id
-    if acc:
-        masked = (d.bank_details or {}).get("accountNumber") or ""
-        return f"{acc} {masked}".strip()
-    return who(t.recipient)
+def counterparty(t: Any, hub: Any = None, viewer: str | None = None, *, short: bool = True) -> str:
+    """Who is on the other side, by name (the hub's caches); see ``story.counterparty``.
+    ``short=False`` (the CSV) writes addresses whole."""
+    if hub is not None:
+        return hub.counterparty(t, viewer, short=short)
+    return story_counterparty(t, viewer, short=short)
 
 
 def _money(amount: Any, asset: str | None) -> str:
@@ -448,9 +472,7 @@ class TransactionsView(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setWordWrap(False)
         self.table.setMinimumWidth(320)
-        header = self.table.horizontalHeader()
-        for col, width in enumerate(COLUMN_WIDTHS):
-            header.resizeSection(col, width)
+        self.fit_columns()
         split.addWidget(self.table)
         self.detail = StoryPane(session)
         self.detail.setMinimumWidth(280)
@@ -479,6 +501,10 @@ class TransactionsView(QWidget):
         self.model.rowsInserted.connect(self._count)
         self.model.page_loaded.connect(self._count)  # has_more is known only by then
         self.model.dataChanged.connect(self._refresh_detail)
+        self.model.rowsInserted.connect(lambda _p, first, last: self._fit_rows(first, last))
+        self.model.dataChanged.connect(
+            lambda top, bottom, *_: self._fit_rows(top.row(), bottom.row())
+        )
         self.hub.transactionChanged.connect(self.model.queue_update)
         self.hub.changed.connect(self._on_changes)
         self.apply_filters()
@@ -567,6 +593,42 @@ class TransactionsView(QWidget):
             return
         self.table.selectionModel().clear()
         self.detail.show_related(rel, None, viewer=self.customer_id)
+
+    def fit_columns(self) -> None:
+        """Size the columns from their content: nothing a row can show is cut off."""
+        header = self.table.horizontalHeader()
+        for col, width in enumerate(column_widths(self.table)):
+            header.resizeSection(col, width)
+        self._fit_rows(0, self.model.rowCount() - 1)
+
+    def _fit_rows(self, first: int, last: int) -> None:
+        """Widen the Counterparty column to the longest name (and email) these rows show:
+        names differ in length, so it grows from what is loaded (never shrinks, capped)."""
+        col = COLUMNS.index("Counterparty")
+        fm = self.table.fontMetrics()
+        style = self.table.style()
+        margin = 2 * (
+            style.pixelMetric(style.PixelMetric.PM_FocusFrameHMargin, None, self.table) + 1
+        )
+        header = self.table.horizontalHeader()
+        widest = max(
+            (
+                fm.horizontalAdvance(self.model.index(r, col).data() or "")
+                for r in range(max(0, first), min(last, self.model.rowCount() - 1) + 1)
+            ),
+            default=0,
+        )
+        width = min(COUNTERPARTY_MAX, widest + margin + 4)
+        if width > header.sectionSize(col):
+            header.resizeSection(col, width)
+
+    def changeEvent(self, event: Any) -> None:
+        if hasattr(self, "table") and event.type() in (
+            QEvent.Type.FontChange,
+            QEvent.Type.StyleChange,
+        ):
+            self.fit_columns()  # a new font or theme: the same text needs new widths
+        super().changeEvent(event)
 
     def _retry(self) -> None:
         self.banners.remove("error")
@@ -870,7 +932,7 @@ def csv_row(t: Any, hub: Any = None, viewer: str | None = None) -> list[str]:
             d.network,
             d.amount_gross,
             d.amount_net,
-            counterparty(t, hub, viewer),
+            counterparty(t, hub, viewer, short=False),
             d.tx_hash,
             t.quote_id,
             t.cash_in_id,

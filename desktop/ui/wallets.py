@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.display import money
+from desktop.display import estimate, money
 from desktop.oms import models
 from desktop.ui import theme
 from desktop.ui.widgets.copyable import CopyableValue
@@ -110,8 +110,8 @@ class WalletCard(QFrame):
     def set_balance(self, balance: models.Balance) -> None:
         self.balance.setText(money(balance.balance, balance.asset or self.wallet.asset))
         if balance.estimated_balance is not None:
-            cur = (balance.estimated_balance_currency_code or "usd").upper()
-            self.estimate.setText(f"≈ {money(balance.estimated_balance)} {cur}")
+            cur = balance.estimated_balance_currency_code or "usd"
+            self.estimate.setText(estimate(balance.estimated_balance, cur))
         self.balance.setToolTip(
             f"Updated {balance.updated_at:%Y-%m-%d %H:%M:%S} UTC" if balance.updated_at else ""
         )

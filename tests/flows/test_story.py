@@ -169,3 +169,21 @@ def test_plural_and_status_words():
         "Processing — submitted to the bank"
     )
     assert display.status_words(None) == "Unknown"
+
+
+@pytest.mark.parametrize(
+    "sub",
+    [
+        "order_reserved",
+        "cash_deposit_expired",
+        "cash_deposit_failed",
+        "provider_order_failed",
+        "provider_order_template_error",
+    ],
+)
+def test_every_cash_in_sub_status_in_plain_words(sub):
+    """The cash-in sub-statuses OMS_API lists read as words, never as the wire's
+    snake_case (a cash-in's status line shows them; "settled" already is a word)."""
+    text = display.status_words("pending", sub)
+    assert text.startswith("Pending — ")
+    assert "_" not in text

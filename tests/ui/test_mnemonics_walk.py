@@ -18,10 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.ui.widgets.mnemonics import mnemonic_of
-from desktop.ui.wizards.fund import FundWizard
-from desktop.ui.wizards.send import SendWizard
-from desktop.ui.wizards.withdraw import WithdrawWizard
-from tests.support.qt import run
+from tests.support.walk import demo_customer, each_dialog, each_tab, each_wizard_page
 
 KINDS = (QPushButton, QToolButton, QCheckBox, QRadioButton)
 W = QWizard.WizardButton
@@ -68,80 +65,30 @@ def page_texts(wiz: QWizard, pid: int) -> list[str]:
     return texts
 
 
-def _customer(qtbot, window):
-    page = run(qtbot, window.api.list_customers(limit=1))  # Jane Smith, the demo's star
-    c = page.data[0]
-    window.select_customer(c)
-    d = window.detail
-    qtbot.waitUntil(lambda: not d.loading and bool(d.cards), timeout=10000)
-    return c
-
-
 def test_every_button_of_every_window_dialog_and_page_has_its_own_mnemonic(qtbot, window, tmp_path):
-    from desktop.config import ProfileStore
-    from desktop.secrets import SecretStore
-    from desktop.ui.settings_dialog import SettingsDialog
-    from tests.support.qt import MemoryKeyring
-
-    c = _customer(qtbot, window)
-    window.detail.tx_view.selectRow(0)  # the story pane, its Raw JSON toggle included
+    c = demo_customer(qtbot, window)  # the story pane shows, its Raw JSON toggle included
     view = window.transactions_view
     qtbot.waitUntil(lambda: view.model.rowCount() > 0, timeout=10000)
     view.table.selectRow(0)
     found: dict[str, list[str]] = {}
     # one window: a tab, the toolbar and the menu bar's titles share the Alt keys
     shared = _texts(window.toolbar) + [a.text() for a in window.menuBar().actions()]
-    for i in range(window.tabs.count()):
-        window.tabs.setCurrentIndex(i)
-        tab = window.tabs.widget(i)
-        inner = None
-        if tab is window.developers_view:  # its panes are built when it is first shown
-            qtbot.waitUntil(lambda t=tab: t.built and t.endpoints.isVisible(), timeout=5000)
-            inner = tab.tabs
-        for j in range(inner.count() if inner is not None else 1):
-            where = f"tab {window.tabs.tabText(i)}"
-            if inner is not None:
-                inner.setCurrentIndex(j)
-                qtbot.waitUntil(lambda p=inner.widget(j): p.isVisible(), timeout=5000)
-                where += f" › {inner.tabText(j)}"
-            found[where] = problems(_texts(tab) + shared)
-
-    async def tester(_p, _k):
-        return "ok"
-
-    dialogs = {
-        "shortcuts": window.show_shortcuts,
-        "new customer": window.new_customer,
-        "edit customer": lambda: window.edit_customer(c),
-        "new wallet": lambda: window.new_wallet(c),
-        "resource": lambda: window.show_resource("Customer", c),
-        "receive": lambda: window.open_receive(c, window.detail.wallets[0]),
-        "settings": lambda: SettingsDialog(
-            ProfileStore(tmp_path / "profiles.json"),
-            SecretStore(backend=MemoryKeyring()),
-            tester,
-            parent=window,
-        ),
-        "developers: new endpoint": window.developers_view.endpoints.new_endpoint,
-        "confirm production": lambda: window.confirm_production("Live", lambda: None),
-        "customer transactions": lambda: window.open_customer_transactions(c.id),
-    }
-    for name, open_dialog in dialogs.items():
-        dlg = open_dialog()
-        dlg.show()
-        try:
-            found[name] = problems(_texts(dlg))
-        finally:
-            dlg.close()
-    w = window.detail.wallets[0]
-    for cls in (SendWizard, WithdrawWizard, FundWizard):
-        wiz = cls(window.session, customer_id=c.id, wallet_id=w.id, parent=window)
-        qtbot.addWidget(wiz)
-        wiz.show()
-        try:
-            for pid in wiz.pageIds():
-                found[f"{cls.__name__} {wiz.page(pid).title()!r}"] = problems(page_texts(wiz, pid))
-        finally:
-            wiz.reject()
+    for where, tab in each_tab(qtbot, window):
+        found[where] = problems(_texts(tab) + shared)
+    for name, dlg in each_dialog(window, c, tmp_path):
+        found[name] = problems(_texts(dlg))
+    for where, wiz, pid in each_wizard_page(qtbot, window, c):
+        found[where] = problems(page_texts(wiz, pid))
     bad = {k: v for k, v in found.items() if v}
     assert not bad, "\n".join(f"{k}: {v}" for k, v in bad.items())
+
+
+def test_accounts_arriving_after_the_wallets_get_mnemonics(qtbot, window):
+    """The bank funding accounts load on their own: when they arrive after the wallet
+    cards (and the pane's mnemonic pass), their Pause buttons still get a mnemonic."""
+    c = demo_customer(qtbot, window)
+    acc = window.detail.accounts
+    qtbot.waitUntil(lambda: acc.va_state == "found" and bool(acc.pause_buttons), timeout=10000)
+    acc._vas_loaded(c.id, list(acc.virtual_accounts))  # the late arrival, drawn again
+    assert [t for t in _texts(window) if not mnemonic_of(t)] == []
+    assert all("&" in b.text() for b in acc.pause_buttons.values())

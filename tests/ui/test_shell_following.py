@@ -66,3 +66,30 @@ def test_only_an_outbox_resend_is_called_resumed_after_a_restart(qtbot):
     assert "resumed after a restart is completed" in texts[0]
     assert "found in flight at start is completed" in texts[1]
     assert hub.following() == (0, 0)
+
+
+def test_what_the_desk_saw_is_timed_on_the_servers_clock(qtbot):
+    """A sandbox whose clock was advanced answers with its own Date: the timeline's "seen by
+    the desk" steps are put on that clock, so the desk never sees an end before it happened."""
+    from datetime import UTC, datetime, timedelta
+
+    from desktop.ui.hub import ChangeHub
+
+    class _Client:
+        server_time_offset = timedelta(hours=2)
+
+    class _Session:
+        client = _Client()
+
+    hub = ChangeHub(_Session())
+    before = datetime.now(UTC)
+    hub.publish_transaction(
+        parse_transaction({"id": "txn_c", "object": "transaction", "status": "completed"})
+    )
+    (seen,) = hub.seen["txn_c"]
+    assert before + timedelta(hours=2) <= seen.at <= datetime.now(UTC) + timedelta(hours=2)
+    _Session.client = None  # no answer with a Date yet: the desk's own clock
+    hub.publish_transaction(
+        parse_transaction({"id": "txn_d", "object": "transaction", "status": "completed"})
+    )
+    assert hub.seen["txn_d"][0].at <= datetime.now(UTC)

@@ -243,6 +243,11 @@ class StoryPane(QScrollArea):
             names=hub.name_of if hub is not None else None,
             seen=hub.seen.get(t.id, ()) if hub is not None else (),
             real_network=self.session is not None and not self.session.is_sandbox,
+            wallets=(lambda wid: hub.wallet_owners.get(wid, ("", ""))[1])
+            if hub is not None
+            else None,
+            accounts=hub.account_labels.get if hub is not None else None,
+            stores=hub.store_of if hub is not None else None,
         )
         self.story = story
         self.title.setText(story.title)

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from desktop.display import dollars, money
+from desktop.display import dollars, money, status_words
 from desktop.flows.explain import explain_error
 from desktop.flows.money_flow import MoneyFlow, Outcome, Step
 from desktop.flows.state import DEFAULT_CASH_IN_FEES, estimate_cash_in
@@ -510,7 +510,7 @@ class CodePage(QWizardPage):
         entries = _schedule_entries(ci)
         est = ci.destination.amount_net
         self.details.setText(
-            f"Cash-in {ci.id} · status {status}"
+            f"Cash-in {ci.id} · {status_words(status.value)}"
             f" · fee {describe_schedule(entries)} · estimated {money(est, 'usdc')}"
         )
         if status is CashInStatus.PENDING and di.expires_at is not None:
@@ -530,7 +530,7 @@ class CodePage(QWizardPage):
             self.refresh_button.show()
         else:
             self.countdown.stop()
-            self.countdown.setText(f"Deposit received: {status}")
+            self.countdown.setText(f"Deposit received: {status_words(status.value).lower()}")
             self.refresh_button.hide()
             self.sim_box.setEnabled(False)
         self.completeChanged.emit()

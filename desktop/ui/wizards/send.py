@@ -323,7 +323,7 @@ class SaveAddressBox(QGroupBox):
             self.result.setText(f"Saved as “{entry.label}”: pick it by label next time.")
             self.label_edit.setEnabled(False)
             self.save_button.setEnabled(False)
-            self.wiz.hub.accountsChanged.emit(cid)
+            self.wiz.hub.saved_address_added(cid, entry.id, entry.label)
 
         def failed(exc: BaseException) -> None:
             self.result.setStyleSheet(theme.text_style("error"))

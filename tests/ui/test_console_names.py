@@ -1,0 +1,175 @@
+"""Issue 14, item 2 (names, not ids): the Transactions tab's counterparty, the CSV and the
+transaction story name every kind of counterparty — a bank by name and masked account, a
+cash store, a bank deposit's sender, an outside address short, a saved address by its
+label — never a bare ``cpUsBank_``/``va_``/``loc_`` id."""
+
+from __future__ import annotations
+
+import csv
+
+from PySide6.QtWidgets import QLabel
+
+from desktop.flows.explain import describe_destination
+from desktop.oms import models
+from desktop.ui.transactions import COLUMNS, csv_row
+from desktop.ui.wallets import WalletCard
+from tests.support.qt import run
+
+COUNTERPARTY = COLUMNS.index("Counterparty")
+RAW_IDS = ("cpUsBank_", "cpBcAddr_", "va_", "loc_", "ci_", "wlt_", "cst_")
+
+
+def _jane_rows(qtbot, window):
+    view = window.transactions_view
+    window.tabs.setCurrentWidget(view)
+    qtbot.waitUntil(lambda: view.model.rowCount() > 0 and not view.model.loading, timeout=10000)
+    rows = {}
+    for r in range(view.model.rowCount()):
+        t = view.model.transaction(r)
+        cell = view.model.index(r, COUNTERPARTY).data()
+        rows.setdefault((str(t.type), t.source.network, str(t.status)), (t, cell))
+    return view, rows
+
+
+def test_counterparty_names_every_kind(qtbot, window):
+    _view, rows = _jane_rows(qtbot, window)
+    hub = window.session.hub
+    withdraw, cell = rows[("cryptoToFiat", "polygon", "completed")]
+    bank = withdraw.destination.bank_details
+    assert cell == f"{bank['bankName']} ••••{bank['accountNumber'][-4:]}"  # "Chase ••••4415"
+    assert csv_row(withdraw, hub)[-6] == cell  # the CSV says the same
+    deposit, cell = rows[("fiatToCrypto", "ach", "completed")]
+    assert cell.startswith("ACH from ") and deposit.source.virtual_account_id not in cell
+    _cash, cell = rows[("fiatToCrypto", "cash", "completed")]
+    assert cell.startswith("Cash at ")
+    failed, cell = rows[("cryptoToCrypto", "polygon", "failed")]
+    addr = failed.destination.wallet.blockchain_address
+    assert cell == f"{addr[:6]}…{addr[-4:]}"  # an outside address, short
+    for _t, cell in rows.values():
+        assert not any(p in cell for p in RAW_IDS), cell
+
+
+def test_saved_address_and_store_by_name(qtbot, window):
+    _view, rows = _jane_rows(qtbot, window)
+    hub = window.session.hub
+    failed, _cell = rows[("cryptoToCrypto", "polygon", "failed")]
+    raw = dict(failed.raw)
+    raw["destination"] = {
+        **raw["destination"],
+        "wallet": {
+            "id": None,
+            "blockchainAddress": failed.destination.wallet.blockchain_address,
+            "externalAccountId": "cpBcAddr_01saved",
+        },
+        "externalAccountId": "cpBcAddr_01saved",
+    }
+    saved = models.parse_transaction(raw)
+    hub.learn_account("cpBcAddr_01saved", "Mum's cold wallet")
+    assert hub.counterparty(saved).startswith("Mum's cold wallet (0x0000…")
+    cash, _cell = rows[("fiatToCrypto", "cash", "completed")]
+    ci = run(qtbot, window.api.get_cash_in(cash.cash_in_id))
+    hub.publish_cash_in(ci)
+    store = ci.location.get("name") or ci.deposit_instructions.location_name
+    assert store and hub.counterparty(cash) == f"Cash at {store}"
+
+
+def test_csv_names_the_bank(qtbot, window, tmp_path):
+    view, rows = _jane_rows(qtbot, window)
+    path = tmp_path / "t.csv"
+    done = []
+    view.export_csv(str(path), on_done=done.append)
+    qtbot.waitUntil(lambda: bool(done), timeout=15000)
+    with path.open(newline="", encoding="utf-8") as f:
+        lines = list(csv.DictReader(f))
+    withdraw, _cell = rows[("cryptoToFiat", "polygon", "completed")]
+    row = next(r for r in lines if r["id"] == withdraw.id)
+    assert row["counterparty"].endswith(
+        f"••••{withdraw.destination.bank_details['accountNumber'][-4:]}"
+    )
+    assert not any(p in r["counterparty"] for r in lines for p in RAW_IDS)
+
+
+def test_failed_send_says_why_once(qtbot, window):
+    view, rows = _jane_rows(qtbot, window)
+    failed, _cell = rows[("cryptoToCrypto", "polygon", "failed")]
+    assert view.select(failed.id)
+    pane = view.detail
+    qtbot.waitUntil(lambda: pane.txn is not None and pane.txn.id == failed.id)
+    why = dict(pane.story.outcome)["Why it failed"]
+    text = pane.outcome.text()
+    assert why in text and "refunded" in text
+    # one sentence, once: the server's message restating it is not repeated in brackets
+    assert why.lower().count("rejected the transfer") == 1, why
+    assert text.lower().count("rejected the transfer") == 1
+
+
+def test_story_names_wallets_and_banks(qtbot, window):
+    view, rows = _jane_rows(qtbot, window)
+    failed, _cell = rows[("cryptoToCrypto", "polygon", "failed")]
+    window.select_customer(run(qtbot, window.api.get_customer(failed.sender)))
+    d = window.detail
+    qtbot.waitUntil(lambda: not d.loading and bool(d.cards), timeout=10000)  # wallets known
+    window.tabs.setCurrentWidget(view)
+    for key in (
+        ("cryptoToCrypto", "polygon", "failed"),
+        ("cryptoToFiat", "polygon", "completed"),
+        ("fiatToCrypto", "cash", "completed"),
+    ):
+        t, _cell = rows[key]
+        assert view.select(t.id)
+        qtbot.waitUntil(lambda t=t: view.detail.txn is not None and view.detail.txn.id == t.id)
+        text = view.detail.story.text()
+        assert not any(p in text for p in ("wlt_", "cpUsBank_", "loc_")), text
+        if t is failed:
+            assert "refunded to wallet 0x" in dict(view.detail.story.outcome)["Refund"]
+
+
+def test_funding_accounts_name_their_wallet(qtbot, window):
+    """The customer pane's bank funding account says which wallet by its short address."""
+    _view, rows = _jane_rows(qtbot, window)
+    deposit, _cell = rows[("fiatToCrypto", "ach", "completed")]
+    window.tabs.setCurrentWidget(window.customers_page)
+    window.select_customer(run(qtbot, window.api.get_customer(deposit.recipient)))
+    acc = window.detail.accounts
+    qtbot.waitUntil(lambda: acc.va_state == "found" and bool(window.detail.cards), timeout=10000)
+
+    def named() -> bool:  # whichever arrived first, the wallet is named once both are in
+        texts = [w.text() for w in acc.findChildren(QLabel) if w.isVisibleTo(acc)]
+        texts = [t for t in texts if "into wallet" in t]
+        return bool(texts) and all("wlt_" not in t and "into wallet 0x" in t for t in texts)
+
+    qtbot.waitUntil(named, timeout=5000)
+
+
+def test_wallet_estimate_in_cents(qtbot):
+    """usd reads with 2 places: the wallet card's "≈ … USD" estimate is in cents."""
+    card = WalletCard(models.parse_wallet({"id": "wlt_1", "asset": "usdc", "chain": "polygon"}))
+    qtbot.addWidget(card)
+    card.set_balance(
+        models.parse_balance(
+            {
+                "walletId": "wlt_1",
+                "asset": "usdc",
+                "balance": "596.115",
+                "estimatedBalance": "596.115",
+                "estimatedBalanceCurrencyCode": "usd",
+            }
+        )
+    )
+    assert card.balance.text() == "596.115 USDC"  # the wallet's own figure, exact
+    assert card.estimate.text() == "≈ 596.12 USD"
+
+
+def test_withdraw_quote_names_the_bank():
+    """The withdraw wizard's quote and status pages say "To: Bank account Sandbox Bank
+    ••••6789", not the cpUsBank_ id."""
+    d = models.parse_side(
+        {
+            "wallet": {"externalAccountId": "cpUsBank_01x"},
+            "externalAccountId": "cpUsBank_01x",
+            "bankDetails": {"bankName": "Sandbox Bank", "accountNumber": "******6789"},
+        }
+    )
+    assert describe_destination(d) == "Bank account Sandbox Bank ••••6789"
+    bare = models.parse_side({"externalAccountId": "cpUsBank_01x"})
+    assert describe_destination(bare) == "Bank account cpUsBank_01x"  # nothing better known
