@@ -9,12 +9,11 @@ from PySide6.QtWidgets import QApplication, QDialog
 from desktop.ui.widgets.toast import Toast
 from desktop.ui.widgets.txn_story import StoryPane
 from tests.support.qt import run
+from tests.support.walk import find_demo_customer
 
 
 def _customer_with_transactions(qtbot, window):
-    txns = run(qtbot, window.api.list_transactions(limit=1, status="completed"))
-    t = txns.data[0]
-    c = run(qtbot, window.api.get_customer(t.sender))
+    c = find_demo_customer(qtbot, window)
     window.select_customer(c)
     d = window.detail
     qtbot.waitUntil(lambda: not d.loading and d.tx_model.rowCount() > 0, timeout=10000)
