@@ -675,6 +675,10 @@ class MainWindow(QMainWindow):
             | QItemSelectionModel.SelectionFlag.Rows,
         )
         self.table.scrollTo(ix)
+        if self.detail.customer is None or self.detail.customer.id != customer_id:
+            # The row was current already (a go-to to a customer the list has not loaded
+            # clears the selection, not the current row): no current-row change comes.
+            self._on_current_row(ix, ix)
         return True
 
     def select_row(self, view_row: int) -> None:

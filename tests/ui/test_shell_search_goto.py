@@ -6,6 +6,7 @@ import uuid
 
 from PySide6.QtCore import Qt
 
+from desktop.ui.customers import ROLE_OBJECT
 from desktop.ui.goto import Target
 from tests.support.qt import run
 
@@ -192,3 +193,21 @@ def test_menu_shortcuts_follow_desktop_conventions(qtbot, window):
     qtbot.waitUntil(window.isActiveWindow)
     window.find_action.trigger()
     qtbot.waitUntil(window.search_box.hasFocus)
+
+
+def test_goto_a_listed_customer_after_one_not_in_the_list(qtbot, window):
+    """Going to a customer the list has not loaded clears the selection but leaves the
+    current row where it was; going back to that row's customer must still show it (the
+    view emits no current-row change for the row that already is current)."""
+    qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=10000)
+    window.select_row(0)
+    first = window.model.index(0, 0).data(ROLE_OBJECT)
+    qtbot.waitUntil(lambda: window.detail.customer is not None)
+    assert window.detail.customer.id == first.id
+    newcomer = _make_customer(qtbot, window.api)  # created after the list was loaded
+    assert window.model.row_of(newcomer.id) < 0
+    window.select_customer(newcomer)
+    assert window.detail.customer.id == newcomer.id
+    window.select_customer(first)
+    assert window.detail.customer.id == first.id
+    assert window.table.currentIndex().row() == 0
