@@ -956,7 +956,7 @@ class MainWindow(QMainWindow):
         if self.session is None or not customer_id:
             return None
         dlg = QDialog(self)
-        dlg.setWindowTitle(f"Transactions of {customer_id}")
+        dlg.setWindowTitle(f"Transactions of {self.session.hub.label(customer_id)}")
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         lay = QVBoxLayout(dlg)
         view = TransactionsView(self.session, customer_id=customer_id)

@@ -11,17 +11,23 @@ from PySide6.QtWidgets import QLabel
 
 from desktop.flows.explain import describe_destination
 from desktop.oms import models
-from desktop.ui.transactions import COLUMNS, csv_row
+from desktop.ui.transactions import COLUMNS, TransactionsView, csv_row
 from desktop.ui.wallets import WalletCard
 from tests.support.qt import run
+from tests.support.walk import find_demo_customer
 
 COUNTERPARTY = COLUMNS.index("Counterparty")
 RAW_IDS = ("cpUsBank_", "cpBcAddr_", "va_", "loc_", "ci_", "wlt_", "cst_")
 
 
 def _jane_rows(qtbot, window):
-    view = window.transactions_view
-    window.tabs.setCurrentWidget(view)
+    """Jane's own transactions, in a Transactions view filtered to her: on the shared demo
+    sandbox other tests' transactions push hers off the main tab's first page."""
+    jane = find_demo_customer(qtbot, window)
+    view = TransactionsView(window.session, customer_id=jane.id)
+    qtbot.addWidget(view)  # closed after the test, which cancels its scope
+    view.resize(1200, 700)
+    view.show()
     qtbot.waitUntil(lambda: view.model.rowCount() > 0 and not view.model.loading, timeout=10000)
     rows = {}
     for r in range(view.model.rowCount()):
@@ -109,7 +115,6 @@ def test_story_names_wallets_and_banks(qtbot, window):
     window.select_customer(run(qtbot, window.api.get_customer(failed.sender)))
     d = window.detail
     qtbot.waitUntil(lambda: not d.loading and bool(d.cards), timeout=10000)  # wallets known
-    window.tabs.setCurrentWidget(view)
     for key in (
         ("cryptoToCrypto", "polygon", "failed"),
         ("cryptoToFiat", "polygon", "completed"),
@@ -173,3 +178,13 @@ def test_withdraw_quote_names_the_bank():
     assert describe_destination(d) == "Bank account Sandbox Bank ••••6789"
     bare = models.parse_side({"externalAccountId": "cpUsBank_01x"})
     assert describe_destination(bare) == "Bank account cpUsBank_01x"  # nothing better known
+
+
+def test_a_customers_transactions_window_is_titled_by_name(qtbot, window):
+    jane = find_demo_customer(qtbot, window)
+    window.session.hub.publish_customer(jane)
+    dlg = window.open_customer_transactions(jane.id)
+    try:
+        assert dlg.windowTitle() == "Transactions of Jane Smith <jane.smith@example.com>"
+    finally:
+        dlg.close()
