@@ -111,6 +111,7 @@ class ChangeHub(QObject):
         #: transaction id → the statuses the desk saw, with the desk's time (timeline)
         self.seen: dict[str, list[Seen]] = {}
         self._asked: set[str] = set()  # customer ids already looked up for their name
+        self._unknown: set[str] = set()  # ... and those the server did not name
         self._watches: dict[tuple[str, str], Any] = {}
         self._deposit_feeds: dict[str, Any] = {}  # customer id → feed handle (D22)
         self._deposit_refs: dict[str, int] = {}  # customer id → views watching
@@ -246,6 +247,29 @@ class ChangeHub(QObject):
                     pass  # an unknown or foreign id stays an id
 
             scope.spawn(ask(), name=f"name {cid}", on_error=lambda _e: None)
+
+    async def learn_names(self, customer_ids: Any) -> None:
+        """Ask for the customers not yet known, concurrently, and wait for the answers: a
+        batch that writes names out (the CSV) must not write an id it could have named.
+        Unknown or foreign ids stay ids, and are not asked again."""
+        client = self.session.client
+        # not skipping ids resolve_names() has in flight: this caller must have the answer
+        wanted = [
+            c
+            for c in dict.fromkeys(customer_ids)
+            if c and c not in self.names and c not in self._unknown
+        ]
+        if client is None or not wanted:
+            return
+
+        async def ask(cid: str) -> None:
+            self._asked.add(cid)
+            try:
+                self.publish_customer(await client.get_customer(cid))
+            except errors.OmsError:
+                self._unknown.add(cid)
+
+        await asyncio.gather(*(ask(c) for c in wanted))
 
     def _saw(self, txn: Any) -> None:
         from datetime import UTC, datetime

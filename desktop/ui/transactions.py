@@ -801,6 +801,9 @@ class TransactionsView(QWidget):
                             page = await client.list_transactions(
                                 status=filters.get("status"), type=filters.get("type"), **kw
                             )
+                        await self.hub.learn_names(
+                            c for t in page.data for c in (t.sender, t.recipient)
+                        )
                         for t in page.data:
                             if filters.get("customer_id") and not _matches_local(t, filters):
                                 continue

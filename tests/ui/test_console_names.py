@@ -188,3 +188,44 @@ def test_a_customers_transactions_window_is_titled_by_name(qtbot, window):
         assert dlg.windowTitle() == "Transactions of Jane Smith <jane.smith@example.com>"
     finally:
         dlg.close()
+
+
+def test_csv_names_customers_the_desk_had_not_met(qtbot, window, tmp_path):
+    """A customer no page has shown yet is asked for before the CSV row is written: the
+    export never writes an id it could have named."""
+    import uuid
+
+    from tests.support.client import funded_customer
+
+    api = window.api
+    tag = uuid.uuid4().hex[:8]
+    alice, a_wallet = run(qtbot, funded_customer(api, "50.00", email=f"alice.{tag}@example.com"))
+    bea, b_wallet = run(
+        qtbot,
+        funded_customer(
+            api, "", firstName="Bea", lastName=f"Csv{tag}", email=f"bea.{tag}@example.com"
+        ),
+    )
+    body = {
+        "customerId": alice.id,
+        "source": {
+            "walletId": a_wallet.id,
+            "asset": "usdc",
+            "network": "polygon",
+            "amount": "5.00",
+        },
+        "destination": {"wallet": {"id": b_wallet.id}, "asset": "usdc", "network": "polygon"},
+    }
+    sent = run(qtbot, api.create_transaction(run(qtbot, api.create_quote(body)).id))
+    hub = window.session.hub
+    assert hub.name_of(bea.id) is None  # the desk has not met Bea
+    view = TransactionsView(window.session, customer_id=alice.id)
+    qtbot.addWidget(view)
+    path, done = tmp_path / "alice.csv", []
+    view.export_csv(str(path), on_done=done.append)
+    qtbot.waitUntil(lambda: bool(done), timeout=15000)
+    with path.open(newline="", encoding="utf-8") as f:
+        (row,) = [r for r in csv.DictReader(f) if r["id"] == sent.id]
+    assert row["recipientName"] == f"Bea Csv{tag}"
+    assert row["counterparty"].startswith(f"Bea Csv{tag} <bea.{tag}@example.com>")
+    assert not any(p in row["counterparty"] for p in RAW_IDS), row["counterparty"]
