@@ -60,3 +60,40 @@ def routing_number_valid(value: object) -> bool:
     if not isinstance(value, str) or len(value) != 9 or not value.isascii():
         return False
     return value != "000000000" and rtn.is_valid(value)
+
+
+# -- webhooks (D14) ----------------------------------------------------------------------
+#: The events of D14, in the contract's order: what the sandbox sends and the desk accepts.
+WEBHOOK_EVENT_TYPES: tuple[str, ...] = (
+    "transaction.fiatToCrypto.processing",
+    "transaction.fiatToCrypto.completed",
+    "transaction.fiatToCrypto.failed",
+    "transaction.cryptoToCrypto.processing",
+    "transaction.cryptoToCrypto.completed",
+    "transaction.cryptoToCrypto.failed",
+    "transaction.cryptoToFiat.processing",
+    "transaction.cryptoToFiat.completed",
+    "transaction.cryptoToFiat.failed",
+    "cashIn.processing",
+    "cashIn.completed",
+    "cashIn.failed",
+    "cashIn.expired",
+    "customer.endorsement.granted",
+    "customer.endorsement.rejected",
+    "wallet.depositDetected",
+)
+
+BAD_WEBHOOK_SECRET = "the secret is not whsec_ followed by hex digits"
+
+
+def webhook_key(secret: str) -> bytes:
+    """The signing key of a ``whsec_…`` secret (D14): the hex-decoded part, as
+    ``standardwebhooks.Webhook`` wants it (passing the ``whsec_`` text itself would
+    base64-decode it into another key). ValueError(BAD_WEBHOOK_SECRET) if bad or empty."""
+    try:
+        key = bytes.fromhex(secret.strip().removeprefix("whsec_"))
+    except ValueError as exc:
+        raise ValueError(BAD_WEBHOOK_SECRET) from exc
+    if not key:
+        raise ValueError(BAD_WEBHOOK_SECRET)
+    return key

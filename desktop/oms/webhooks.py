@@ -16,6 +16,8 @@ from datetime import UTC, datetime, timedelta
 
 from standardwebhooks.webhooks import Webhook
 
+from desktop.rules import webhook_key
+
 from . import models
 
 __all__ = ["WebhookSignatureError", "sign", "verifier", "verify"]
@@ -29,13 +31,7 @@ class WebhookSignatureError(Exception):
 
 def verifier(secret: str) -> Webhook:
     """A ``standardwebhooks.Webhook`` keyed per D14."""
-    try:
-        key = bytes.fromhex(secret.strip().removeprefix("whsec_"))
-    except ValueError as exc:
-        raise ValueError("a webhook secret is 'whsec_' followed by hex digits") from exc
-    if not key:
-        raise ValueError("empty webhook secret")
-    return Webhook(key)
+    return Webhook(webhook_key(secret))
 
 
 def sign(secret: str, msg_id: str, timestamp: int, body: bytes | str) -> str:

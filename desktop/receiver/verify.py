@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from desktop.oms import models
-from desktop.rules import is_loopback_host
+from desktop.rules import BAD_WEBHOOK_SECRET, WEBHOOK_EVENT_TYPES, is_loopback_host, webhook_key
 
 __all__ = [
     "EVENT_TYPES",
@@ -34,25 +34,7 @@ __all__ = [
     "verify_live",
 ]
 
-#: The events of D14, in the contract's order.
-EVENT_TYPES: tuple[str, ...] = (
-    "transaction.fiatToCrypto.processing",
-    "transaction.fiatToCrypto.completed",
-    "transaction.fiatToCrypto.failed",
-    "transaction.cryptoToCrypto.processing",
-    "transaction.cryptoToCrypto.completed",
-    "transaction.cryptoToCrypto.failed",
-    "transaction.cryptoToFiat.processing",
-    "transaction.cryptoToFiat.completed",
-    "transaction.cryptoToFiat.failed",
-    "cashIn.processing",
-    "cashIn.completed",
-    "cashIn.failed",
-    "cashIn.expired",
-    "customer.endorsement.granted",
-    "customer.endorsement.rejected",
-    "wallet.depositDetected",
-)
+EVENT_TYPES = WEBHOOK_EVENT_TYPES  # D14, one list for the sandbox and the desk
 
 TOLERANCE_S = 300  # the library's own window (5 minutes), used for pasted deliveries too
 
@@ -61,20 +43,12 @@ BAD_SIGNATURE = "bad signature"
 STALE = "timestamp outside tolerance"
 REPLAY = "replayed webhook-id"
 MISSING = "missing webhook-id, webhook-timestamp or webhook-signature"
-BAD_SECRET = "the secret is not whsec_ followed by hex digits"
+BAD_SECRET = BAD_WEBHOOK_SECRET
 NOT_JSON = "the signed body is not a JSON object"
 ID_MISMATCH = "webhook-id differs from the event id"
 
 
-def key_of(secret: str) -> bytes:
-    """The signing key of a ``whsec_…`` secret (D14): the hex-decoded part. ValueError if bad."""
-    try:
-        key = bytes.fromhex(secret.strip().removeprefix("whsec_"))
-    except ValueError as exc:
-        raise ValueError(BAD_SECRET) from exc
-    if not key:
-        raise ValueError(BAD_SECRET)
-    return key
+key_of = webhook_key  # the D14 key rule, in desktop.rules
 
 
 def url_problem(url: str) -> str | None:

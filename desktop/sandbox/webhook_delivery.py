@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from desktop.rules import is_loopback_host
+from desktop.rules import WEBHOOK_EVENT_TYPES, is_loopback_host, webhook_key
 
 if TYPE_CHECKING:  # httpx is imported when the first delivery is due (start-up, memory)
     import httpx
@@ -46,24 +46,7 @@ DELIVERY_LEASE_MS = max(
     int((ATTEMPT_TIMEOUT_S + 1) * 1000),
 )
 
-EVENT_TYPES: tuple[str, ...] = (
-    "transaction.fiatToCrypto.processing",
-    "transaction.fiatToCrypto.completed",
-    "transaction.fiatToCrypto.failed",
-    "transaction.cryptoToCrypto.processing",
-    "transaction.cryptoToCrypto.completed",
-    "transaction.cryptoToCrypto.failed",
-    "transaction.cryptoToFiat.processing",
-    "transaction.cryptoToFiat.completed",
-    "transaction.cryptoToFiat.failed",
-    "cashIn.processing",
-    "cashIn.completed",
-    "cashIn.failed",
-    "cashIn.expired",
-    "customer.endorsement.granted",
-    "customer.endorsement.rejected",
-    "wallet.depositDetected",
-)
+EVENT_TYPES = WEBHOOK_EVENT_TYPES  # D14, one list for the sandbox and the desk
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS webhook_deliveries (
@@ -108,8 +91,7 @@ def new_secret() -> str:
     return "whsec_" + secrets.token_hex(32)
 
 
-def secret_key(secret: str) -> bytes:
-    return bytes.fromhex(secret.removeprefix("whsec_"))
+secret_key = webhook_key  # the D14 key rule, in desktop.rules
 
 
 def sign(secret: str, msg_id: str, timestamp: int, body: str | bytes) -> str:
