@@ -18,9 +18,16 @@ from enum import StrEnum
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import platformdirs
 
-from desktop.rules import is_loopback_host
+def is_loopback_host(host: str) -> bool:
+    """``desktop.rules.is_loopback_host``, imported when a profile's URL is checked: this
+    module is read before the embedded sandbox is launched (``desktop.__main__``), and
+    ``desktop.rules`` imports python-stdnum, whose ``stdnum.util`` imports ``pydoc`` and
+    ``ssl`` (13 ms measured) for nothing that launch needs."""
+    from desktop.rules import is_loopback_host as rule
+
+    return rule(host)
+
 
 APP_NAME = "oms-desk"
 APP_AUTHOR = "OMS Desk"
@@ -71,6 +78,8 @@ def default_paths() -> Paths:
     if home:
         base = Path(home)
         return Paths(base / "config", base / "data", base / "logs")
+    import platformdirs  # not needed when OMS_DESK_HOME is set (tests, benchmarks)
+
     return Paths(
         Path(platformdirs.user_config_dir(APP_NAME, APP_AUTHOR)),
         Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR)),

@@ -544,3 +544,20 @@ def test_embedded_sandbox_that_cannot_start_reports_why(tmp_path):
         sb.start_blocking()
     assert not sb.running
     assert "no-such-flag" in (tmp_path / "sb" / "sandbox-stderr.log").read_text()
+
+
+def test_what_runs_before_the_sandbox_is_launched_stays_light():
+    """``desktop.__main__`` launches the embedded sandbox after importing these modules and
+    before Qt: none of them may pull in Qt, the HTTP client, python-stdnum (pydoc, ssl:
+    13 ms) or platformdirs (not needed when OMS_DESK_HOME is set)."""
+    import subprocess
+
+    code = (
+        "import sys, desktop.__main__, desktop.config, desktop.embedded;"
+        "print(sorted(m for m in ('PySide6', 'httpx', 'stdnum', 'platformdirs', 'desktop.rules')"
+        " if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert out.stdout.strip() == "[]"

@@ -9,10 +9,10 @@ import asyncio
 import sqlite3
 
 import httpx
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QEvent, QObject, QSettings
 from PySide6.QtWidgets import QApplication
 
-from desktop import prefetch
+from desktop import app, prefetch
 from desktop.__main__ import launch_sandbox_early
 from desktop.app import DeskApp
 from desktop.oms import errors, models
@@ -98,15 +98,31 @@ def test_first_requests_are_sent_at_ready_and_used_once(
         return await original(self, request)
 
     monkeypatch.setattr(httpx.AsyncHTTPTransport, "handle_async_request", spy)
+    painted: list[int] = []  # rows on screen each time the table paints
+    gc_applied_after: list[int] = []  # painted row frames when the GC policy ran
+
+    monkeypatch.setattr(app, "tune_gc", lambda: gc_applied_after.append(len(painted)))
     data = tmp_path / "sb"
     args = argparse.Namespace(
         self_test=False, profile=None, sandbox_data=str(data), sandbox_args=[]
     )
     early = launch_sandbox_early(args)  # as desktop.__main__ does, before the window
     desk = DeskApp(QApplication.instance(), desk_home, sandbox_data=str(data), prestarted=early)
+
+    class PaintSpy(QObject):  # installed last: Qt calls it before the app's own filters
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.Paint and desk.window.proxy.rowCount() > 0:
+                painted.append(desk.window.proxy.rowCount())
+            return False
+
+    paint_spy = PaintSpy()
+    desk.window.table.viewport().installEventFilter(paint_spy)
     task = ui_loop.create_task(desk.amain())
     try:
         qtbot.waitUntil(lambda: desk.window.model.rowCount() > 0, timeout=60000)
+        # Start-up's full collection waits until the first rows are on screen, once.
+        qtbot.waitUntil(lambda: bool(gc_applied_after), timeout=10000)
+        assert gc_applied_after[0] >= 1 and len(gc_applied_after) == 1
         pre_page = early[0].prefetched
         assert pre_page is None  # handed to the session's client, once
         transport = desk.session.client._http._transport
@@ -153,3 +169,16 @@ def test_a_failed_prefetch_leaves_the_requests_to_the_client(qtbot):
     qtbot.waitUntil(task.done, timeout=5000)
     assert task.result() == (503, 503)
     assert seen == ["/v0.9/auth/token", "/v0.9/auth/token"] and t.served == []
+
+
+def test_the_sandbox_transport_loads_no_trust_anchors_and_trusts_nothing():
+    """The embedded sandbox is plain HTTP on loopback: its transport skips loading certifi's
+    CA bundle (18-40 ms at start-up), and its TLS context, never used, would refuse any
+    certificate rather than accept one."""
+    import ssl
+
+    pre = prefetch.Prefetch("http://127.0.0.1:9/v0.9", "sk_sdbx_x", "secret")
+    ctx = prefetch.transport(pre).inner._pool._ssl_context
+    assert ctx.verify_mode is ssl.CERT_REQUIRED and ctx.check_hostname
+    assert ctx.cert_store_stats()["x509_ca"] == 0
+    assert ctx.minimum_version >= ssl.TLSVersion.TLSv1_2
