@@ -90,11 +90,11 @@ def test_first_requests_are_sent_at_ready_and_used_once(
 ):
     """The app's client never sends the token exchange or the first page itself: the
     thread that read the ready line did, once; the table shows that page."""
-    network: list[tuple[str, str, dict]] = []
+    network: list[tuple[str, str, dict, int]] = []  # ..., row frames painted by then
     original = httpx.AsyncHTTPTransport.handle_async_request
 
     async def spy(self, request):
-        network.append((request.method, request.url.path, dict(request.url.params)))
+        network.append((request.method, request.url.path, dict(request.url.params), len(painted)))
         return await original(self, request)
 
     monkeypatch.setattr(httpx.AsyncHTTPTransport, "handle_async_request", spy)
@@ -123,6 +123,17 @@ def test_first_requests_are_sent_at_ready_and_used_once(
         # Start-up's full collection waits until the first rows are on screen, once.
         qtbot.waitUntil(lambda: bool(gc_applied_after), timeout=10000)
         assert gc_applied_after[0] >= 1 and len(gc_applied_after) == 1
+        # The session's background work (webhook clean-up, recovery) waited for those rows:
+        # sent earlier, it reached the sandbox while it answered the first page.
+        qtbot.waitUntil(
+            lambda: (
+                any(r[1].endswith("/webhooks") for r in network)
+                and any(r[1].endswith("/cash-ins") for r in network)
+            ),
+            timeout=10000,
+        )
+        late = [r for r in network if r[1].endswith(("/webhooks", "/cash-ins"))]
+        assert all(r[3] >= 1 for r in late), late
         pre_page = early[0].prefetched
         assert pre_page is None  # handed to the session's client, once
         transport = desk.session.client._http._transport
@@ -182,3 +193,44 @@ def test_the_sandbox_transport_loads_no_trust_anchors_and_trusts_nothing():
     assert ctx.verify_mode is ssl.CERT_REQUIRED and ctx.check_hostname
     assert ctx.cert_store_stats()["x509_ca"] == 0
     assert ctx.minimum_version >= ssl.TLSVersion.TLSv1_2
+
+
+def test_secondary_tabs_are_named_at_once_and_built_when_opened(qtbot, tmp_path, demo_sandbox):
+    """During start-up the Transactions and Developers tabs are there by name and icon, and
+    their views are built when start-up ends or the tab is opened, in the same place."""
+    w, ctx = _gated_window(qtbot, tmp_path, demo_sandbox)
+    try:
+        w.set_session(ctx)
+        names = [w.tabs.tabText(i) for i in range(w.tabs.count())]
+        assert names == ["Customers", "Transactions", "Developers"]
+        assert w._transactions_view is None and w._developers_view is None  # not built yet
+        assert not w.tabs.tabIcon(1).isNull()
+        w.tabs.setCurrentIndex(2)  # opening the tab (click, keyboard) builds it in place
+        view = w.tabs.widget(2)
+        assert view is w._developers_view and w.tabs.currentIndex() == 2
+        assert w.tabs.tabText(2) == "Developers" and w._transactions_view is None
+        assert w.transactions_view is w.tabs.widget(1)  # asking for it builds it too
+        assert [w.tabs.tabText(i) for i in range(w.tabs.count())] == names
+        assert w.tabs.currentIndex() == 2
+        qtbot.waitUntil(lambda: w.started, timeout=5000)  # the fallback ends start-up
+    finally:
+        close_window(qtbot, w, ctx)
+
+
+def test_start_up_ends_after_the_first_rows_paint_and_builds_the_tabs(
+    qtbot, tmp_path, demo_sandbox, monkeypatch
+):
+    from desktop.ui import main_window
+
+    monkeypatch.setattr(main_window, "START_UP_FALLBACK_MS", 120_000)  # the paint, not it
+    w, ctx = _gated_window(qtbot, tmp_path, demo_sandbox)
+    try:
+        ended = []
+        w.start_up_over.connect(lambda: ended.append(w.model.rowCount()))
+        w.set_session(ctx)
+        qtbot.waitUntil(lambda: bool(ended), timeout=15000)
+        assert ended[0] > 0 and len(ended) == 1
+        assert w._transactions_view is not None and w._developers_view is not None
+        assert w.tabs.widget(1) is w._transactions_view
+    finally:
+        close_window(qtbot, w, ctx)
