@@ -639,6 +639,7 @@ def _import_before_qt() -> None:
     import desktop.flows.explain
     import desktop.oms.accounts
     import desktop.oms.client
+    import desktop.oms.feed  # the session's transaction feed (was imported after Qt)
     import desktop.oms.outbox
     import desktop.oms.tracker
     import desktop.receiver.desk  # noqa: F401
