@@ -546,18 +546,28 @@ def test_embedded_sandbox_that_cannot_start_reports_why(tmp_path):
     assert "no-such-flag" in (tmp_path / "sb" / "sandbox-stderr.log").read_text()
 
 
-def test_what_runs_before_the_sandbox_is_launched_stays_light():
-    """``desktop.__main__`` launches the embedded sandbox after importing these modules and
-    before Qt: none of them may pull in Qt, the HTTP client, python-stdnum (pydoc, ssl:
-    13 ms) or platformdirs (not needed when OMS_DESK_HOME is set)."""
+def test_what_runs_before_the_sandbox_is_launched_stays_light(tmp_path):
+    """``desktop.__main__`` launches the embedded sandbox before Qt: up to that ``Popen``,
+    nothing may pull in Qt, the HTTP client, python-stdnum (pydoc, ssl: 13 ms),
+    platformdirs (not needed when OMS_DESK_HOME is set) or logging."""
     import subprocess
 
-    code = (
-        "import sys, desktop.__main__, desktop.config, desktop.embedded;"
-        "print(sorted(m for m in ('PySide6', 'httpx', 'stdnum', 'platformdirs', 'desktop.rules')"
-        " if m in sys.modules))"
-    )
+    code = f"""
+import os, subprocess, sys
+os.environ["OMS_DESK_HOME"] = {str(tmp_path / "home")!r}
+heavy = ("PySide6", "httpx", "stdnum", "platformdirs", "desktop.rules", "logging")
+
+def launch(self, *a, **k):
+    print(sorted(m for m in heavy if m in sys.modules), flush=True)
+    raise OSError("not launched in this test")
+
+subprocess.Popen.__init__ = launch
+from desktop.__main__ import build_parser, launch_sandbox_early
+args = build_parser().parse_args(["--sandbox-data", {str(tmp_path / "data")!r}])
+sb, fut = launch_sandbox_early(args)
+print(type(fut.exception()).__name__)
+"""
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
-    assert out.stdout.strip() == "[]"
+    assert out.stdout.split() == ["[]", "OSError"]
