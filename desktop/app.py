@@ -308,7 +308,7 @@ class DeskApp:
         # which belong to other accounts, then replay and follow what is still in flight.
         # Both wait until the first rows are on screen: sent at once, their requests reached
         # the embedded sandbox while it was still answering the prefetched first page
-        # (measured: that page 60-110 ms instead of 25 ms).
+        # (measured: that answer took 2-4 times as long).
         self.scope.spawn(
             self._after_start_up(lambda: self._recover(session)), name="session.recover"
         )
