@@ -17,7 +17,7 @@ from pathlib import Path
 EXIT_ALREADY_RUNNING = 3
 EXIT_START_FAILED = 4
 # The rails other than the first screen's are mounted once it is served, or this long after
-# the server starts, whichever comes first (app.RAILS).
+# the server starts (env OMS_SANDBOX_MOUNT_AFTER, seconds: tests), whichever comes first.
 MOUNT_RAILS_AFTER_S = 0.5
 DEMO_SEEDED_META = "demo_seeded"  # demo.SEEDED_META (a test keeps them equal)
 
@@ -638,7 +638,8 @@ async def _serve(app, sock, args, ready_line: str, lock: InstanceLock | None) ->
         # as a failed start would (exit 4), with the same message.
         nonlocal exit_code
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(app.first_screen_served.wait(), MOUNT_RAILS_AFTER_S)
+            after = float(os.environ.get("OMS_SANDBOX_MOUNT_AFTER", MOUNT_RAILS_AFTER_S))
+            await asyncio.wait_for(app.first_screen_served.wait(), after)
         await asyncio.sleep(0)  # the first page's response goes out first
         try:
             app.mount_rails()

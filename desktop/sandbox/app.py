@@ -264,7 +264,7 @@ class SandboxMiddleware:
             raise self.rails_error
         try:
             mount_rails(self.app)
-        except BaseException as e:
+        except RailImportError as e:  # for good: the process ends with exit 4 (__main__)
             self.rails_error = e
             self.first_screen_served.set()
             raise

@@ -4,42 +4,49 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
-class ErrorDetail(BaseModel):
+class Out(BaseModel):
+    """Base of the response shapes: each is built on first use (its route, or the OpenAPI
+    document), not at import: most of them belong to rails mounted after the first screen."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class ErrorDetail(Out):
     code: str = Field(examples=["invalid_amount"])
     message: str
     param: str | None = Field(None, examples=["source.amount"])
     requestId: str = Field(examples=["req_01m89cmmzp2q55p2hk16drv347"])
 
 
-class ErrorOut(BaseModel):
+class ErrorOut(Out):
     error: ErrorDetail
 
 
-class TokenOut(BaseModel):
+class TokenOut(Out):
     accessToken: str
     tokenType: str = "bearer"
     expiresIn: int = 3600
     expiresAt: str
 
 
-class Requirements(BaseModel):
+class Requirements(Out):
     complete: list[str]
     pending: list[str]
     missing: list[str]
     issues: list[str]
 
 
-class Endorsement(BaseModel):
+class Endorsement(Out):
     name: str = Field(examples=["basic"])
     status: str = Field(examples=["ACTIVE"])
     rejectionReasons: list[dict[str, Any]]
     requirements: Requirements
 
 
-class CustomerWalletView(BaseModel):
+class CustomerWalletView(Out):
     id: str
     type: str = "custodial"
     address: str
@@ -50,7 +57,7 @@ class CustomerWalletView(BaseModel):
     createdAt: str
 
 
-class CustomerOut(BaseModel):
+class CustomerOut(Out):
     id: str = Field(examples=["cst_01m89cmmzp2q55p2hk16drv34a"])
     object: str = "customer"
     type: str = "individual"
@@ -71,7 +78,7 @@ class CustomerOut(BaseModel):
     updatedAt: str
 
 
-class WalletOut(BaseModel):
+class WalletOut(Out):
     id: str = Field(examples=["wlt_01m89cmmzp2q55p2hk16drv34p"])
     object: str = "wallet"
     customerId: str
@@ -84,7 +91,7 @@ class WalletOut(BaseModel):
     updatedAt: str
 
 
-class BalanceOut(BaseModel):
+class BalanceOut(Out):
     object: str = "balance"
     walletId: str
     asset: str = "usdc"
@@ -95,7 +102,7 @@ class BalanceOut(BaseModel):
     updatedAt: str
 
 
-class Fees(BaseModel):
+class Fees(Out):
     total: str
     developer: str
     oms: str
@@ -103,13 +110,13 @@ class Fees(BaseModel):
     rail: str
 
 
-class DestinationWallet(BaseModel):
+class DestinationWallet(Out):
     id: str | None
     blockchainAddress: str | None
     externalAccountId: str | None
 
 
-class Side(BaseModel):
+class Side(Out):
     walletId: str | None = None
     asset: str
     network: str
@@ -118,7 +125,7 @@ class Side(BaseModel):
     feesDeducted: Fees
 
 
-class DestinationSide(BaseModel):
+class DestinationSide(Out):
     wallet: DestinationWallet
     asset: str
     network: str
@@ -133,13 +140,13 @@ class DestinationSide(BaseModel):
     )
 
 
-class Rates(BaseModel):
+class Rates(Out):
     exchangeRate: str = "1.0"
     effectiveRate: str
     pair: str = "usdc/usdc"
 
 
-class QuoteOut(BaseModel):
+class QuoteOut(Out):
     id: str = Field(examples=["qt_01m89cqq715g8f8a0h4td1rnkw"])
     object: str = "quote"
     type: str = Field(examples=["cryptoToCrypto"])
@@ -163,12 +170,12 @@ class TransactionDestination(DestinationSide):
     externalAccountId: str | None
 
 
-class TransactionError(BaseModel):
+class TransactionError(Out):
     code: str = Field(examples=["blockchain_rejected"])
     message: str
 
 
-class TransactionOut(BaseModel):
+class TransactionOut(Out):
     id: str = Field(examples=["txn_01m89cqq715g8f8a0h4td1rnky"])
     object: str = "transaction"
     type: str
@@ -194,7 +201,7 @@ class TransactionOut(BaseModel):
     completedAt: str | None
 
 
-class _Page(BaseModel):
+class _Page(Out):
     hasMore: bool
     nextCursor: str | None
     previousCursor: str | None
@@ -213,7 +220,7 @@ class TransactionPage(_Page):
     data: list[TransactionOut]
 
 
-class CashLocationOut(BaseModel):
+class CashLocationOut(Out):
     id: str = Field(examples=["loc_2jyz1md1qa8ssvp2hprcmwrx9f"])
     object: str = "cashLocation"
     locationReference: str
@@ -232,7 +239,7 @@ class CashLocationPage(_Page):
     data: list[CashLocationOut]
 
 
-class CashInSource(BaseModel):
+class CashInSource(Out):
     asset: str = "usd"
     network: str = "cash"
     indicatedAmount: str
@@ -241,7 +248,7 @@ class CashInSource(BaseModel):
     feesDeducted: Fees
 
 
-class CashInDestination(BaseModel):
+class CashInDestination(Out):
     wallet: DestinationWallet
     asset: str = "usdc"
     network: str = "polygon"
@@ -250,14 +257,14 @@ class CashInDestination(BaseModel):
     feesDeducted: Fees
 
 
-class DepositInstructions(BaseModel):
+class DepositInstructions(Out):
     code: str = Field(examples=["YYTH-XX63"])
     expiresAt: str
     locationName: str
     locationAddress: str
 
 
-class CashInOut(BaseModel):
+class CashInOut(Out):
     id: str = Field(examples=["ci_01m8n4vjhw41qk6z7f2swf1vg5"])
     object: str = "cashIn"
     type: str = "fiatToCrypto"
@@ -288,7 +295,7 @@ class CashInPage(_Page):
     data: list[CashInOut]
 
 
-class BarcodeAuthOut(BaseModel):
+class BarcodeAuthOut(Out):
     confirmationId: str
     responseCode: str = Field(examples=["00"], description="00 | 05 | 14 | 94")
     responseText: str
@@ -301,14 +308,14 @@ class AuthCommitOut(BarcodeAuthOut):
     transactionId: str | None = None
 
 
-class BankDetailsOut(BaseModel):
+class BankDetailsOut(Out):
     bankName: str
     routingNumber: str
     accountNumber: str = Field(examples=["******4242"], description="always masked")
     accountHolderName: str
 
 
-class ExternalAccountOut(BaseModel):
+class ExternalAccountOut(Out):
     """A US bank account (D12: `bankDetails`) or a saved blockchain address (D23: `address`,
     `label`)."""
 
@@ -329,7 +336,7 @@ class ExternalAccountPage(_Page):
     data: list[ExternalAccountOut]
 
 
-class WebhookOut(BaseModel):
+class WebhookOut(Out):
     id: str = Field(examples=["whk_01m8n4w62we5ana8721sd4savt"])
     object: str = "webhook"
     url: str
@@ -347,7 +354,7 @@ class WebhookPage(_Page):
     data: list[WebhookOut]
 
 
-class WebhookAttempt(BaseModel):
+class WebhookAttempt(Out):
     n: int
     at: str
     webhookTimestamp: int
@@ -356,7 +363,7 @@ class WebhookAttempt(BaseModel):
     durationMs: int | None
 
 
-class WebhookDelivery(BaseModel):
+class WebhookDelivery(Out):
     object: str = "webhookDelivery"
     webhookId: str
     eventId: str
@@ -370,12 +377,12 @@ class WebhookDelivery(BaseModel):
     attempts: list[WebhookAttempt]
 
 
-class WebhookDeliveryList(BaseModel):
+class WebhookDeliveryList(Out):
     data: list[WebhookDelivery]
     hasMore: bool
 
 
-class HealthOut(BaseModel):
+class HealthOut(Out):
     status: str = "ok"
     now: str
     backend: str = Field("sqlite", description="sqlite (embedded) or postgresql (team, D24)")
@@ -384,11 +391,11 @@ class HealthOut(BaseModel):
     pid: int = Field(0, description="the worker process that answered")
 
 
-class NowOut(BaseModel):
+class NowOut(Out):
     now: str
 
 
-class CredentialsOut(BaseModel):
+class CredentialsOut(Out):
     apiKey: str
     apiSecret: str
 
