@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import logging
 import os
@@ -277,6 +278,19 @@ def _lean_imports() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # No cyclic GC while starting: imports and route building allocate long-lived objects
+    # only, and each full pass would walk them all. _serve freezes them (gc.freeze: never
+    # walked again) and turns the collector back on before the first request (issue 15).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _main(argv)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _main(argv: list[str] | None) -> int:
     raw = sys.argv[1:] if argv is None else argv
     if raw[:1] == ["accounts"]:
         from .admin import accounts_main
@@ -579,6 +593,8 @@ async def _serve(app, sock, args, ready_line: str, lock: InstanceLock | None) ->
         ssl_keyfile=str(args.tls_key) if args.tls_key else None,
     )
     server = uvicorn.Server(config)
+    gc.freeze()  # what start-up made lives as long as the process: out of the GC's walks
+    gc.enable()
     RT.store.loop = asyncio.get_running_loop()  # from now on: group commit on this loop
     # Our own signal handling: SIGTERM/SIGINT end the server gracefully and the process exits 0.
     server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]

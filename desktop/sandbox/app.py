@@ -10,6 +10,7 @@ state changes serial without further locking.
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib
 import json
 import logging
@@ -270,6 +271,7 @@ class SandboxMiddleware:
             raise
         from . import testhooks
 
+        gc.freeze()  # the rails' modules and routes live as long as the process (see __main__)
         self.holds = testhooks.HOLDS
         self.rails_mounted = True
         self.first_screen_served.set()
