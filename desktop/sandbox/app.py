@@ -636,6 +636,7 @@ FIRST_SCREEN = {
     ("GET", f"{PREFIX}/sandbox/health"),
 }
 RAILS = (
+    "customer_routes",  # POST /customers, GET and PATCH /customers/{id}
     "wallets",
     "quotes",
     "transactions",
