@@ -64,6 +64,8 @@ log.addFilter(RedactingFilter())
 DEFAULT_API_VERSION = "v0.9"
 MAX_RESPONSE_BYTES = 10 * 1024 * 1024
 ATTEMPT_DEADLINE_S = 60.0
+#: List items parsed per event-loop pass (a page of 100 customers: ~4 ms in one pass).
+PARSE_CHUNK = 25
 
 
 @dataclass(frozen=True)
@@ -540,7 +542,14 @@ class OmsClient:
         for k in ("nextCursor", "previousCursor", "cursor"):
             if not isinstance(data.get(k), str | None):
                 raise _protocol(f"{k} is not text", resp)
-        return models.parse_page(data, parser)
+        parsed: list = []
+        for first in range(0, len(items), PARSE_CHUNK):
+            if first:
+                # A page is parsed over several loop passes: a paint or a timer runs between
+                # chunks (the worst stall while scrolling 100,000 customers, issue 15.4).
+                await asyncio.sleep(0)
+            parsed.extend(map(parser, items[first : first + PARSE_CHUNK]))
+        return models.page_of(data, tuple(parsed))
 
     # ------------------------------------------------------------------ customers
 

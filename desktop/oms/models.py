@@ -491,7 +491,12 @@ def parse_page(value: Any, item_parser) -> Page:
     """A D9 list envelope, tolerantly (the client validates envelopes before this)."""
     d = _obj(value)
     items = d.get("data")
-    data = tuple(item_parser(x) for x in items) if isinstance(items, list) else ()
+    return page_of(d, tuple(item_parser(x) for x in items) if isinstance(items, list) else ())
+
+
+def page_of(envelope: Any, data: tuple) -> Page:
+    """A D9 list envelope whose items were already parsed (``data``)."""
+    d = _obj(envelope)
     raw_meta = {k: v for k, v in d.items() if k != "data"}
     return Page(
         data=data,
