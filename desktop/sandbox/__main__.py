@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import logging
 import os
@@ -16,6 +17,9 @@ from pathlib import Path
 
 EXIT_ALREADY_RUNNING = 3
 EXIT_START_FAILED = 4
+# The rails other than the first screen's are mounted once it is served, or this long after
+# the server starts (env OMS_SANDBOX_MOUNT_AFTER, seconds: tests), whichever comes first.
+MOUNT_RAILS_AFTER_S = 0.5
 DEMO_SEEDED_META = "demo_seeded"  # demo.SEEDED_META (a test keeps them equal)
 
 
@@ -274,6 +278,24 @@ def _lean_imports() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # No cyclic GC while importing and building the app: that allocates long-lived objects
+    # only, and each pass would walk them all (a full one, ~20 ms, used to land on the first
+    # customers page). _gc_after_build() freezes them (never walked again) and turns the
+    # collector back on; _serve does the same with what the rest of the start made (issue 15).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _main(argv)
+    finally:
+        (gc.enable if enabled else gc.disable)()
+
+
+def _gc_after_build() -> None:
+    gc.freeze()
+    gc.enable()
+
+
+def _main(argv: list[str] | None) -> int:
     raw = sys.argv[1:] if argv is None else argv
     if raw[:1] == ["accounts"]:
         from .admin import accounts_main
@@ -300,18 +322,12 @@ def main(argv: list[str] | None = None) -> int:
             print("another sandbox holds the lock but is not ready", file=sys.stderr)
         return EXIT_ALREADY_RUNNING
 
-    try:  # every router is imported here (app.ROUTERS): a broken one stops the start
+    try:  # the first screen's modules; the other rails are imported once it is served
         _lean_imports()
         from . import auth, settlement  # noqa: F401
-        from .app import create_app
+        from .app import RailImportError, create_app
     except Exception as e:  # reported, then the process exits non-zero
-        logging.getLogger("desktop.sandbox").debug("import failed", exc_info=True)
-        print(
-            f"oms-sandbox: cannot start: a sandbox module failed to import:"
-            f" {type(e).__name__}: {e}",
-            file=sys.stderr,
-            flush=True,
-        )
+        _import_failed(e)
         lock.release()
         return EXIT_START_FAILED
     try:
@@ -320,8 +336,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"oms-sandbox: cannot open the database: {e}", file=sys.stderr, flush=True)
         lock.release()
         return EXIT_START_FAILED
-    app = _runtime(args, data_dir, store, create_app)
-    _first_start(args, store)
+    try:
+        app = _runtime(args, data_dir, store, create_app)
+        _gc_after_build()  # demo seeding and the rest run with the collector on
+        _first_start(args, store, app)
+    except RailImportError as e:  # rails mounted before the ready line (team mode, demo, jobs)
+        _import_failed(e.__cause__ or e)
+        store.close()
+        lock.release()
+        return EXIT_START_FAILED
     if args.workers > 1:
         store.close()
         try:
@@ -339,14 +362,22 @@ def main(argv: list[str] | None = None) -> int:
         profiler = cProfile.Profile()
         profiler.enable()
     try:
-        asyncio.run(_serve(app, sock, args, ready, lock))
+        return asyncio.run(_serve(app, sock, args, ready, lock))
     finally:
         if profiler is not None:
             profiler.disable()
             profiler.dump_stats(profile_path)
         store.close()
         lock.release()
-    return 0
+
+
+def _import_failed(e: BaseException) -> None:
+    logging.getLogger("desktop.sandbox").debug("import failed", exc_info=e)
+    print(
+        f"oms-sandbox: cannot start: a sandbox module failed to import: {type(e).__name__}: {e}",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def _open_store(args, data_dir: Path, migrate: bool):
@@ -377,12 +408,14 @@ def _runtime(args, data_dir: Path, store, create_app):
     RT.data_dir = str(data_dir)
     RT.workers = args.workers
     RT.rate_limit = args.rate_limit
-    app = create_app()  # imports every resource module (job handlers register here)
+    # Team mode mounts every rail now; the embedded sandbox only the first screen's (the others
+    # once it is served: __main__._serve).
+    app = create_app(lazy=not args.database)
     RT.default_account = auth.ensure_default_account(store, data_dir, RT.now_ms())
     return app
 
 
-def _first_start(args, store) -> None:
+def _first_start(args, store, app) -> None:
     """What the process that owns DIR does once per start (never a supervisor's workers)."""
     from . import auth, settlement
     from .runtime import RT
@@ -398,13 +431,14 @@ def _first_start(args, store) -> None:
         logging.getLogger("desktop.sandbox").error("ledger mismatch for wallets %s", bad)
     # The demo module is imported only while the database has not been seeded (first run).
     if args.demo_customers or (args.demo and store.get_meta(DEMO_SEEDED_META) is None):
+        app.mount_rails()  # seeding uses the rails (and emits events: the webhook hook is on)
         from . import demo
 
         if args.demo:
             demo.seed_if_empty(store, RT.default_account, RT.now_ms())
         if args.demo_customers:
             demo.bulk_customers(store, RT.default_account, args.demo_customers, RT.now_ms())
-    settlement.run_due(store, RT.now_ms())
+    settlement.run_due(store, RT.now_ms())  # mounts the rails first if a job is due
 
 
 def _listen(host: str, port: int, reuse_port: bool, listen: bool = True) -> socket.socket:
@@ -457,13 +491,13 @@ def _worker_main(args, data_dir: Path) -> int:
 
     store = _open_store(args, data_dir, migrate=False)
     app = _runtime(args, data_dir, store, create_app)
+    _gc_after_build()
     sock = _listen(args.host, args.port, reuse_port=True)
     line = json.dumps({"event": "worker", "pid": os.getpid()}, separators=(",", ":"))
     try:
-        asyncio.run(_serve(app, sock, args, line, None))
+        return asyncio.run(_serve(app, sock, args, line, None))
     finally:
         store.close()
-    return 0
 
 
 def _supervise(args, data_dir: Path, lock: InstanceLock) -> int:
@@ -544,10 +578,12 @@ def _supervise(args, data_dir: Path, lock: InstanceLock) -> int:
         holder.close()
 
 
-async def _serve(app, sock, args, ready_line: str, lock: InstanceLock | None) -> None:
+async def _serve(app, sock, args, ready_line: str, lock: InstanceLock | None) -> int:
+    """Serve until stopped; the exit code (EXIT_START_FAILED if a rail failed to import)."""
     import uvicorn
 
     from . import settlement
+    from .app import RailImportError
     from .runtime import RT
 
     config = uvicorn.Config(
@@ -564,6 +600,7 @@ async def _serve(app, sock, args, ready_line: str, lock: InstanceLock | None) ->
         ssl_keyfile=str(args.tls_key) if args.tls_key else None,
     )
     server = uvicorn.Server(config)
+    _gc_after_build()  # uvicorn and the rest of the start: out of the collector's walks
     RT.store.loop = asyncio.get_running_loop()  # from now on: group commit on this loop
     # Our own signal handling: SIGTERM/SIGINT end the server gracefully and the process exits 0.
     server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
@@ -613,7 +650,29 @@ async def _serve(app, sock, args, ready_line: str, lock: InstanceLock | None) ->
                 n = 0
             await asyncio.sleep(0 if n >= 50 else 0.1)
 
+    exit_code = 0
+
+    async def mount_rails():
+        # The rails the first screen does not use: once it is served (the desk's first page has
+        # gone out) or soon after the start, whichever comes first; any other request mounts
+        # them at once (app.SandboxMiddleware). Their start-up steps run then (the webhook
+        # worker delivers what was pending). A rail that cannot be imported ends the process
+        # as a failed start would (exit 4), with the same message.
+        nonlocal exit_code
+        with contextlib.suppress(TimeoutError):
+            after = float(os.environ.get("OMS_SANDBOX_MOUNT_AFTER", MOUNT_RAILS_AFTER_S))
+            await asyncio.wait_for(app.first_screen_served.wait(), after)
+        await asyncio.sleep(0)  # the first page's response goes out first
+        try:
+            app.mount_rails()
+        except RailImportError as e:
+            _import_failed(e.__cause__ or e)
+            exit_code = EXIT_START_FAILED
+            server.should_exit = True
+
     tasks = [asyncio.create_task(announce())]
+    if not app.rails_mounted:
+        tasks.append(asyncio.create_task(mount_rails()))
     if args.parent_pid:
         tasks.append(asyncio.create_task(watch_parent()))
     if args.clock == "real":
@@ -623,6 +682,7 @@ async def _serve(app, sock, args, ready_line: str, lock: InstanceLock | None) ->
     finally:
         for t in tasks:
             t.cancel()
+    return exit_code
 
 
 if __name__ == "__main__":

@@ -91,7 +91,7 @@ class Paging:
         }
 
 
-def paging(
+async def paging(
     limit: int | None = Query(None, description="1–100, default 50"),
     startingAfter: str | None = Query(None, description="item id: the page after it"),
     endingBefore: str | None = Query(None, description="item id: the page before it"),

@@ -9,9 +9,12 @@ state changes serial without further locking.
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import json
 import logging
 import math
+import sys
 import time
 from typing import Any
 
@@ -21,21 +24,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from . import (
-    auth,
-    cashins,
-    customers,
-    deposit_addresses,
-    extras,
-    payouts,
-    quotes,
-    saved_addresses,
-    testhooks,
-    transactions,
-    virtual_accounts,
-    wallets,
-    webhooks,
-)
+from . import auth, customers, health, settlement
 from .api import IdemContext, json_response
 from .clock import http_date
 from .errors import ApiError
@@ -261,7 +250,32 @@ class SandboxMiddleware:
         # D3 in-flight claims are the store's (store.claim_idem): in memory on SQLite (one
         # process owns the data dir), in the database on PostgreSQL (several workers).
         self.limiter = RateLimiter()
-        self.holds = testhooks.HOLDS  # set by create_fastapi() (env OMS_SANDBOX_TEST_HOLD)
+        self.holds = None  # testhooks.HOLDS once the rails are mounted (OMS_SANDBOX_TEST_HOLD)
+        self.rails_mounted = False
+        self.rails_error: BaseException | None = None
+        # Set once the first screen is served (or the rails are mounted): __main__ mounts the
+        # rest then, off the path of the desk's first requests.
+        self.first_screen_served = asyncio.Event()
+
+    def mount_rails(self) -> None:
+        """Import and mount every other rail, once (see RAILS); re-raises a failed import."""
+        if self.rails_mounted:
+            return
+        if self.rails_error is not None:
+            raise self.rails_error
+        try:
+            mount_rails(self.app)
+        except RailImportError as e:  # for good: the process ends with exit 4 (__main__)
+            self.rails_error = e
+            self.first_screen_served.set()
+            raise
+        from . import testhooks
+
+        gc.freeze()  # the rails' modules and routes live as long as the process (see __main__)
+        self.holds = testhooks.HOLDS
+        self.rails_mounted = True
+        self.first_screen_served.set()
+        settlement.prepare = None
 
     def __getattr__(self, name: str) -> Any:  # expose the FastAPI app's attributes
         return getattr(self.app, name)
@@ -310,6 +324,9 @@ class SandboxMiddleware:
         try:
             path: str = scope["path"]
             method: str = scope["method"]
+            first = (method, path) in FIRST_SCREEN
+            if not first and not self.rails_mounted:
+                self.mount_rails()  # any other request: every route, every start-up step
             if not path.startswith(PREFIX):
                 await self.app(scope, receive, send_with_headers)
                 return
@@ -342,6 +359,8 @@ class SandboxMiddleware:
                         return
             if method not in BODY_METHODS:
                 await self.app(scope, receive, send_with_headers)
+                if first and path == FIRST_PAGE_PATH:
+                    self.first_screen_served.set()
                 return
             # Every body is read here, once, whoever sends it (the token exchange included):
             # bounded in size, then parsed and checked before any handler sees it.
@@ -602,34 +621,83 @@ async def _fast_call(fast, scope, raw: bytes, parsed, receive, send) -> None:
     await response(scope, receive, send)
 
 
-# Every router of the API, one line each, in the order of the OpenAPI document. A new rail
-# adds its module's router here (and its start-up step below, if it has one). The modules are
-# imported at the top of this file: one that fails to import stops the server at start.
-ROUTERS = (
-    auth.router,
-    customers.router,
-    wallets.router,
-    quotes.router,
-    transactions.router,
-    extras.router,
-    cashins.router,
-    payouts.router,
-    webhooks.router,
-    virtual_accounts.router,  # D22
-    deposit_addresses.router,  # D22
-    saved_addresses.router,  # D23
+# The API's routers, in the order of the OpenAPI document. Mounted at start: the first
+# screen's (the token exchange, customers, health). The other rails are modules, imported and
+# mounted on the first request that is not one of FIRST_SCREEN's, or right after the first
+# screen is served (see __main__), whichever comes first: their import and route building is
+# most of the start's own time (issue 15). A new rail adds its module here (and its start-up
+# step below, if it has one). A rail that fails to import ends the process with exit 4
+# (__main__), shortly after the ready line instead of before it.
+FIRST_ROUTERS = (auth.router, customers.router, health.router)
+FIRST_PAGE_PATH = f"{PREFIX}/customers"
+FIRST_SCREEN = {
+    ("POST", f"{PREFIX}/auth/token"),
+    ("GET", FIRST_PAGE_PATH),
+    ("GET", f"{PREFIX}/sandbox/health"),
+}
+RAILS = (
+    "customer_routes",  # POST /customers, GET and PATCH /customers/{id}
+    "wallets",
+    "quotes",
+    "transactions",
+    "extras",
+    "cashins",
+    "payouts",
+    "webhooks",
+    "virtual_accounts",  # D22
+    "deposit_addresses",  # D22
+    "saved_addresses",  # D23
 )
-# Start-up steps, run by create_fastapi() once RT.store and RT.clock exist: a rail's own tables,
-# its background workers.
+# Start-up steps, (module, function), run when the rails are mounted (RT.store and RT.clock
+# exist by then): a rail's own tables, its background workers. Nothing else emits events or
+# settles jobs before they have run: every request but FIRST_SCREEN's, and settlement.run_due
+# when a job is due (settlement.prepare), mount the rails first.
 STARTUP = (
-    cashins.init_schema,
-    webhooks.start,
-    virtual_accounts.init_schema,
-    saved_addresses._migrate,  # its start-up step (a one-off data migration)
+    ("cashins", "init_schema"),
+    ("webhooks", "start"),  # the delivery worker: pending deliveries go out after a restart
+    ("virtual_accounts", "init_schema"),
+    ("saved_addresses", "_migrate"),  # its start-up step (a one-off data migration)
 )
+
+
+class RailImportError(Exception):
+    """A rail module failed to import (its error is the __cause__): the server cannot run."""
+
+
+def rail_modules() -> list:
+    """Every rail module, imported (their job handlers register with settlement here)."""
+    # __import__, not importlib.import_module: only the import statement's path is timed by
+    # `python -X importtime`, which is how the start is measured (issue 15).
+    names = [f"{__package__}.{name}" for name in (*RAILS, "testhooks")]
+    try:
+        for name in names:
+            __import__(name)
+        return [sys.modules[name] for name in names]
+    except Exception as e:
+        raise RailImportError(f"{type(e).__name__}: {e}") from e
+
+
+def mount_rails(app: FastAPI) -> None:
+    modules = rail_modules()
+    from . import quotes, testhooks, transactions
+
+    by_name = dict(zip((*RAILS, "testhooks"), modules, strict=True))
+    for module, step in STARTUP:
+        getattr(by_name[module], step)(RT.store)
+    for module in modules[: len(RAILS)]:
+        app.include_router(module.router, prefix=PREFIX, responses=ERROR_RESPONSES)
+    if testhooks.configure() is not None:  # sandbox test hooks, only when asked for
+        app.include_router(testhooks.router, prefix=PREFIX)
+    FAST_ROUTES[("POST", f"{PREFIX}/quotes")] = (quotes.QuoteCreate, quotes.post_quote)
+    FAST_ROUTES[("POST", f"{PREFIX}/transactions")] = (
+        transactions.TransactionCreate,
+        transactions.post_transaction,
+    )
+    app.openapi_schema = None  # the document lists every route
 
 
 def create_fastapi() -> FastAPI:
+    """The FastAPI app with the first screen's routes (mount_rails adds the others)."""
     app = FastAPI(
         title="OMS Desk sandbox",
         version="0.9",
@@ -642,17 +710,8 @@ def create_fastapi() -> FastAPI:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _internal_error)
-    for step in STARTUP:
-        step(RT.store)
-    for router in ROUTERS:
+    for router in FIRST_ROUTERS:
         app.include_router(router, prefix=PREFIX, responses=ERROR_RESPONSES)
-    if testhooks.configure() is not None:  # sandbox test hooks, only when asked for
-        app.include_router(testhooks.router, prefix=PREFIX)
-    FAST_ROUTES[("POST", f"{PREFIX}/quotes")] = (quotes.QuoteCreate, quotes.post_quote)
-    FAST_ROUTES[("POST", f"{PREFIX}/transactions")] = (
-        transactions.TransactionCreate,
-        transactions.post_transaction,
-    )
     _add_security_scheme(app)
     return app
 
@@ -690,6 +749,13 @@ def _add_security_scheme(app: FastAPI) -> None:
     app.openapi = openapi
 
 
-def create_app() -> SandboxMiddleware:
-    """The ASGI app. RT (store, clock, settings) must be set up first (see __main__)."""
-    return SandboxMiddleware(create_fastapi())
+def create_app(lazy: bool = False) -> SandboxMiddleware:
+    """The ASGI app. RT (store, clock, settings) must be set up first (see __main__).
+
+    `lazy`: mount only the first screen's routes now, the other rails later (mount_rails)."""
+    app = SandboxMiddleware(create_fastapi())
+    if lazy:
+        settlement.prepare = app.mount_rails  # a due job needs its rail's handler
+    else:
+        app.mount_rails()
+    return app

@@ -1,4 +1,5 @@
-"""Customers and their endorsements (D8)."""
+"""Customers and their endorsements (D8): the services and the list route (the first screen's;
+create, get and update are in customer_routes.py, mounted with the rails, issue 15)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,9 @@ from datetime import date
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import StrictBool, StrictStr
 
 from . import schemas
-from .api import Body, Paging, account_of, envelope, paging, respond
+from .api import Paging, account_of, envelope, paging, respond
 from .clock import iso_ms
 from .errors import ApiError, invalid, not_found
 from .ids import new_id
@@ -42,46 +42,6 @@ PUBLIC_FIELDS = (
 REJECT_NAME = "Reject"
 _EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _PHONE_RE = re.compile(r"\+[1-9][0-9]{6,14}")
-
-
-class Address(Body):
-    line1: StrictStr | None = None
-    line2: StrictStr | None = None
-    city: StrictStr | None = None
-    state: StrictStr | None = None
-    country: StrictStr | None = None
-    zipCode: StrictStr | None = None
-
-
-class IdentifyingInfo(Body):
-    type: Literal["ssn", "itin", "driversLicense", "passport"]
-    issuingCountry: StrictStr | None = None
-    number: StrictStr
-
-
-class CustomerFields(Body):
-    firstName: StrictStr | None = None
-    middleName: StrictStr | None = None
-    lastName: StrictStr | None = None
-    email: StrictStr | None = None
-    phone: StrictStr | None = None
-    birthDate: StrictStr | None = None
-    nationality: StrictStr | None = None
-    ipAddress: StrictStr | None = None
-    externalId: StrictStr | None = None
-    signedAgreement: StrictBool | None = None
-    residentialAddress: Address | None = None
-    identifyingInformation: list[IdentifyingInfo] | None = None
-    endorsements: list[Literal["basic", "cryptoCustody", "usd"]] | None = None
-    metadata: dict | None = None
-
-
-class CustomerCreate(CustomerFields):
-    type: Literal["individual"]
-
-
-class CustomerUpdate(CustomerFields):
-    type: Literal["individual"] | None = None
 
 
 def _validate(fields: dict) -> None:
@@ -330,22 +290,7 @@ def require_endorsement(customer: dict, name: str) -> None:
     )
 
 
-# -- routes ---------------------------------------------------------------------------------
-def _fields(model: CustomerFields) -> dict:
-    return model.model_dump(exclude_unset=True, mode="json")
-
-
-@router.post(
-    "/customers", status_code=201, response_model=schemas.CustomerOut, summary="Create a customer"
-)
-async def post_customer(body: CustomerCreate, request: Request):
-    account = account_of(request)
-    now = RT.now_ms()
-    with RT.store.tx() as tx:
-        created = create_customer(tx, account, _fields(body), now)
-        return respond(request, render_one(tx, created), 201, tx)
-
-
+# -- the first screen's route (the others: customer_routes.py) ----------------------------
 @router.get(
     "/customers",
     response_model=schemas.CustomerPage,
@@ -364,21 +309,3 @@ async def list_customers(
         "customer", account, **page.kwargs(), status=status, email=email, external_id=externalId
     )
     return respond(request, envelope(rows, more, lambda rs: render_rows(store, rs), True))
-
-
-@router.get("/customers/{customerId}", response_model=schemas.CustomerOut, summary="Get a customer")
-async def get_customer(customerId: str, request: Request):
-    account = account_of(request)
-    row = get_customer_row(RT.store, account, customerId)
-    return respond(request, render_rows(RT.store, [row])[0])
-
-
-@router.patch(
-    "/customers/{customerId}", response_model=schemas.CustomerOut, summary="Update a customer"
-)
-async def patch_customer(customerId: str, body: CustomerUpdate, request: Request):
-    account = account_of(request)
-    now = RT.now_ms()
-    with RT.store.tx() as tx:
-        updated = update_customer(tx, account, customerId, _fields(body), now)
-        return respond(request, render_one(tx, updated), 200, tx)

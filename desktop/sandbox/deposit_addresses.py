@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from . import inbound, schemas
 from .addresses import new_address, new_tx_hash, validate_address
@@ -35,13 +35,13 @@ COMPLETE_AFTER_MS = 5_000
 DEFAULT_SENDER = "0x7B3A9F2C4D1eA8bf6390cE5D2b7fA104c8e3D9B1"
 
 
-class DepositInstructions(BaseModel):
+class DepositInstructions(schemas.Out):
     address: str = Field(examples=["0x7B3A9F2C4D1eA8bf6390cE5D2b7fA104c8e3D9B1"])
     asset: str = "usdc"
     network: str = "polygon"
 
 
-class DepositAddressOut(BaseModel):
+class DepositAddressOut(schemas.Out):
     id: str = Field(examples=["da_01m89cmmzp2q55p2hk16drv34a"])
     object: str = "depositAddress"
     customerId: str
@@ -53,7 +53,7 @@ class DepositAddressOut(BaseModel):
     createdAt: str
 
 
-class DepositAddressPage(BaseModel):
+class DepositAddressPage(schemas.Out):
     data: list[DepositAddressOut]
     hasMore: bool
     nextCursor: str | None

@@ -1,9 +1,11 @@
-"""Sandbox-only extras under /v0.9/sandbox/ (D17). Not part of OMS; no Idempotency-Key."""
+"""Sandbox-only extras under /v0.9/sandbox/ (D17). Not part of OMS; no Idempotency-Key.
+
+(GET /sandbox/health is in health.py: the first screen needs it before this rail is mounted.)
+"""
 
 from __future__ import annotations
 
 import json
-import os
 from typing import Literal
 
 from fastapi import APIRouter, Query, Request
@@ -57,26 +59,6 @@ def deposit(tx: Store, account: str, wallet: dict, minor: int, now: int) -> dict
         now,
     )
     return balance_body(tx, wallet)
-
-
-@router.get(
-    "/health",
-    response_model=schemas.HealthOut,
-    summary="Liveness and the sandbox clock (no token needed)",
-)
-async def health():
-    reachable = RT.store.ping()
-    return json_response(
-        {
-            "status": "ok" if reachable else "degraded",
-            "now": iso_ms(RT.now_ms()),
-            "backend": RT.store.backend,
-            "workers": RT.workers,
-            "database": "reachable" if reachable else "unreachable",
-            "pid": os.getpid(),
-        },
-        200 if reachable else 503,
-    )
 
 
 @router.post(

@@ -1,45 +1,56 @@
-"""Response shapes, for the OpenAPI document only (handlers return ready-made JSON)."""
+"""Response shapes, for the OpenAPI document only (handlers return ready-made JSON).
+
+Here: the base, the errors and the first screen's shapes (token, customers, health). The
+other rails' shapes are in rail_schemas.py, imported with the rails (issue 15); they are
+reached as ``schemas.X`` too (the module's ``__getattr__``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
-class ErrorDetail(BaseModel):
+class Out(BaseModel):
+    """Base of the response shapes: each is built on first use (its route, or the OpenAPI
+    document), not at import: most of them belong to rails mounted after the first screen."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class ErrorDetail(Out):
     code: str = Field(examples=["invalid_amount"])
     message: str
     param: str | None = Field(None, examples=["source.amount"])
     requestId: str = Field(examples=["req_01m89cmmzp2q55p2hk16drv347"])
 
 
-class ErrorOut(BaseModel):
+class ErrorOut(Out):
     error: ErrorDetail
 
 
-class TokenOut(BaseModel):
+class TokenOut(Out):
     accessToken: str
     tokenType: str = "bearer"
     expiresIn: int = 3600
     expiresAt: str
 
 
-class Requirements(BaseModel):
+class Requirements(Out):
     complete: list[str]
     pending: list[str]
     missing: list[str]
     issues: list[str]
 
 
-class Endorsement(BaseModel):
+class Endorsement(Out):
     name: str = Field(examples=["basic"])
     status: str = Field(examples=["ACTIVE"])
     rejectionReasons: list[dict[str, Any]]
     requirements: Requirements
 
 
-class CustomerWalletView(BaseModel):
+class CustomerWalletView(Out):
     id: str
     type: str = "custodial"
     address: str
@@ -50,7 +61,7 @@ class CustomerWalletView(BaseModel):
     createdAt: str
 
 
-class CustomerOut(BaseModel):
+class CustomerOut(Out):
     id: str = Field(examples=["cst_01m89cmmzp2q55p2hk16drv34a"])
     object: str = "customer"
     type: str = "individual"
@@ -71,130 +82,7 @@ class CustomerOut(BaseModel):
     updatedAt: str
 
 
-class WalletOut(BaseModel):
-    id: str = Field(examples=["wlt_01m89cmmzp2q55p2hk16drv34p"])
-    object: str = "wallet"
-    customerId: str
-    address: str = Field(examples=["0x7B3A9F2C4D1eA8bf6390cE5D2b7fA104c8e3D9B1"])
-    asset: str = "usdc"
-    chain: str = "polygon"
-    status: str = "active"
-    type: str = "internal"
-    createdAt: str
-    updatedAt: str
-
-
-class BalanceOut(BaseModel):
-    object: str = "balance"
-    walletId: str
-    asset: str = "usdc"
-    chain: str = "polygon"
-    balance: str = Field(examples=["2500.00"])
-    estimatedBalance: str
-    estimatedBalanceCurrencyCode: str = "usd"
-    updatedAt: str
-
-
-class Fees(BaseModel):
-    total: str
-    developer: str
-    oms: str
-    gas: str
-    rail: str
-
-
-class DestinationWallet(BaseModel):
-    id: str | None
-    blockchainAddress: str | None
-    externalAccountId: str | None
-
-
-class Side(BaseModel):
-    walletId: str | None = None
-    asset: str
-    network: str
-    amountGross: str
-    amountNet: str
-    feesDeducted: Fees
-
-
-class DestinationSide(BaseModel):
-    wallet: DestinationWallet
-    asset: str
-    network: str
-    amountGross: str
-    amountNet: str
-    feesDeducted: Fees
-    bankDetails: dict[str, Any] = Field(
-        default_factory=dict, description="the masked account on cryptoToFiat, {} otherwise"
-    )
-    cash: dict[str, Any] | None = Field(
-        None, description="cryptoToCrypto only; cryptoToFiat objects do not carry it"
-    )
-
-
-class Rates(BaseModel):
-    exchangeRate: str = "1.0"
-    effectiveRate: str
-    pair: str = "usdc/usdc"
-
-
-class QuoteOut(BaseModel):
-    id: str = Field(examples=["qt_01m89cqq715g8f8a0h4td1rnkw"])
-    object: str = "quote"
-    type: str = Field(examples=["cryptoToCrypto"])
-    status: str = Field(examples=["open"], description="open | accepted | expired")
-    customerId: str
-    source: Side
-    destination: DestinationSide
-    rates: Rates
-    fixedAmountSide: str = Field(examples=["source"])
-    sponsorGas: bool
-    sponsorGasCost: str
-    developerFees: list[Any]
-    metadata: dict[str, Any]
-    expiresAt: str
-    createdAt: str
-
-
-class TransactionDestination(DestinationSide):
-    rail: str | None
-    txHash: str | None
-    externalAccountId: str | None
-
-
-class TransactionError(BaseModel):
-    code: str = Field(examples=["blockchain_rejected"])
-    message: str
-
-
-class TransactionOut(BaseModel):
-    id: str = Field(examples=["txn_01m89cqq715g8f8a0h4td1rnky"])
-    object: str = "transaction"
-    type: str
-    status: str = Field(examples=["processing"], description="processing | completed | failed")
-    subStatus: str | None = Field(examples=["fundsPulled"])
-    quoteId: str | None
-    customerId: str
-    sender: str | None
-    recipient: str | None
-    role: str | None = Field(None, description="only with a customer context")
-    fixedAmountSide: str | None
-    source: dict[str, Any]
-    destination: TransactionDestination
-    rates: Rates | None
-    sponsorGasCost: str | None
-    cashInId: str | None
-    depositAddressId: str | None
-    partnerTransactionId: int | str | None
-    error: TransactionError | None
-    metadata: dict[str, Any]
-    createdAt: str
-    updatedAt: str
-    completedAt: str | None
-
-
-class _Page(BaseModel):
+class _Page(Out):
     hasMore: bool
     nextCursor: str | None
     previousCursor: str | None
@@ -205,177 +93,7 @@ class CustomerPage(_Page):
     cursor: str | None
 
 
-class WalletPage(_Page):
-    data: list[WalletOut]
-
-
-class TransactionPage(_Page):
-    data: list[TransactionOut]
-
-
-class CashLocationOut(BaseModel):
-    id: str = Field(examples=["loc_2jyz1md1qa8ssvp2hprcmwrx9f"])
-    object: str = "cashLocation"
-    locationReference: str
-    provider: str = "greendot"
-    name: str
-    address: str
-    city: str
-    state: str
-    zipCode: str
-    country: str
-    coordinates: dict[str, float]
-    distance: str = Field(examples=["0.4"], description="miles")
-
-
-class CashLocationPage(_Page):
-    data: list[CashLocationOut]
-
-
-class CashInSource(BaseModel):
-    asset: str = "usd"
-    network: str = "cash"
-    indicatedAmount: str
-    amountGross: str
-    amountNet: str
-    feesDeducted: Fees
-
-
-class CashInDestination(BaseModel):
-    wallet: DestinationWallet
-    asset: str = "usdc"
-    network: str = "polygon"
-    amountGross: str
-    amountNet: str
-    feesDeducted: Fees
-
-
-class DepositInstructions(BaseModel):
-    code: str = Field(examples=["YYTH-XX63"])
-    expiresAt: str
-    locationName: str
-    locationAddress: str
-
-
-class CashInOut(BaseModel):
-    id: str = Field(examples=["ci_01m8n4vjhw41qk6z7f2swf1vg5"])
-    object: str = "cashIn"
-    type: str = "fiatToCrypto"
-    status: str = Field(
-        examples=["pending"], description="pending | processing | completed | failed | expired"
-    )
-    subStatus: str | None
-    customerId: str
-    source: CashInSource
-    destination: CashInDestination
-    cash: dict[str, Any]
-    depositInstructions: DepositInstructions
-    omsFeeSchedule: dict[str, Any]
-    rates: Rates
-    fixedAmountSide: str = "source"
-    sponsorGas: bool
-    sponsorGasCost: str = Field(examples=["0.00"])
-    developerFees: list[Any]
-    metadata: dict[str, Any]
-    transactionId: str | None
-    error: TransactionError | None
-    createdAt: str
-    updatedAt: str
-    completedAt: str | None
-
-
-class CashInPage(_Page):
-    data: list[CashInOut]
-
-
-class BarcodeAuthOut(BaseModel):
-    confirmationId: str
-    responseCode: str = Field(examples=["00"], description="00 | 05 | 14 | 94")
-    responseText: str
-    authorizedAmount: str | None
-    responseId: str
-    cashInId: str | None = None
-
-
-class AuthCommitOut(BarcodeAuthOut):
-    transactionId: str | None = None
-
-
-class BankDetailsOut(BaseModel):
-    bankName: str
-    routingNumber: str
-    accountNumber: str = Field(examples=["******4242"], description="always masked")
-    accountHolderName: str
-
-
-class ExternalAccountOut(BaseModel):
-    """A US bank account (D12: `bankDetails`) or a saved blockchain address (D23: `address`,
-    `label`)."""
-
-    id: str = Field(examples=["cpUsBank_01m8n4vjhw41qk6z7f2swf1vge"])
-    object: str = "externalAccount"
-    customerId: str
-    type: str = Field(examples=["usBank"], description="usBank | blockchainAddress")
-    network: str = Field(examples=["ach"], description="ach | wire | polygon")
-    bankDetails: BankDetailsOut | None = Field(None, description="usBank only")
-    address: str | None = Field(None, description="blockchainAddress only (EIP-55)")
-    label: str | None = Field(None, description="blockchainAddress only")
-    status: str | None = Field(None, examples=["verified"])
-    createdAt: str
-    updatedAt: str | None = None
-
-
-class ExternalAccountPage(_Page):
-    data: list[ExternalAccountOut]
-
-
-class WebhookOut(BaseModel):
-    id: str = Field(examples=["whk_01m8n4w62we5ana8721sd4savt"])
-    object: str = "webhook"
-    url: str
-    events: list[str]
-    enabled: bool
-    status: str = Field(examples=["active"])
-    complianceOnly: bool
-    description: str | None
-    createdAt: str
-    updatedAt: str
-    secret: str | None = Field(None, description="whsec_…, returned by the create call only")
-
-
-class WebhookPage(_Page):
-    data: list[WebhookOut]
-
-
-class WebhookAttempt(BaseModel):
-    n: int
-    at: str
-    webhookTimestamp: int
-    statusCode: int | None
-    error: str | None
-    durationMs: int | None
-
-
-class WebhookDelivery(BaseModel):
-    object: str = "webhookDelivery"
-    webhookId: str
-    eventId: str
-    eventType: str
-    status: str
-    attemptCount: int
-    nextAttemptAt: str | None
-    createdAt: str
-    lastStatusCode: int | None
-    lastError: str | None
-    attempts: list[WebhookAttempt]
-
-
-class WebhookDeliveryList(BaseModel):
-    data: list[WebhookDelivery]
-    hasMore: bool
-
-
-class HealthOut(BaseModel):
+class HealthOut(Out):
     status: str = "ok"
     now: str
     backend: str = Field("sqlite", description="sqlite (embedded) or postgresql (team, D24)")
@@ -384,13 +102,13 @@ class HealthOut(BaseModel):
     pid: int = Field(0, description="the worker process that answered")
 
 
-class NowOut(BaseModel):
-    now: str
-
-
-class CredentialsOut(BaseModel):
-    apiKey: str
-    apiSecret: str
+# The cash-in rail's, kept here: its OpenAPI component is named after this module (three
+# modules define a DepositInstructions), and the document stays as it was.
+class DepositInstructions(Out):
+    code: str = Field(examples=["YYTH-XX63"])
+    expiresAt: str
+    locationName: str
+    locationAddress: str
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -411,3 +129,15 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (500, "internal_error"),
     ]
 }
+
+
+def __getattr__(name: str) -> Any:
+    """A rail's shape (rail_schemas), imported on first use."""
+    if name.startswith("__"):
+        raise AttributeError(name)
+    from . import rail_schemas
+
+    try:
+        return getattr(rail_schemas, name)
+    except AttributeError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None

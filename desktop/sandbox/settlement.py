@@ -27,6 +27,9 @@ class Job(NamedTuple):
 
 JobHandler = Callable[[Store, Job], None]
 JOB_HANDLERS: dict[str, JobHandler] = {}
+# Set by the app while the rails (whose modules register the handlers) are not mounted yet:
+# run_due calls it before applying a due job, so no job is ever run without its rail.
+prepare: Callable[[], None] | None = None
 
 
 def run_due(store: Store, now_ms: int, max_jobs: int | None = None, batch: int = 64) -> int:
@@ -34,6 +37,11 @@ def run_due(store: Store, now_ms: int, max_jobs: int | None = None, batch: int =
 
     Up to `batch` jobs share one database transaction (fewer commits); each job runs in its
     own savepoint, so a failing job is rolled back alone, logged and dropped."""
+    if prepare is not None:
+        due = next_due_ms(store)
+        if due is None or due > now_ms:
+            return 0
+        prepare()  # imports and mounts the rails: every handler is registered
     done = 0
     while max_jobs is None or done < max_jobs:
         ran = 0

@@ -286,8 +286,13 @@ class Store:
             self.conn.executemany(sql, rows)
 
     def executescript(self, sql: str) -> None:
-        """A module's own tables (CREATE ... IF NOT EXISTS)."""
+        """A module's own tables (CREATE ... IF NOT EXISTS). sqlite3's executescript COMMITs
+        first: the open group (when the rails are mounted while serving) is committed here,
+        through commit_pending, so the group's own COMMIT finds nothing left to do."""
         with self.lock:
+            if self._depth:
+                raise RuntimeError("executescript inside a transaction")
+            self.commit_pending()
             self.conn.executescript(sql)
 
     def ping(self) -> bool:

@@ -16,7 +16,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from ..rules import routing_number_valid
 from . import inbound, schemas
@@ -53,7 +53,7 @@ def init_schema(store: Store) -> None:
 
 
 # -- shapes (OpenAPI only) --------------------------------------------------------------------
-class DepositInstructions(BaseModel):
+class DepositInstructions(schemas.Out):
     bankName: str
     routingNumber: str = Field(examples=[ROUTING_NUMBER])
     accountNumber: str = Field(examples=["493817260154"], description="12 digits, unmasked")
@@ -61,7 +61,7 @@ class DepositInstructions(BaseModel):
     bankMemo: str | None
 
 
-class VirtualAccountOut(BaseModel):
+class VirtualAccountOut(schemas.Out):
     id: str = Field(examples=["va_01m89cmmzp2q55p2hk16drv34a"])
     object: str = "virtualAccount"
     customerId: str
@@ -73,7 +73,7 @@ class VirtualAccountOut(BaseModel):
     createdAt: str
 
 
-class VirtualAccountPage(BaseModel):
+class VirtualAccountPage(schemas.Out):
     data: list[VirtualAccountOut]
     hasMore: bool
     nextCursor: str | None

@@ -353,6 +353,30 @@ def test_pending_deliveries_survive_a_crash(fresh_sandbox, receiver):
         again.stop()
 
 
+def test_a_delivery_in_flight_at_a_crash_goes_out_after_a_restart_without_any_request(
+    tmp_path, receiver
+):
+    """The webhook rail is mounted after the first screen (issue 15): a restarted sandbox
+    that no one sends a request to still starts its delivery worker and delivers."""
+    sb = start_sandbox(tmp_path / "s", backend="sqlite")
+    api = Api.of(sb)
+    subscribe(api, receiver, ["wallet.depositDetected"])
+    receiver.hold()  # the first attempt is in flight, never answered
+    try:
+        wallet_with_deposit(api, "4.00")
+        first = receiver.wait_requests(1)[0]
+        api.close()
+        sb.kill()  # SIGKILL mid-attempt: the delivery is still pending on disk
+    finally:
+        receiver.release()
+    again = start_sandbox(sb.data_dir, backend="sqlite")  # and no request to it
+    try:
+        reqs = receiver.wait_requests(2)
+        assert reqs[1].event_id == first.event_id and reqs[1].raw == first.raw
+    finally:
+        again.stop()
+
+
 def test_a_slow_receiver_never_blocks_api_requests(api, receiver):
     subscribe(api, receiver, ["wallet.depositDetected"])
     receiver.hold()  # the receiver takes the request and does not answer

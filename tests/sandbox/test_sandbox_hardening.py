@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlparse
 
+import httpx
 import pytest
 
 from desktop.sandbox.app import MAX_BODY_BYTES, MAX_JSON_ENTRIES, MAX_STRING_CHARS
@@ -406,13 +407,22 @@ def test_demo_seeding_is_all_or_nothing(tmp_path):
         sb.stop()
 
 
-# -- issue 12: the routers are listed; a broken one stops the start ------------------------------
-def test_a_rail_that_fails_to_import_stops_the_server(tmp_path):
+# -- issue 12: the routers are listed; a broken one stops the server ----------------------------
+# A first screen's module (customers) is imported before the ready line: never ready. Another
+# rail (payouts) is imported once the first screen is served, or shortly after the ready line
+# (issue 15): the process then ends the same way, exit 4 with the same message, and removes
+# its ready line.
+@pytest.mark.parametrize(
+    ("module", "ready_first"),
+    [("desktop.sandbox.payouts", True), ("desktop.sandbox.customers", False)],
+    ids=["rail", "first-screen"],
+)
+def test_a_rail_that_fails_to_import_stops_the_server(tmp_path, module, ready_first):
     code = (
         "import sys, importlib.abc, runpy\n"
         "class Broken(importlib.abc.MetaPathFinder):\n"
         "    def find_spec(self, name, path=None, target=None):\n"
-        "        if name == 'desktop.sandbox.payouts':\n"
+        f"        if name == {module!r}:\n"
         "            raise NameError(\"name 'routing_ok' is not defined\")\n"
         "        return None\n"
         "sys.meta_path.insert(0, Broken())\n"
@@ -426,18 +436,63 @@ def test_a_rail_that_fails_to_import_stops_the_server(tmp_path):
         timeout=60,
     )
     assert out.returncode == 4, (out.returncode, out.stderr[-2000:])
-    assert out.stdout == ""  # never ready
-    assert "cannot start" in out.stderr and "routing_ok" in out.stderr
+    if ready_first:
+        assert json.loads(out.stdout)["event"] == "ready"  # one line: the ready line
+    else:
+        assert out.stdout == ""  # never ready
+    assert "cannot start: a sandbox module failed to import" in out.stderr
+    assert "routing_ok" in out.stderr
     assert not (tmp_path / "d" / "sandbox.ready").exists()
 
 
+def test_a_broken_rail_fails_the_request_that_needs_it_and_ends_the_server(tmp_path):
+    """A request for a lazily mounted rail that cannot be imported gets a D1 500, never a
+    wrong answer; the token exchange before it is served; the process then exits 4."""
+    code = (
+        "import sys, importlib.abc, runpy\n"
+        "class Broken(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'desktop.sandbox.wallets':\n"
+        "            raise NameError(\"name 'routing_ok' is not defined\")\n"
+        "        return None\n"
+        "sys.meta_path.insert(0, Broken())\n"
+        "sys.argv = ['oms-sandbox', '--port', '0', '--data-dir', sys.argv[1]]\n"
+        "runpy.run_module('desktop.sandbox', run_name='__main__')\n"
+    )
+    data = tmp_path / "d"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(data)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, OMS_SANDBOX_MOUNT_AFTER="60"),  # only a request mounts the rails
+    )
+    try:
+        base = json.loads(proc.stdout.readline())["baseUrl"]
+        creds = json.loads((data / "credentials.json").read_text())
+        with httpx.Client(base_url=base, timeout=10) as http:
+            r = http.post("/auth/token", json=creds)
+            assert r.status_code == 200, r.text
+            r = http.get("/openapi.json")
+        assert r.status_code == 500 and r.json()["error"]["code"] == "internal_error"
+        assert proc.wait(30) == 4
+        assert "routing_ok" in proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
 def test_every_listed_router_is_served(sandbox):
-    from desktop.sandbox.app import ROUTERS
+    from desktop.sandbox.app import FIRST_ROUTERS, RAILS, rail_modules
 
     api = Api.of(sandbox)
     paths = set(api.ok(api.get("/openapi.json"))["paths"])
     api.close()
-    for router in ROUTERS:
+    modules = rail_modules()[: len(RAILS)]
+    assert [m.__name__.rsplit(".", 1)[1] for m in modules] == list(RAILS)
+    for router in (*FIRST_ROUTERS, *(m.router for m in modules)):
+        assert router.routes
         for route in router.routes:
             assert "/v0.9" + route.path in paths, route.path
 

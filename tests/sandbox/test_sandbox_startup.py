@@ -9,10 +9,13 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import urllib.request
 
+import httpx
+
 from desktop.sandbox import __main__ as sandbox_main
-from desktop.sandbox import demo, store
+from desktop.sandbox import app, demo, store
 
 
 def test_the_demo_marker_is_the_one_demo_sets():
@@ -49,9 +52,9 @@ def test_a_new_database_gets_the_schema_and_its_version_and_an_existing_one_keep
         db.close()
 
 
-def _start_and_list_imports(data_dir) -> set[str]:
+def _start_and_list_imports(data_dir, first_page: bool = True, **env: str) -> set[str]:
     """Start the sandbox with ``-X importtime``, send the desk's first requests (token,
-    first customers page), stop it: the modules it imported."""
+    first customers page; or health instead of the page), stop it: the modules it imported."""
     log = data_dir.parent / f"{data_dir.name}-imports.txt"
     with open(log, "w") as err:
         proc = subprocess.Popen(
@@ -62,7 +65,7 @@ def _start_and_list_imports(data_dir) -> set[str]:
             stdout=subprocess.PIPE,
             stderr=err,
             text=True,
-            env=dict(os.environ, PYTHONUNBUFFERED="1"),
+            env=dict(os.environ, PYTHONUNBUFFERED="1", **env),
         )
         try:
             ready = json.loads(proc.stdout.readline())
@@ -74,11 +77,15 @@ def _start_and_list_imports(data_dir) -> set[str]:
             )
             with urllib.request.urlopen(req, timeout=30) as r:
                 token = json.loads(r.read())["accessToken"]
-            req = urllib.request.Request(
-                f"{base}/customers?limit=100", headers={"Authorization": f"Bearer {token}"}
-            )
-            with urllib.request.urlopen(req, timeout=30) as r:
-                assert json.loads(r.read())["data"]
+            if first_page:
+                req = urllib.request.Request(
+                    f"{base}/customers?limit=100", headers={"Authorization": f"Bearer {token}"}
+                )
+                with urllib.request.urlopen(req, timeout=30) as r:
+                    assert json.loads(r.read())["data"]
+            else:
+                with urllib.request.urlopen(f"{base}/sandbox/health", timeout=30) as r:
+                    assert json.loads(r.read())["status"] == "ok"
         finally:
             proc.send_signal(signal.SIGTERM)
             proc.wait(30)
@@ -99,3 +106,53 @@ def test_a_start_imports_neither_httpx_trio_pydantic_v1_keccak_nor_demo_once_see
         assert name not in again, name
     assert "pydantic.v1.main" not in again
     assert "Crypto.Hash.keccak" not in again  # loads cffi and pycparser: on first use
+
+
+RAIL_MODULES = {f"desktop.sandbox.{name}" for name in app.RAILS}
+
+
+def test_the_first_screen_is_served_before_the_other_rails_are_imported(tmp_path):
+    """Issue 15: the token exchange and health need only the first screen's modules; the
+    other rails are imported once the first customers page has been served."""
+    _start_and_list_imports(tmp_path / "sb")  # the first run seeds (it uses the rails)
+    # No first page and no timer (OMS_SANDBOX_MOUNT_AFTER): nothing asks for the rails.
+    lean = _start_and_list_imports(tmp_path / "sb", first_page=False, OMS_SANDBOX_MOUNT_AFTER="60")
+    assert {"desktop.sandbox.auth", "desktop.sandbox.customers"} <= lean
+    assert not RAIL_MODULES & lean, RAIL_MODULES & lean
+    assert "desktop.sandbox.webhook_delivery" not in lean
+    # The first page served: the rest is imported right after it, with no timer and no other
+    # request (read from -X importtime's lines as they come).
+    proc = subprocess.Popen(
+        [
+            *(sys.executable, "-X", "importtime", "-m", "desktop.sandbox", "--port", "0"),
+            *("--data-dir", str(tmp_path / "sb")),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, PYTHONUNBUFFERED="1", OMS_SANDBOX_MOUNT_AFTER="60"),
+    )
+    missing = set(RAIL_MODULES)
+
+    def read_imports() -> None:
+        for line in proc.stderr:
+            missing.discard(line.rsplit("|", 1)[-1].strip())
+            if not missing:
+                return
+
+    try:
+        base = json.loads(proc.stdout.readline())["baseUrl"]
+        creds = json.loads((tmp_path / "sb" / "credentials.json").read_text())
+        with httpx.Client(base_url=base, timeout=30) as http:
+            token = http.post("/auth/token", json=creds).json()["accessToken"]
+            reader = threading.Thread(target=read_imports, daemon=True)
+            reader.start()
+            page = http.get(
+                "/customers", params={"limit": 100}, headers={"Authorization": f"Bearer {token}"}
+            )
+            assert page.status_code == 200
+        reader.join(30)
+        assert not missing, missing
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)

@@ -152,3 +152,20 @@ def test_a_job_scheduled_late_in_a_batch_runs_in_the_same_call(store, max_jobs):
         assert left(store) == 0
     finally:
         del settlement.JOB_HANDLERS[KIND]
+
+
+def test_prepare_runs_before_a_due_job_and_never_when_nothing_is_due(store, ran, monkeypatch):
+    """While the rails are not mounted (issue 15), `prepare` mounts them before any due job
+    runs, so no job meets a missing handler; with nothing due it is not called."""
+    seen, _ = ran
+    calls: list[int] = []
+
+    def prepare():
+        calls.append(len(seen))  # no job has run yet when it is called
+
+    monkeypatch.setattr(settlement, "prepare", prepare)
+    schedule(store, 2, due=5_000)
+    assert settlement.run_due(store, 4_999) == 0
+    assert calls == [] and left(store) == 2
+    assert settlement.run_due(store, 10_000) == 2
+    assert calls == [0] and [r for r, _ in seen] == ["j0", "j1"]
