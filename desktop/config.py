@@ -18,16 +18,7 @@ from enum import StrEnum
 from pathlib import Path
 from urllib.parse import urlsplit
 
-
-def is_loopback_host(host: str) -> bool:
-    """``desktop.rules.is_loopback_host``, imported when a profile's URL is checked: this
-    module is read before the embedded sandbox is launched (``desktop.__main__``), and
-    ``desktop.rules`` imports python-stdnum, whose ``stdnum.util`` imports ``pydoc`` and
-    ``ssl`` (13 ms measured) for nothing that launch needs."""
-    from desktop.rules import is_loopback_host as rule
-
-    return rule(host)
-
+from desktop.rules import is_loopback_host  # light: stdnum comes when a number is checked
 
 APP_NAME = "oms-desk"
 APP_AUTHOR = "OMS Desk"

@@ -555,7 +555,7 @@ def test_what_runs_before_the_sandbox_is_launched_stays_light(tmp_path):
     code = f"""
 import os, subprocess, sys
 os.environ["OMS_DESK_HOME"] = {str(tmp_path / "home")!r}
-heavy = ("PySide6", "httpx", "stdnum", "platformdirs", "desktop.rules", "logging")
+heavy = ("PySide6", "httpx", "stdnum", "platformdirs", "logging")
 
 def launch(self, *a, **k):
     print(sorted(m for m in heavy if m in sys.modules), flush=True)
