@@ -71,7 +71,6 @@ from desktop.ui.goto import GoToBox, NavHistory, Target, parse_target
 from desktop.ui.hub import ChangeHub, Changes, Notice
 from desktop.ui.op import Op, error_text
 from desktop.ui.session import Session
-from desktop.ui.transactions import TransactionsView
 from desktop.ui.widgets import mnemonics
 from desktop.ui.widgets.badge import EnvironmentBadge
 from desktop.ui.widgets.banner import BannerArea
@@ -80,6 +79,7 @@ from desktop.ui.widgets.placeholder import fit_placeholder
 if TYPE_CHECKING:  # the dialogs and wizards are imported when first opened (start-up)
     from desktop.ui.developers import DevelopersView
     from desktop.ui.dialogs import CustomerFormDialog, NewWalletDialog, ResourceDialog
+    from desktop.ui.transactions import TransactionsView
     from desktop.ui.wizards.receive import ReceiveDialog
 
 log = logging.getLogger(__name__)
@@ -478,6 +478,8 @@ class MainWindow(QMainWindow):
         cost 5-18 ms measured between the sandbox's ready line and the first rows."""
 
         def transactions() -> QWidget:
+            from desktop.ui.transactions import TransactionsView
+
             view = TransactionsView(session)
             view.goto.connect(self.go_to)
             self._transactions_view = view
@@ -1073,6 +1075,8 @@ class MainWindow(QMainWindow):
         dlg.setWindowTitle(f"Transactions of {self.session.hub.label(customer_id)}")
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         lay = QVBoxLayout(dlg)
+        from desktop.ui.transactions import TransactionsView
+
         view = TransactionsView(self.session, customer_id=customer_id)
         view.goto.connect(self.go_to)
         lay.addWidget(view)
