@@ -133,7 +133,8 @@ def make_ctx(sb, *, name: str = "Test sandbox", tracker=None, outbox=None):
 
 @pytest.fixture
 def window(qtbot, demo_sandbox, tmp_path):
-    """A MainWindow connected to the demo sandbox, first page loaded."""
+    """A MainWindow connected to the demo sandbox, first page loaded and painted (start-up
+    over: its Transactions and Developers tabs are built)."""
     from PySide6.QtCore import QSettings
 
     from desktop.ui.main_window import MainWindow
@@ -143,7 +144,7 @@ def window(qtbot, demo_sandbox, tmp_path):
     ctx = make_ctx(demo_sandbox)
     w.set_session(ctx)
     w.show()
-    qtbot.waitUntil(lambda: w.model.rowCount() > 0, timeout=15000)
+    qtbot.waitUntil(lambda: w.model.rowCount() > 0 and w.started, timeout=15000)
     yield w
     close_window(qtbot, w, ctx)  # drains its tasks before the widgets go
 
