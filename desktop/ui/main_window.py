@@ -541,6 +541,8 @@ class MainWindow(QMainWindow):
         if self.started:
             return
         self.started = True
+        # The first customer's detail (~9 ms of widgets) waited for the first rows' paint.
+        self._select_first_if_none()
         self.build_lazy_tabs()
         self.start_up_over.emit()
 
@@ -742,6 +744,10 @@ class MainWindow(QMainWindow):
                 hub.learn_name(row[0], row[1], row[2])
         self.banners.remove("customers")
         self._update_count()
+        if self.started:  # during start-up the rows are painted first, then the detail
+            self._select_first_if_none()
+
+    def _select_first_if_none(self) -> None:
         if (
             self.table.currentIndex().isValid() is False
             and self.view_model().rowCount()

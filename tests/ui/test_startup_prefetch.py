@@ -227,9 +227,15 @@ def test_start_up_ends_after_the_first_rows_paint_and_builds_the_tabs(
     try:
         ended = []
         w.start_up_over.connect(lambda: ended.append(w.model.rowCount()))
+        at_first_page = []  # the first customer's detail waits for the rows' first paint
+        w.model.page_loaded.connect(lambda _n: at_first_page.append(w.detail.customer))
         w.set_session(ctx)
         qtbot.waitUntil(lambda: bool(ended), timeout=15000)
         assert ended[0] > 0 and len(ended) == 1
+        assert at_first_page[0] is None
+        assert w.detail.customer is not None  # then the first row is selected and shown
+        assert w.table.currentIndex().row() == 0
+        assert w.detail.customer.id == w.model.index(0, 0).data(customers.ROLE_ID)
         assert w._transactions_view is not None and w._developers_view is not None
         assert w.tabs.widget(1) is w._transactions_view
     finally:
