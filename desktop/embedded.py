@@ -44,6 +44,9 @@ log = _Log()
 
 READY_TIMEOUT_S = 30.0
 EXIT_ALREADY_RUNNING = 3
+#: The child cannot start (a module that failed to import, a database it cannot open):
+#: ``desktop.sandbox.__main__.EXIT_START_FAILED`` (a test keeps them equal).
+EXIT_START_FAILED = 4
 
 
 class SandboxStartError(RuntimeError):
@@ -226,7 +229,12 @@ class EmbeddedSandbox:
         if self.info.owned:
             if self.running:
                 return False
-            why = f"embedded sandbox exited (code {self.proc.poll() if self.proc else None})"
+            code = self.proc.poll() if self.proc else None
+            if code == EXIT_START_FAILED:
+                # It said why it cannot start (a rail of a broken install fails to import
+                # just after the ready line): starting it again would fail the same way.
+                raise SandboxStartError(f"the embedded sandbox stopped: {self._said_why()}")
+            why = f"embedded sandbox exited (code {code})"
         else:
             from desktop.sandbox.__main__ import pid_alive
 
@@ -243,6 +251,18 @@ class EmbeddedSandbox:
         finally:
             self.extra = extra
         return True
+
+    def _said_why(self) -> str:
+        """The child's last ``oms-sandbox:`` line in its stderr log, else where to look."""
+        log_path = self.data_dir / "sandbox-stderr.log"
+        try:
+            with open(log_path, "rb") as f:
+                f.seek(max(0, f.seek(0, os.SEEK_END) - 8192))
+                tail = f.read().decode("utf-8", "replace").splitlines()
+        except OSError:
+            tail = []
+        said = [ln.strip() for ln in tail if ln.startswith("oms-sandbox:")]
+        return said[-1].removeprefix("oms-sandbox:").strip() if said else f"see {log_path}"
 
     # ---- stop --------------------------------------------------------------------
 

@@ -27,6 +27,9 @@ class ConnectionMonitor(QObject):
     went_offline = Signal(str)  # message
     came_online = Signal()
     retry_scheduled = Signal(float)  # seconds until the next probe
+    #: A probe failed for a reason other than the network (e.g. the embedded sandbox
+    #: cannot start): what it said, for the offline banner.
+    probe_failed = Signal(str)
 
     def __init__(
         self,
@@ -94,6 +97,8 @@ class ConnectionMonitor(QObject):
                 raise
             except Exception as e:  # still down (or something else is wrong: keep probing)
                 log.debug("probe failed: %s", type(e).__name__)
+                if not isinstance(e, errors.NetworkError):
+                    self.probe_failed.emit(str(e))
                 delay = min(self.max_delay, max(self.first_delay, delay * 2)) * random.uniform(
                     0.9, 1.1
                 )

@@ -145,6 +145,7 @@ class MainWindow(QMainWindow):
 
         self.monitor = ConnectionMonitor(parent=self)
         self.monitor.went_offline.connect(self._on_offline)
+        self.monitor.probe_failed.connect(self._on_probe_failed)
         self.monitor.came_online.connect(self._on_online)
 
         self._build_actions()
@@ -1343,6 +1344,20 @@ class MainWindow(QMainWindow):
             "offline",
             "The server cannot be reached. Retrying automatically; your work is kept.",
             "warning",
+            [("Retry now", self.monitor.check_now)],
+            closable=False,
+            icon_name="offline",
+        )
+
+    def _on_probe_failed(self, message: str) -> None:
+        """The server is not only unreachable: something says why (the embedded sandbox
+        cannot start). Said in the offline banner; probing goes on (Retry too)."""
+        if not self.banners.has("offline"):
+            return
+        self.banners.set(
+            "offline",
+            f"The server cannot be reached: {message}. Retrying automatically; your work is kept.",
+            "error",
             [("Retry now", self.monitor.check_now)],
             closable=False,
             icon_name="offline",

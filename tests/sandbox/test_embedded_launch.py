@@ -47,3 +47,44 @@ def test_desk_written_files_are_private(tmp_path):
         assert stat.S_IMODE(log.stat().st_mode) == 0o600
     finally:
         sb.stop_blocking()
+
+
+def test_a_child_that_cannot_start_is_not_restarted_and_says_why(tmp_path):
+    """Exit 4 after the ready line (a rail of a broken install fails to import): starting
+    it again would fail the same way, so restart_if_dead raises what the child said."""
+    import subprocess
+    import sys
+
+    import pytest
+
+    from desktop.sandbox.__main__ import EXIT_START_FAILED
+
+    assert embedded.EXIT_START_FAILED == EXIT_START_FAILED
+    data = tmp_path / "sb"
+    data.mkdir()
+    (data / "sandbox-stderr.log").write_text(
+        "earlier start\n"
+        "oms-sandbox: cannot start: a sandbox module failed to import: NameError: x\n"
+        "Traceback noise\n"
+    )
+    sb = embedded.EmbeddedSandbox(data, demo=False)
+    sb.proc = subprocess.Popen([sys.executable, "-c", "raise SystemExit(4)"])
+    sb.proc.wait(30)
+    sb.info = embedded.SandboxInfo(
+        base_url="http://127.0.0.1:9/v0.9",
+        pid=sb.proc.pid,
+        api_key="k",
+        api_secret="s",
+        owned=True,
+    )
+    proc = sb.proc
+    with pytest.raises(embedded.SandboxStartError) as e:
+        asyncio.run(sb.restart_if_dead())
+    assert str(e.value) == (
+        "the embedded sandbox stopped: cannot start: a sandbox module failed to import:"
+        " NameError: x"
+    )
+    assert sb.proc is proc  # nothing was started again
+    (data / "sandbox-stderr.log").write_text("")  # it said nothing: where to look
+    with pytest.raises(embedded.SandboxStartError, match=r"see .*sandbox-stderr\.log"):
+        asyncio.run(sb.restart_if_dead())

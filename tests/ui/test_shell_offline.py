@@ -43,3 +43,34 @@ def test_offline_banner_and_recovery_when_sandbox_restarts(qtbot, tmp_path):
     finally:
         close_window(qtbot, w, ctx)
         sb.stop()
+
+
+def test_offline_banner_says_why_when_the_probe_knows(qtbot, tmp_path):
+    """A probe that fails with more than "unreachable" (the embedded sandbox cannot start)
+    puts what it said in the offline banner; Retry stays."""
+    from desktop.oms import errors
+
+    sb = start_sandbox(tmp_path / "sb", "--demo")
+    w = MainWindow(QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat))
+    w.monitor.first_delay = 0.05
+    w.monitor.max_delay = 0.2
+    ctx = make_ctx(sb)
+    said = "the embedded sandbox stopped: cannot start: a sandbox module failed to import"
+
+    async def probe():
+        raise RuntimeError(said)
+
+    try:
+        w.set_session(ctx)
+        w.show()
+        qtbot.waitUntil(lambda: w.model.rowCount() > 0, timeout=15000)
+        w.monitor.set_probe(probe)
+        with qtbot.waitSignal(w.monitor.probe_failed, timeout=10000) as sig:
+            w.monitor.report(errors.NetworkError("connection refused"))
+        assert sig.args == [said]
+        banner = w.banners.get("offline")
+        assert said in banner.text and banner.kind == "error"
+        assert "Retry now" in banner.buttons and not banner.closable
+    finally:
+        close_window(qtbot, w, ctx)
+        sb.stop()
