@@ -81,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
         from desktop.sandbox.__main__ import main as sandbox_main
 
         return sandbox_main(argv[1:]) or 0
+    from desktop import gc_policy
+
+    gc_policy.pause_during_startup()  # until the first rows are painted (desktop.app)
     args, qt_args = build_parser().parse_known_args(argv)
     args.qt_args = qt_args
     early = launch_sandbox_early(args)

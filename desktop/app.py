@@ -163,6 +163,7 @@ class DeskApp:
         except ProfileError as e:
             self.window.show_session_error(str(e), [("Settings…", self.open_settings)])
             profile = None
+        self.scope.spawn(self._gc_back_at_the_latest(), name="gc.deadline")
         if profile is not None:
             if profile.needs_credentials:
                 self.scope.spawn(self._probe_keyring(), name="keyring.probe")
@@ -170,6 +171,15 @@ class DeskApp:
         await self.quit_event.wait()
         await self.shutdown()
         return self.exit_code
+
+    async def _gc_back_at_the_latest(self) -> None:
+        """The collector is off until the first rows are painted (``desktop.gc_policy``);
+        if that never happens (no profile opens), it comes back after a while anyway."""
+        from desktop import gc_policy
+
+        await asyncio.sleep(gc_policy.STARTUP_PAUSE_MAX_S)
+        if not self._start_up_over:
+            tune_gc()
 
     async def _probe_keyring(self, delay: float = 0.0) -> None:
         if delay:

@@ -59,3 +59,21 @@ def test_survivors_of_a_full_collection_are_frozen_and_idle_collection_frees_the
     assert gc_policy.collect_when_idle(now=10**12)
     assert ref() is None
     assert gc.get_freeze_count() > 0  # frozen again afterwards
+
+
+def test_the_collector_is_off_during_start_up_and_back_with_the_policy():
+    before = gc.get_threshold()
+    try:
+        gc_policy.pause_during_startup()
+        assert not gc.isenabled()
+        ref = _cycle()
+        gc.collect(0)  # an explicit pass still works; only the automatic ones are off
+        assert ref() is None
+        gc_policy.apply_after_startup()
+        assert gc.isenabled() and gc.get_threshold() == gc_policy.THRESHOLDS
+        gc_policy.pause_during_startup()
+        gc_policy.reset()
+        assert gc.isenabled()
+    finally:
+        gc_policy.reset()
+        gc.set_threshold(*before)

@@ -218,3 +218,34 @@ def test_sandbox_launched_early_is_the_one_the_app_uses(qtbot, desk_home, ui_loo
     qtbot.waitUntil(task.done, timeout=30000)
     desk.window.deleteLater()
     assert _gone(pid)
+
+
+def test_the_collector_comes_back_when_start_up_never_ends(
+    qtbot, desk_home, ui_loop, tmp_path, monkeypatch
+):
+    """``python -m desktop`` pauses the cyclic GC until the first rows are painted; a profile
+    that never opens (here: a sandbox that cannot start) must not leave it off for good."""
+    import gc
+
+    from desktop import gc_policy
+
+    monkeypatch.setattr(gc_policy, "STARTUP_PAUSE_MAX_S", 0.2)
+    desk = DeskApp(
+        QApplication.instance(),
+        desk_home,
+        sandbox_data=str(tmp_path / "bad"),
+        sandbox_extra=("--nope",),
+    )
+    gc_policy.pause_during_startup()
+    task = ui_loop.create_task(desk.amain())
+    try:
+        assert not gc.isenabled()
+        qtbot.waitUntil(lambda: desk.window.banners.has("session"), timeout=60000)
+        qtbot.waitUntil(gc.isenabled, timeout=10000)
+        assert not desk._start_up_over and desk.session is None  # no rows: the deadline
+        assert gc.get_threshold() == gc_policy.THRESHOLDS and gc.get_freeze_count() > 0
+    finally:
+        gc.enable()
+        desk.window.close()
+        qtbot.waitUntil(task.done, timeout=30000)
+        desk.window.deleteLater()
