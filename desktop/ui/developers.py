@@ -438,6 +438,16 @@ class EventsModel(QAbstractTableModel):
                 r.mark,
                 r.reason,
             )[col]
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            # What a screen reader says for a cell: words for the mark, never an empty name
+            # (a verified delivery has no reason; some events name no object).
+            if col == 3:
+                return "verified" if r.valid else "not verified"
+            if col == 2:
+                return r.object_id or "no object"
+            if col == 4:
+                return r.reason or "no reason"
+            return None
         if role == Qt.ItemDataRole.ForegroundRole and col in (3, 4):
             c = theme.colors()
             return QColor(c.success[1] if r.valid else c.error[1])

@@ -378,3 +378,36 @@ def test_a_burst_of_100_does_not_stall_the_ui(qtbot, dev, tmp_path):
     # in 20 shuffled runs at 112 ms, a pause of the whole loaded machine.
     assert model.batches < 100 and len(model.rows) == 100
     assert len(ticks) > 1  # the 4 ms timer kept firing while the burst arrived
+
+
+def test_live_event_cells_have_names_for_a_screen_reader(qtbot):
+    """What Qt's accessibility bridge gives a screen reader for each cell: no empty name (a
+    verified delivery has no reason, some events name no object) and words for the mark."""
+    from PySide6.QtGui import QAccessible
+    from PySide6.QtWidgets import QTableView
+
+    from desktop.receiver.log import Received
+    from desktop.ui.developers import EventsModel
+
+    model = EventsModel()
+    model.add(
+        Received(1, time.time(), "msg_1", "transaction.cryptoToCrypto.completed", "", True, "")
+    )
+    model.add(
+        Received(2, time.time(), "msg_2", "customer.updated", "cst_1", False, "bad signature")
+    )
+    model.flush()
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.show()
+    view.verticalHeader().hide()
+    table = QAccessible.queryAccessibleInterface(view)
+    cells = [table.child(i) for i in range(table.childCount())]
+    cells = [c.text(QAccessible.Text.Name) for c in cells if c.role() == QAccessible.Role.Cell]
+    n = model.columnCount()
+    names = [cells[r * n : (r + 1) * n] for r in range(model.rowCount())]
+    assert len(cells) == 2 * n
+    assert all(all(row) for row in names), names
+    assert names[0][2:] == ["no object", "verified", "no reason"]
+    assert names[1][1:] == ["customer.updated", "cst_1", "not verified", "bad signature"]
