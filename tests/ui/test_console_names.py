@@ -29,6 +29,16 @@ def _jane_rows(qtbot, window):
     view.resize(1200, 700)
     view.show()
     qtbot.waitUntil(lambda: view.model.rowCount() > 0 and not view.model.loading, timeout=10000)
+
+    def cells() -> list[str]:
+        return [
+            view.model.index(r, COUNTERPARTY).data() or "" for r in range(view.model.rowCount())
+        ]
+
+    # A counterparty the desk has not met yet (another test's customer) is asked for when the
+    # page loads and its cell redrawn with the name (hub.resolve_names): every cell is named
+    # once those answers are in, none stays a bare id.
+    qtbot.waitUntil(lambda: not any(p in c for c in cells() for p in RAW_IDS), timeout=10000)
     rows = {}
     for r in range(view.model.rowCount()):
         t = view.model.transaction(r)

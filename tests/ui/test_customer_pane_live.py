@@ -72,12 +72,20 @@ def test_deposit_addresses_are_listed_beside_bank_funding(qtbot, window):
     acc = window.detail.accounts
     qtbot.waitUntil(lambda: acc.da_state == "found", timeout=10000)
     assert [d.id for d in acc.deposit_addresses] == [da.id]
+    from desktop.flows.story import short_address
     from desktop.ui.widgets.copyable import CopyableValue
 
     values = [v.value() for v in acc.da_box.findChildren(CopyableValue)]
     assert values == [da.deposit_instructions.address]
-    texts = " ".join(lab.text() for lab in acc.da_box.findChildren(QLabel))
-    assert "Exchange payouts" in texts and w.id in texts and "ACTIVE" in texts
+
+    def texts() -> str:
+        return " ".join(lab.text() for lab in acc.da_box.findChildren(QLabel))
+
+    assert "Exchange payouts" in texts() and "ACTIVE" in texts()
+    # The wallet it pays into, by its short address once the pane's wallets are in (by its
+    # id until then: which comes first depends on the order the answers arrive).
+    qtbot.waitUntil(lambda: f"into wallet {short_address(w.address)}" in texts(), timeout=10000)
+    assert w.id not in texts()
     # A second one made elsewhere (the Receive dialog) arrives through the hub.
     run(qtbot, api.create_deposit_address(c.id, w.id, label="Second"))
     window.session.hub.accountsChanged.emit(c.id)
