@@ -1,10 +1,12 @@
-"""Fixtures of the rails tests (cash-ins, payouts, webhooks): a fresh account on the shared
-sandbox (`api`), an account on a sandbox of its own (`fresh_api`), a webhook receiver."""
+"""Fixtures of the sandbox tests: a fresh account on the shared sandbox (`api`), an account on
+a sandbox of its own (`fresh_api`), a webhook receiver, and a bare SQLite store in a temporary
+directory (`store_path`, `store`) for the boundary tests that drive the store directly."""
 
 from __future__ import annotations
 
 import pytest
 
+from desktop.sandbox.store import Store
 from tests.support.api import Api
 from tests.support.webhook_receiver import WebhookReceiver
 
@@ -31,6 +33,19 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize(
             "sandbox_backend", ["sqlite", "postgresql"], indirect=True, scope="session"
         )
+
+
+@pytest.fixture
+def store_path(tmp_path):
+    return str(tmp_path / "s.db")
+
+
+@pytest.fixture
+def store(store_path):
+    s = Store(store_path)
+    yield s
+    s.loop = None  # a test that set a loop for group commit: close synchronously
+    s.close()
 
 
 @pytest.fixture

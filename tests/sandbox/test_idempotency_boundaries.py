@@ -17,20 +17,6 @@ from tests.support.api import Api, assert_error
 from tests.support.identity import IDENTITY
 
 
-@pytest.fixture
-def store(tmp_path):
-    s = Store(str(tmp_path / "s.db"))
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def api(sandbox):
-    client = Api.on_new_account(sandbox)
-    yield client
-    client.close()
-
-
 # -- what is stored (D3) ----------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("status", "code", "stored"),

@@ -14,13 +14,6 @@ KIND = "t.boundary"
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = Store(str(tmp_path / "s.db"))
-    yield s
-    s.close()
-
-
-@pytest.fixture
 def ran(store):
     """Job ref ids in the order the handler saw them, with the transaction each ran in
     (counted from the BEGIN statements the store's connection executes)."""

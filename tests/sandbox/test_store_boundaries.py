@@ -12,20 +12,12 @@ import threading
 import pytest
 
 from desktop.sandbox import store as store_mod
-from desktop.sandbox.store import COMMIT_HOPS, Store
+from desktop.sandbox.store import COMMIT_HOPS
 
 
 @pytest.fixture
-def path(tmp_path):
-    return str(tmp_path / "s.db")
-
-
-@pytest.fixture
-def store(path):
-    s = Store(path)
-    yield s
-    s.loop = None
-    s.close()
+def path(store_path):
+    return store_path
 
 
 def committed(path: str, key: str) -> str | None:
