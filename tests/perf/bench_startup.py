@@ -197,9 +197,9 @@ def run_app(tree: Path, env: dict, home: Path, data: Path, reused_pid: int | Non
     }
 
 
-def run_sandbox_alone(tree: Path, data: Path) -> dict:
+def start_running_sandbox(tree: Path, data: Path):
+    """The tree's sandbox on ``data``, once its ready line is out (raises if it never is)."""
     env = dict(os.environ, PYTHONPATH=str(tree), PYTHONUNBUFFERED="1")
-    t0 = time.time()
     proc = subprocess.Popen(
         [sys.executable, "-m", "desktop.sandbox", "--port", "0", "--data-dir", str(data), "--demo"],
         cwd=tree,
@@ -208,30 +208,21 @@ def run_sandbox_alone(tree: Path, data: Path) -> dict:
         stderr=subprocess.DEVNULL,
         text=True,
     )
-    lines = _read_lines_until(proc, lambda d: d.get("event") == "ready", 60)
+    if not _read_lines_until(proc, lambda d: d.get("event") == "ready", 60):
+        proc.kill()
+        proc.wait(10)
+        raise RuntimeError(f"sandbox in {tree} did not start")
+    return proc
+
+
+def run_sandbox_alone(tree: Path, data: Path) -> dict:
+    t0 = time.time()
+    proc = start_running_sandbox(tree, data)
     dt = time.time() - t0
     rss = _rss_mb(proc.pid)
     proc.send_signal(signal.SIGTERM)
     proc.wait(30)
-    if not lines:
-        raise RuntimeError(f"sandbox in {tree} did not start")
     return {"s": dt, "app_mb": None, "child_mb": rss}
-
-
-def start_running_sandbox(tree: Path, data: Path):
-    env = dict(os.environ, PYTHONPATH=str(tree), PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "desktop.sandbox", "--port", "0", "--data-dir", str(data), "--demo"],
-        cwd=tree,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    lines = _read_lines_until(proc, lambda d: d.get("event") == "ready", 60)
-    if not lines:
-        raise RuntimeError("sandbox did not start")
-    return proc
 
 
 def importtime_top(cmd: list[str], tree: Path, env: dict, until: str, n: int = 15) -> str:
